@@ -1,0 +1,5 @@
+"""`python -m lab` is `seclab`."""
+
+from lab.cli import main
+
+main()

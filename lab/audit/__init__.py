@@ -1,0 +1,1 @@
+"""Kernel seccomp audit records: sources, parsing, decoding, enrichment, the live stream."""

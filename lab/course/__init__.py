@@ -1,0 +1,1 @@
+"""Lessons: models, loader, runner, checks and progress."""

@@ -1,0 +1,61 @@
+"""Where seclab finds its shipped files (profiles, lessons, kind.yaml) and keeps its state."""
+
+from __future__ import annotations
+
+import os
+from functools import cache
+from pathlib import Path
+
+_PACKAGE = Path(__file__).resolve().parent
+
+
+@cache
+def data_root() -> Path:
+    """The folder holding `profiles/`, `lessons/` and `kind.yaml`.
+
+    In a checkout (or an editable install) that is the repository; in an installed wheel the
+    same files are shipped inside the package as `lab/_data`.
+    """
+    override = os.environ.get("SECLAB_DATA")
+    if override:
+        return Path(override).resolve()
+    checkout = _PACKAGE.parent
+    if (checkout / "profiles").is_dir() and (checkout / "pyproject.toml").is_file():
+        return checkout
+    return _PACKAGE / "_data"
+
+
+def profiles_dir() -> Path:
+    """The lab's seccomp profiles (mounted into kind nodes, used by every target)."""
+    return data_root() / "profiles"
+
+
+def lessons_dir() -> Path:
+    """The lab's lesson files."""
+    return data_root() / "lessons"
+
+
+def kind_config() -> Path:
+    """The repository's kind cluster configuration."""
+    return data_root() / "kind.yaml"
+
+
+def state_dir() -> Path:
+    """Per-user state (progress, caches): $XDG_STATE_HOME/seclab, created on demand."""
+    base = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
+    path = Path(base) / "seclab"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def resolve_profile(name_or_path: str | os.PathLike[str]) -> Path:
+    """A profile given as a path, or as a bare name of one of the lab's profiles (`audit.json`)."""
+    path = Path(name_or_path)
+    if path.exists() or path.parent != Path("."):
+        return path
+    shipped = profiles_dir() / path
+    if shipped.exists():
+        return shipped
+    if not path.suffix and (profiles_dir() / f"{path}.json").exists():
+        return profiles_dir() / f"{path}.json"
+    return path

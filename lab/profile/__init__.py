@@ -1,0 +1,1 @@
+"""Seccomp profiles: the model, lint, syscall names from libseccomp, compilation, recording."""

@@ -1,0 +1,1 @@
+"""Where exercises run: the local kernel, a Docker engine, or a kind cluster."""

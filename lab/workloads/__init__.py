@@ -1,0 +1,1 @@
+"""Workloads the local target runs (the http-echo stand-in)."""

@@ -1,0 +1,72 @@
+"""Shared fixtures; markers that skip a test, with the reason, when a component is absent."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from functools import cache
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+PROFILES = REPO / "profiles"
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+
+@cache
+def _docker_unavailable() -> str | None:
+    if shutil.which("docker") is None:
+        return "the docker CLI is not installed (Debian: apt-get install docker.io)"
+    try:
+        proc = subprocess.run(
+            ["docker", "info", "--format", "{{.ServerVersion}}"],
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            timeout=20,
+        )
+    except subprocess.TimeoutExpired:
+        return "`docker info` did not answer within 20 s"
+    if proc.returncode != 0:
+        return f"no Docker engine answers: {proc.stderr.strip()[:200]}"
+    return None
+
+
+@cache
+def _kind_unavailable() -> str | None:
+    missing = [tool for tool in ("kind", "kubectl", "docker") if shutil.which(tool) is None]
+    if missing:
+        return f"kind tests need {', '.join(missing)} on PATH (and network to pull the node image)"
+    return _docker_unavailable()
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    reasons = {
+        "root": None if os.geteuid() == 0 else "needs root (run the tests with sudo)",
+        "docker": None,
+        "kind": None,
+    }
+    for item in items:
+        for marker, reason in reasons.items():
+            if marker not in item.keywords:
+                continue
+            if marker == "docker":
+                reason = _docker_unavailable()
+            elif marker == "kind":
+                reason = _kind_unavailable()
+            if reason:
+                item.add_marker(pytest.mark.skip(reason=f"{marker}: {reason}"))
+
+
+@pytest.fixture
+def profiles_dir() -> Path:
+    """The repository's profiles directory."""
+    return PROFILES
+
+
+@pytest.fixture
+def fixtures_dir() -> Path:
+    """tests/fixtures: hand-made inputs (broken profiles, recorded transcripts, audit lines)."""
+    return FIXTURES
