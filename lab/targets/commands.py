@@ -1,0 +1,146 @@
+"""One way to run external tools (kind, kubectl, docker): argv lists, timeouts, typed errors.
+
+Every call goes through a `Runner`, so the kind target can be tested against recorded transcripts
+(`tests/fixtures/kind/`) by passing a runner that replays them instead of running anything.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import subprocess
+import threading
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from lab.targets.base import CommandEvent
+
+
+@dataclass(frozen=True)
+class Completed:
+    """A finished command: its argv, exit status and output."""
+
+    argv: tuple[str, ...]
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+class CommandError(Exception):
+    """A command failed (non-zero exit), timed out, was cancelled, or is not installed."""
+
+    def __init__(
+        self,
+        argv: Sequence[str],
+        message: str,
+        *,
+        returncode: int | None = None,
+        stdout: str = "",
+        stderr: str = "",
+    ) -> None:
+        super().__init__(message)
+        self.argv = tuple(argv)
+        self.returncode = returncode
+        self.stdout = stdout
+        self.stderr = stderr
+
+    def __str__(self) -> str:
+        text = f"{shlex.join(self.argv)}: {self.args[0]}"
+        detail = self.stderr.strip() or self.stdout.strip()
+        if detail:
+            text += "\n" + "\n".join(detail.splitlines()[-15:])
+        return text
+
+
+class Runner(Protocol):
+    """Runs one command to completion (or raises CommandError)."""
+
+    def __call__(
+        self,
+        argv: Sequence[str],
+        *,
+        timeout: float,
+        input: str | None = None,
+        check: bool = True,
+        env: Mapping[str, str] | None = None,
+    ) -> Completed: ...
+
+
+@dataclass
+class SubprocessRunner:
+    """The real runner. Keeps the live Popen handles so `cancel()` can kill them from any thread."""
+
+    on_command: Callable[[CommandEvent], None] | None = None
+    _live: set[subprocess.Popen[str]] = field(default_factory=set, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _cancelled: bool = False
+
+    def __call__(
+        self,
+        argv: Sequence[str],
+        *,
+        timeout: float,
+        input: str | None = None,
+        check: bool = True,
+        env: Mapping[str, str] | None = None,
+    ) -> Completed:
+        argv = tuple(argv)
+        if self.on_command:
+            self.on_command(CommandEvent(argv))
+        try:
+            proc = subprocess.Popen(
+                argv,
+                stdin=subprocess.PIPE if input is not None else subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+                env={**os.environ, **(env or {})},
+                # Its own process group: Ctrl-C in a terminal reaches us, and we decide how the
+                # child ends, rather than the child dying half-way through writing state.
+                start_new_session=True,
+            )
+        except FileNotFoundError as exc:
+            raise CommandError(argv, f"{argv[0]} is not installed or not on PATH") from exc
+        with self._lock:
+            self._live.add(proc)
+        try:
+            try:
+                stdout, stderr = proc.communicate(input, timeout=timeout)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                stdout, stderr = proc.communicate()
+                raise CommandError(
+                    argv, f"timed out after {timeout:g} s", stdout=stdout, stderr=stderr
+                ) from None
+            except BaseException:
+                proc.kill()
+                proc.wait()
+                raise
+        finally:
+            with self._lock:
+                self._live.discard(proc)
+        done = Completed(argv, proc.returncode, stdout, stderr)
+        if self.on_command:
+            self.on_command(CommandEvent(argv, proc.returncode, stdout, stderr))
+        if self._cancelled and proc.returncode < 0:
+            raise CommandError(
+                argv, "cancelled", returncode=proc.returncode, stdout=stdout, stderr=stderr
+            )
+        if check and proc.returncode != 0:
+            raise CommandError(
+                argv,
+                f"exit status {proc.returncode}",
+                returncode=proc.returncode,
+                stdout=stdout,
+                stderr=stderr,
+            )
+        return done
+
+    def cancel(self) -> None:
+        """Kill every command in flight; later calls run normally again."""
+        with self._lock:
+            live = list(self._live)
+            self._cancelled = bool(live)
+        for proc in live:
+            proc.kill()
