@@ -1,0 +1,175 @@
+"""The seccomp audit record (type 1326) as an immutable event, and a parser for every shape.
+
+A record reaches us as a netlink payload (`audit(…): …`), through printk (`dmesg`, the journal,
+syslog: `… audit: type=1326 audit(…): …`) or from auditd (`type=SECCOMP msg=audit(…): …`).
+The fields after `audit(TIME:SERIAL): ` are the same in all of them.
+"""
+
+from __future__ import annotations
+
+import re
+import signal as _signal
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from lab.profile.syscalls import short_arch_name
+
+# The kernel prints the fields in this order (kernel/auditsc.c, audit_seccomp); `subj=` is there
+# only when an LSM is active and may hold spaces and colons, so it is skipped lazily.
+_RECORD = re.compile(
+    r"audit\((\d+\.\d+):(\d+)\):\s*auid=(\d+) uid=(\d+) gid=\d+ ses=\d+ (?:subj=.*? )?"
+    r"pid=(\d+) comm=(\S+) exe=(\S+) sig=(\d+) arch=([0-9a-fA-F]+) syscall=(\d+) "
+    r"compat=(\d+) ip=0x([0-9a-fA-F]+) code=0x([0-9a-fA-F]+)"
+)
+_HEADER = re.compile(r"audit\((\d+\.\d+):(\d+)\):")
+_HEX = frozenset("0123456789ABCDEFabcdef")
+_SECCOMP_TYPES = ("1326", "SECCOMP")
+_REQUIRED = ("pid", "arch", "syscall", "code")
+
+# (arch, syscall number, code) -> (syscall name, action); decode.py supplies the real one.
+Namer = Callable[[int, int, int], tuple[str | None, str]]
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEvent:
+    """One seccomp audit record: who made which syscall on which arch, and what seccomp did."""
+
+    serial: int
+    time: float
+    pid: int
+    arch: int
+    syscall: int
+    code: int
+    comm: str | None = None
+    exe: str | None = None
+    uid: int | None = None
+    auid: int | None = None
+    signal: int = 0
+    compat: int | None = None
+    ip: int | None = None
+    syscall_name: str | None = None
+    action: str = "unknown"
+    container_id: str | None = None
+    container_name: str | None = None
+    pod: str | None = None
+    namespace: str | None = None
+
+    @property
+    def arch_name(self) -> str:
+        """`x86_64`, `aarch64`, `x86` … or the hex token when libseccomp does not know it."""
+        return short_arch_name(self.arch)
+
+    @property
+    def signal_name(self) -> str | None:
+        """`SIGSYS` for sig=31; None when no signal was sent."""
+        return signal_name(self.signal)
+
+    def to_json(self) -> dict[str, Any]:
+        """A JSON-ready dict with stable keys; hex fields keep the record's own spelling."""
+        return {
+            "serial": self.serial,
+            "time": self.time,
+            "pid": self.pid,
+            "comm": self.comm,
+            "exe": self.exe,
+            "uid": self.uid,
+            "auid": self.auid,
+            "arch": f"{self.arch:08x}",
+            "arch_name": self.arch_name,
+            "syscall": self.syscall,
+            "syscall_name": self.syscall_name,
+            "action": self.action,
+            "code": f"0x{self.code:x}",
+            "signal": self.signal,
+            "signal_name": self.signal_name,
+            "compat": self.compat,
+            "ip": None if self.ip is None else f"0x{self.ip:x}",
+            "container_id": self.container_id,
+            "container_name": self.container_name,
+            "pod": self.pod,
+            "namespace": self.namespace,
+        }
+
+
+def signal_name(number: int) -> str | None:
+    """The name of a signal number (31 -> SIGSYS), or None for 0."""
+    if not number:
+        return None
+    try:
+        return _signal.Signals(number).name
+    except ValueError:
+        return f"signal {number}"
+
+
+def untrusted(value: str) -> str | None:
+    """Decode a comm/exe value: quoted text, or hex when it held spaces or odd characters."""
+    if value[:1] == '"':
+        return value[1:-1] if value.endswith('"') else value[1:]
+    if value in ("(null)", "?", ""):
+        return None
+    if len(value) % 2 == 0 and _HEX.issuperset(value):
+        return bytes.fromhex(value).decode("utf-8", "replace")
+    return value
+
+
+def _no_names(arch: int, syscall: int, code: int) -> tuple[str | None, str]:
+    return None, "unknown"
+
+
+def parse_line(line: str) -> AuditEvent | None:
+    """The seccomp record in `line` (any shape), undecoded; None when there is none."""
+    return parse_with(line, _no_names)
+
+
+def parse_with(line: str, namer: Namer) -> AuditEvent | None:
+    """Parse `line` and name its syscall and action with `namer` in the same pass."""
+    start = line.find("audit(")
+    if start < 0:
+        return None
+    if start and "type=" in line[:start] and not _is_seccomp_type(line[:start]):
+        return None
+    m = _RECORD.match(line, start)
+    if m is None:
+        return _parse_fields(line, start, namer)
+    time, serial, auid, uid, pid, comm, exe, sig, arch, nr, compat, ip, code = m.groups()
+    arch_i, nr_i, code_i = int(arch, 16), int(nr), int(code, 16)
+    name, action = namer(arch_i, nr_i, code_i)
+    return AuditEvent(
+        int(serial), float(time), int(pid), arch_i, nr_i, code_i,
+        untrusted(comm), untrusted(exe), int(uid), int(auid), int(sig), int(compat),
+        int(ip, 16), name, action,
+    )  # fmt: skip
+
+
+def _is_seccomp_type(prefix: str) -> bool:
+    kind = prefix[prefix.rfind("type=") + 5 :].split(None, 1)
+    return bool(kind) and kind[0] in _SECCOMP_TYPES
+
+
+def _parse_fields(line: str, start: int, namer: Namer) -> AuditEvent | None:
+    """The slow path: fields in any order, extra or missing optional ones, auditd's enrichment."""
+    head = _HEADER.match(line, start)
+    if head is None:
+        return None
+    body = line[head.end() :].split("\x1d", 1)[0]  # auditd appends interpreted fields after GS
+    fields = dict(tok.partition("=")[::2] for tok in body.split() if "=" in tok)
+    if any(key not in fields for key in _REQUIRED) or "sig" not in fields:
+        return None
+    try:
+        arch, nr = int(fields["arch"], 16), int(fields["syscall"])
+        code = int(fields["code"], 16)
+        pid, sig = int(fields["pid"]), int(fields["sig"])
+        ip = int(fields["ip"], 16) if "ip" in fields else None
+        compat = int(fields["compat"]) if "compat" in fields else None
+        uid = int(fields["uid"]) if "uid" in fields else None
+        auid = int(fields["auid"]) if "auid" in fields else None
+    except ValueError:
+        return None  # a truncated or mangled number: not a record we can trust
+    comm, exe = fields.get("comm"), fields.get("exe")
+    name, action = namer(arch, nr, code)
+    return AuditEvent(
+        int(head.group(2)), float(head.group(1)), pid, arch, nr, code,
+        untrusted(comm) if comm is not None else None, untrusted(exe) if exe is not None else None,
+        uid, auid, sig, compat, ip, name, action,
+    )  # fmt: skip
