@@ -1,0 +1,149 @@
+"""Capture every seccomp record while a block runs, with a deterministic flush (`sync`).
+
+`sync()` makes a record we can recognise and waits until it arrives. The kernel hands audit
+records to netlink in serial order, so once our marker is here, everything before it is too.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import itertools
+import os
+import threading
+from collections.abc import Iterable
+from types import TracebackType
+
+import pyseccomp
+
+from lab.audit.decode import decode_line
+from lab.audit.loss import LossReport, SerialGaps, serial_of
+from lab.audit.netlink import AUDIT_SECCOMP, NetlinkSource
+from lab.audit.records import AuditEvent
+
+# The marker thread renames itself: the record's comm= is the calling thread's name, so each
+# marker is unique even when several captures in one process sync at the same time.
+MARKER_PREFIX = "sl-sync-"
+MARKER_SYSCALL = "getsid"
+_PR_SET_NAME = 15
+_tokens = itertools.count(1)
+
+
+def emit_marker() -> str:
+    """Make one logged `getsid` from a short-lived thread; returns the comm it carries."""
+    token = f"{MARKER_PREFIX}{next(_tokens) % 10_000_000:07d}"
+    failure: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_NAME, token.encode(), 0, 0, 0)
+            # Without TSYNC the filter binds this thread only, and it dies with the thread.
+            flt = pyseccomp.SyscallFilter(pyseccomp.ALLOW)
+            flt.add_rule(pyseccomp.LOG, MARKER_SYSCALL)
+            flt.load()
+            os.getsid(0)
+        except BaseException as exc:  # handed to the caller's thread below
+            failure.append(exc)
+
+    thread = threading.Thread(target=run, name=token, daemon=True)
+    thread.start()
+    thread.join()
+    if failure:
+        raise RuntimeError(f"could not make the audit marker record: {failure[0]}")
+    return token
+
+
+def is_marker(event: AuditEvent) -> bool:
+    """True for the records `emit_marker` makes (in any process): plumbing, not workload."""
+    return event.comm is not None and event.comm.startswith(MARKER_PREFIX)
+
+
+class AuditCapture:
+    """A context manager that keeps every seccomp event from the netlink audit group."""
+
+    def __init__(self) -> None:
+        self.gaps = SerialGaps()
+        self._source = NetlinkSource()
+        self._events: list[AuditEvent] = []
+        self._markers: set[str] = set()
+        self._cond = threading.Condition()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._error: BaseException | None = None
+
+    def __enter__(self) -> AuditCapture:
+        self._source.open()  # SourceUnavailable says: run with sudo
+        self._thread = threading.Thread(target=self._read, name="seclab-audit-capture", daemon=True)
+        self._thread.start()
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Stop the reader thread and leave the multicast group."""
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join()
+            self._thread = None
+        self._source.close()
+
+    def _read(self) -> None:
+        try:
+            while not self._stop.is_set():
+                batch = self._source.read_batch(0.1)
+                if batch:
+                    self._take(batch)
+        except BaseException as exc:  # reported by sync() and events()
+            with self._cond:
+                self._error = exc
+                self._cond.notify_all()
+
+    def _take(self, batch: Iterable[tuple[int, str]]) -> None:
+        events: list[AuditEvent] = []
+        markers: list[AuditEvent] = []
+        for kind, text in batch:
+            serial = serial_of(text)
+            if serial is not None:
+                self.gaps.see(serial)
+            if kind != AUDIT_SECCOMP:
+                continue
+            event = decode_line(text)
+            if event is None:
+                continue
+            (markers if is_marker(event) else events).append(event)
+        with self._cond:
+            self._events.extend(events)
+            self._markers.update(m.comm for m in markers if m.comm)
+            if markers:
+                self._cond.notify_all()
+
+    def sync(self, timeout: float = 10.0) -> None:
+        """Return once every record made before this call has been captured."""
+        token = emit_marker()
+        with self._cond:
+            arrived = self._cond.wait_for(
+                lambda: token in self._markers or self._error is not None, timeout
+            )
+            if self._error is not None:
+                raise RuntimeError(f"the audit reader failed: {self._error}") from self._error
+            if not arrived:
+                raise TimeoutError(
+                    f"the audit marker record did not arrive within {timeout:g} s; is "
+                    "/proc/sys/kernel/seccomp/actions_logged missing `log`?"
+                )
+            self._markers.discard(token)
+
+    def events(self, pids: Iterable[int] | None = None) -> list[AuditEvent]:
+        """The events captured so far, optionally only those of the given pids."""
+        with self._cond:
+            events = list(self._events)
+        if pids is None:
+            return events
+        wanted = set(pids)
+        return [e for e in events if e.pid in wanted]
+
+    def loss(self) -> LossReport:
+        """What was lost while capturing: serial gaps and receive-buffer overflows."""
+        return LossReport(serial_gaps=self.gaps.missing, receive_overflows=self._source.enobufs)

@@ -1,0 +1,103 @@
+"""Where audit records come from: the source interface, and choosing one with a reason."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from typing import Protocol
+
+# Raw records as sources hand them over: (netlink message type, text). Line sources do not know
+# the type and pass 0; the parser then decides from the text whether it is a seccomp record.
+RawRecord = tuple[int, str]
+
+SOURCE_NAMES = ("netlink", "kmsg", "journal", "syslog", "audit-log", "command")
+
+
+class SourceUnavailable(Exception):
+    """A source cannot be opened here: why, and what would fix it."""
+
+    def __init__(self, source: str, why: str, fix: str) -> None:
+        super().__init__(f"{source}: {why}. Fix: {fix}")
+        self.source = source
+        self.why = why
+        self.fix = fix
+
+
+class AuditSource(Protocol):
+    """Something that yields raw audit records in batches, on the caller's (dedicated) thread."""
+
+    name: str
+    reason: str
+    rate_limited: bool
+
+    def open(self) -> None:
+        """Start reading; raises SourceUnavailable with the cause and a fix."""
+
+    def read_batch(self, timeout: float) -> list[RawRecord]:
+        """Records that arrived, waiting at most `timeout` seconds for the first one."""
+        ...
+
+    def close(self) -> None:
+        """Stop reading and release the socket, file or child process."""
+
+
+def make_source(name: str, command: Sequence[str] | None = None) -> AuditSource:
+    """The source called `name` (one of SOURCE_NAMES), not yet opened."""
+    from lab.audit import kmsg, netlink, tail
+
+    if name == "netlink":
+        return netlink.NetlinkSource()
+    if name == "kmsg":
+        return kmsg.KmsgSource()
+    if name == "journal":
+        return tail.CommandSource(
+            ["journalctl", "-k", "-f", "-n", "0", "-o", "cat"],
+            name="journal",
+            reason="the kernel journal (journalctl -k -f): printk output, rate-limited",
+            fix="run with sudo or join the group `systemd-journal`",
+        )
+    if name == "syslog":
+        return tail.FileTail("/var/log/syslog", name="syslog")
+    if name == "audit-log":
+        return tail.FileTail("/var/log/audit/audit.log", name="audit-log", rate_limited=False)
+    if name == "command":
+        if not command:
+            raise SourceUnavailable(
+                "command", "no command given", "pass the command, e.g. docker exec NODE dmesg -w"
+            )
+        return tail.CommandSource(list(command))
+    raise SourceUnavailable(
+        name, "there is no source of that name", f"use one of: {', '.join(SOURCE_NAMES)}"
+    )
+
+
+def choose_source(
+    requested: str | None = None, command: Sequence[str] | None = None
+) -> AuditSource:
+    """Open the requested source, or the best one that opens here; its `reason` says why."""
+    if requested:
+        source = make_source(requested, command)
+        source.open()
+        return source
+    failures: list[SourceUnavailable] = []
+    for name in _preference():
+        source = make_source(name)
+        try:
+            source.open()
+        except SourceUnavailable as exc:
+            failures.append(exc)
+            continue
+        if failures:
+            source.reason += f" (netlink unavailable: {failures[0].why}; {failures[0].fix})"
+        return source
+    raise SourceUnavailable(
+        "audit", "no audit source could be opened", "; ".join(str(f) for f in failures)
+    )
+
+
+def _preference() -> list[str]:
+    # auditd owns the records when it runs: then its log is complete and printk is silent.
+    names = ["netlink"]
+    if os.path.exists("/var/log/audit/audit.log"):
+        names.append("audit-log")
+    return [*names, "kmsg", "journal", "syslog"]

@@ -1,0 +1,16 @@
+"""Run the seccomp test workload as a child process and return its pid and status."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+CHILD = Path(__file__).with_name("seccomp_child.py")
+
+
+def run_workload(*rules: str, calls: list[str], log_flag: bool = False) -> tuple[int, int]:
+    """(pid, exit status) of a child that loads `rules` and then makes `calls`."""
+    argv = [sys.executable, str(CHILD), *rules, *(["--log-flag"] if log_flag else []), "--", *calls]
+    proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL)
+    return proc.pid, proc.wait(timeout=120)
