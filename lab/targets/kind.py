@@ -1,0 +1,288 @@
+"""The kind target: the tutorial's pods on a real kind cluster, through kind, kubectl and docker.
+
+Nothing here talks to Kubernetes directly: every step is a real command the learner could type,
+shown to them through `on_command` before it runs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import shlex
+import threading
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from lab.targets.base import (
+    CommandListener,
+    ExecResult,
+    HttpResponse,
+    Phase,
+    Target,
+    TargetError,
+    WorkloadSpec,
+    WorkloadState,
+)
+from lab.targets.commands import Runner, SubprocessRunner
+from lab.targets.k8s_manifests import (
+    CONTAINER,
+    ECHO_PORT,
+    EXTRA_SUBDIR,
+    MANAGED,
+    SECCOMP_ROOT,
+    check_name,
+    pod_manifest,
+    selector,
+)
+from lab.targets.k8s_status import container_id, pod_state
+from lab.targets.kind_cluster import KindCluster
+from lab.targets.kindconfig import MOUNT_PATH
+from lab.targets.kubectl import Kubectl, ReportedRunner
+
+_TERMINAL = {Phase.EXITED, Phase.FAILED_TO_CREATE, Phase.CRASH_LOOPING, Phase.NOT_FOUND}
+
+
+class KindTarget(Target):
+    """Workloads as pods on the lab's kind cluster (`seclab cluster up` makes it)."""
+
+    def __init__(
+        self,
+        profiles_dir: Path,
+        on_command: CommandListener | None = None,
+        cluster_name: str = "seclab",
+        runner: Runner | None = None,
+    ) -> None:
+        super().__init__(profiles_dir, on_command, name="kind")
+        self.cluster_name = cluster_name
+        self.runner: Runner = runner or SubprocessRunner()
+        self.reported = ReportedRunner(self.runner, self.emit)
+        self.kubectl = Kubectl(self.reported, cluster_name)
+        self.cluster = KindCluster(self.reported, cluster_name)
+        self.poll_interval = 1.0  # seconds between state reads while waiting for a pod
+        self._pods: dict[str, tuple[str, str]] = {}  # container id -> (pod, namespace)
+        self._pods_read = 0.0
+        self._lock = threading.Lock()
+
+    # -- the cluster -----------------------------------------------------------------------
+    def prepare(self) -> None:
+        if not self.cluster.exists():
+            raise TargetError(
+                f"there is no kind cluster named {self.cluster_name!r}", hint="seclab cluster up"
+            )
+        nodes = self.kubectl.get_json("nodes") or {}
+        not_ready = [
+            item["metadata"]["name"]
+            for item in nodes.get("items", [])
+            if not any(
+                c.get("type") == "Ready" and c.get("status") == "True"
+                for c in item.get("status", {}).get("conditions", [])
+            )
+        ]
+        if not nodes.get("items") or not_ready:
+            raise TargetError(
+                f"the cluster's nodes are not Ready yet: {', '.join(not_ready) or 'none found'}",
+                hint="wait a minute and look again with `seclab cluster status`",
+            )
+
+    def sync_profiles(self) -> list[str]:  # type: ignore[override]
+        """Copy profiles that differ (or are missing) into every node; return what was copied."""
+        local = {
+            p.name: hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(self.profiles_dir.glob("*.json"))
+        }
+        copied: list[str] = []
+        if not local:
+            return copied
+        for node in self.cluster.nodes():
+            argv = ["docker", "exec", node, "sha256sum", *(f"{MOUNT_PATH}/{n}" for n in local)]
+            done = self.reported(argv, timeout=30, check=False)
+            remote = {
+                Path(parts[1]).name: parts[0]
+                for parts in (line.split(None, 1) for line in done.stdout.splitlines())
+                if len(parts) == 2
+            }
+            stale = [name for name, digest in local.items() if remote.get(name) != digest]
+            if not stale:
+                continue  # the mount is live: edits are already visible in the node
+            self.reported(["docker", "exec", node, "mkdir", "-p", MOUNT_PATH], timeout=30)
+            for name in stale:
+                self.reported(
+                    ["docker", "cp", str(self.profiles_dir / name), f"{node}:{MOUNT_PATH}/{name}"],
+                    timeout=60,
+                )
+                copied.append(f"{node}:{name}")
+        return copied
+
+    def _copy_extra_profile(self, path: Path) -> None:
+        if not path.is_file():
+            return  # the pod will show the kubelet's own "cannot load seccomp profile" error
+        target = f"{SECCOMP_ROOT}/{EXTRA_SUBDIR}"
+        for node in self.cluster.nodes():
+            self.reported(["docker", "exec", node, "mkdir", "-p", target], timeout=30)
+            self.reported(["docker", "cp", str(path), f"{node}:{target}/{path.name}"], timeout=60)
+
+    # -- workloads -------------------------------------------------------------------------
+    def run(self, spec: WorkloadSpec) -> WorkloadState:
+        manifest = pod_manifest(spec)
+        extra = spec.profile.file if spec.profile.kind == "localhost" else None
+        if extra and Path(extra).is_absolute():
+            self._copy_extra_profile(Path(extra))
+        # Pod specs are immutable: replacing a workload means deleting the lab's old pod.
+        self.delete(spec.name)
+        self.kubectl.apply(
+            manifest,
+            display=f"kubectl --context {self.kubectl.context} "
+            f"apply -f -   # pod/{spec.name}, {spec.profile.describe()}",
+        )
+        return self.state(spec.name)
+
+    def run_to_completion(self, spec: WorkloadSpec, timeout: float = 60) -> ExecResult:
+        state = self.run(spec)
+        deadline = time.monotonic() + timeout
+        while state.phase not in _TERMINAL:
+            if time.monotonic() > deadline:
+                raise TargetError(
+                    f"pod {spec.name} did not finish within {timeout:g} s "
+                    f"(still {state.phase.value}: {state.reason or ''})"
+                )
+            time.sleep(self.poll_interval)
+            state = self.state(spec.name)
+        output = self.logs(spec.name) if state.phase is not Phase.FAILED_TO_CREATE else ""
+        return ExecResult(
+            state.exit_code, stdout=output, stderr=state.message or "", signal=state.signal
+        )
+
+    def _node_port(self, name: str) -> int:
+        service = self.kubectl.get_json("service", name, missing_ok=True)
+        if service is None:
+            self.kubectl(
+                "expose",
+                "pod",
+                name,
+                "--type",
+                "NodePort",
+                "--port",
+                str(ECHO_PORT),
+                "--selector",
+                f"app={name}",
+                "--labels",
+                selector(name),
+            )
+            service = self.kubectl.get_json("service", name) or {}
+        for port in service.get("spec", {}).get("ports", []):
+            if port.get("nodePort"):
+                return int(port["nodePort"])
+        raise TargetError(f"service {name} has no node port", hint="seclab reset, then rerun")
+
+    def request(self, name: str, path: str = "/", timeout: float = 10) -> HttpResponse:
+        check_name(name)
+        port = self._node_port(name)
+        url = f"http://localhost:{port}/{path.lstrip('/')}"
+        argv = [
+            "docker",
+            "exec",
+            self.cluster.control_plane,
+            "curl",
+            "-sS",
+            "--max-time",
+            f"{timeout:g}",
+            "-w",
+            "\\n%{http_code}",
+            url,
+        ]
+        done = self.reported(argv, timeout=timeout + 15, check=False)
+        body, _, code = done.stdout.rpartition("\n")
+        shown = (shlex.join(done.argv),)
+        if done.returncode != 0 or not code.isdigit() or code == "000":
+            return HttpResponse(
+                None, body, error=done.stderr.strip() or f"exit {done.returncode}", commands=shown
+            )
+        return HttpResponse(int(code), body, commands=shown)
+
+    def exec(self, name: str, argv: Sequence[str], timeout: float = 30) -> ExecResult:
+        check_name(name)
+        done = self.kubectl(
+            "exec", name, "-c", CONTAINER, "--", *argv, timeout=timeout, check=False
+        )
+        code = done.returncode
+        # kubectl passes on the remote exit status; a shell reports death by signal N as 128+N.
+        signal = code - 128 if 128 < code <= 192 and "exit code" in done.stderr else None
+        return ExecResult(
+            code, done.stdout, done.stderr, signal=signal, commands=(shlex.join(done.argv),)
+        )
+
+    def state(self, name: str) -> WorkloadState:
+        check_name(name)
+        pod = self.kubectl.get_json("pod", name, missing_ok=True)
+        if pod is None:
+            return WorkloadState(Phase.NOT_FOUND)
+        return pod_state(pod)
+
+    def logs(self, name: str) -> str:
+        check_name(name)
+        done = self.kubectl("logs", name, "-c", CONTAINER, check=False)
+        return done.stdout if done.returncode == 0 else ""
+
+    def delete(self, name: str) -> None:
+        check_name(name)
+        self.kubectl("delete", "pods,services", "-l", selector(name), timeout=120)
+
+    def reset(self) -> list[str]:
+        try:
+            if not self.cluster.exists():
+                return []  # no cluster: nothing of the lab's can be in it
+        except TargetError as exc:
+            if exc.hint and "install" in exc.hint:
+                return []  # kind is not installed here: the lab never made anything with it
+            raise
+        done = self.kubectl(
+            "delete", "pods,services", "--all-namespaces", "-l", MANAGED, timeout=180
+        )
+        # `pod "audit-pod" deleted` → pod/audit-pod
+        gone = []
+        for line in done.stdout.splitlines():
+            words = line.split()
+            if len(words) >= 3 and words[2] == "deleted":
+                gone.append(f"{words[0]}/{words[1].strip(chr(34))}")
+        return gone
+
+    def cancel(self) -> None:
+        cancel = getattr(self.runner, "cancel", None)
+        if callable(cancel):
+            cancel()
+
+    # -- audit enrichment ------------------------------------------------------------------
+    def pod_for_container(self, cid: str) -> tuple[str, str] | None:
+        """(pod, namespace) running the container with this id (full or 12+ hex prefix)."""
+        cid = container_id(cid) or ""
+        if len(cid) < 12:
+            return None
+        with self._lock:
+            hit = self._lookup(cid)
+            # Unknown ids arrive in bursts (one per audit record): re-read at most every 2 s.
+            if hit is None and time.monotonic() - self._pods_read > 2:
+                self._refresh_pods()
+                hit = self._lookup(cid)
+            return hit
+
+    def _lookup(self, cid: str) -> tuple[str, str] | None:
+        for known, where in self._pods.items():
+            if known.startswith(cid):
+                return where
+        return None
+
+    def _refresh_pods(self) -> None:
+        self._pods_read = time.monotonic()
+        data = self.kubectl.get_json("pods", "--all-namespaces") or {}
+        pods: dict[str, tuple[str, str]] = {}
+        for item in data.get("items", []):
+            meta = item.get("metadata", {})
+            for cs in item.get("status", {}).get("containerStatuses") or []:
+                for raw in (
+                    cs.get("containerID"),
+                    (cs.get("lastState", {}).get("terminated") or {}).get("containerID"),
+                ):
+                    full = container_id(raw)
+                    if full:
+                        pods[full] = (meta.get("name", "?"), meta.get("namespace", "default"))
+        self._pods = pods

@@ -1,0 +1,110 @@
+"""The lab's kind cluster: does it exist, create it, delete it, load images, look inside nodes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from lab.targets.base import TargetError
+from lab.targets.commands import CommandError, Completed
+from lab.targets.kindconfig import MOUNT_PATH
+from lab.targets.kubectl import ReportedRunner
+
+INSTALL_KIND = "install kind: https://kind.sigs.k8s.io/docs/user/quick-start/#installation"
+
+
+@dataclass
+class KindCluster:
+    """One named kind cluster, driven through the real `kind` and `docker` CLIs."""
+
+    run: ReportedRunner
+    name: str = "seclab"
+    timeout: float = 60
+    create_timeout: float = 900  # pulling the node image on a slow link takes minutes
+
+    @property
+    def control_plane(self) -> str:
+        return f"{self.name}-control-plane"
+
+    def _call(
+        self, argv: list[str], *, timeout: float | None = None, check: bool = True
+    ) -> Completed:
+        try:
+            return self.run(argv, timeout=timeout or self.timeout, check=check)
+        except CommandError as exc:
+            hint = None
+            if "not installed" in str(exc):
+                hint = INSTALL_KIND if argv[0] == "kind" else "install Docker and start it"
+            elif "Cannot connect to the Docker daemon" in exc.stderr:
+                hint = "start Docker (Linux: sudo systemctl start docker)"
+            detail = exc.stderr.strip().splitlines()[-1] if exc.stderr.strip() else str(exc)
+            raise TargetError(
+                f"`{' '.join(argv[:4])}` failed: {detail}",
+                hint=hint,
+                command=argv,
+                stderr=exc.stderr,
+            ) from None
+
+    def clusters(self) -> list[str]:
+        """Names of the kind clusters on this Docker engine."""
+        done = self._call(["kind", "get", "clusters"])
+        # With none, kind says "No kind clusters found." (on stderr); names go to stdout.
+        return [
+            line.strip()
+            for line in done.stdout.splitlines()
+            if line.strip() and not line.startswith("No kind clusters")
+        ]
+
+    def exists(self) -> bool:
+        return self.name in self.clusters()
+
+    def nodes(self) -> list[str]:
+        """The node containers of this cluster (kind names nodes after their containers)."""
+        done = self._call(["kind", "get", "nodes", "--name", self.name])
+        return [
+            line.strip()
+            for line in done.stdout.splitlines()
+            if line.strip() and not line.startswith("No kind nodes")
+        ]
+
+    def create_argv(self, config: Path) -> list[str]:
+        return [
+            "kind",
+            "create",
+            "cluster",
+            "--name",
+            self.name,
+            "--config",
+            str(config),
+            "--wait",
+            "120s",
+        ]
+
+    def create(self, config: Path) -> Completed:
+        return self._call(self.create_argv(config), timeout=self.create_timeout)
+
+    def delete(self) -> Completed:
+        return self._call(["kind", "delete", "cluster", "--name", self.name], timeout=300)
+
+    def load_argv(self, image: str) -> list[str]:
+        return ["kind", "load", "docker-image", image, "--name", self.name]
+
+    def image_present(self, image: str) -> bool:
+        """Whether the local Docker engine has the image (so it can be loaded without network)."""
+        argv = ["docker", "image", "inspect", image, "--format", "{{.Id}}"]
+        return self._call(argv, check=False).returncode == 0
+
+    def load_image(self, image: str) -> Completed:
+        return self._call(self.load_argv(image), timeout=600)
+
+    def docker_desktop(self) -> bool:
+        """Whether the engine is Docker Desktop (its VM only sees shared host folders)."""
+        done = self._call(["docker", "info", "--format", "{{.OperatingSystem}}"], check=False)
+        return done.returncode == 0 and "Docker Desktop" in done.stdout
+
+    def node_profiles(self, node: str) -> list[str] | None:
+        """The files in the node's profiles directory; None when the directory is not there."""
+        done = self._call(["docker", "exec", node, "ls", MOUNT_PATH], check=False)
+        if done.returncode != 0:
+            return None
+        return sorted(done.stdout.split())
