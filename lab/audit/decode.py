@@ -8,6 +8,7 @@ import time
 from functools import lru_cache
 
 from lab.audit.records import AuditEvent, parse_with
+from lab.profile.syscalls import AUDIT_ARCH_TO_NAME
 from lab.profile.syscalls import syscall_name as _resolve
 
 # The record's code= holds SECCOMP_RET_ACTION_FULL only: the errno or trace data is cut off.
@@ -49,6 +50,7 @@ def _name(arch: int, number: int) -> str | None:
     return _resolve(arch, number)
 
 
+@lru_cache(maxsize=8192)
 def _namer(arch: int, number: int, code: int) -> tuple[str | None, str]:
     return _name(arch, number), action_for_code(code)
 
@@ -102,8 +104,10 @@ def describe(event: AuditEvent) -> str:
     name = event.syscall_name or _name(event.arch, event.syscall)
     if name:
         syscall = f"{event.arch_name} #{event.syscall} {name}"
+    elif event.arch in AUDIT_ARCH_TO_NAME:
+        syscall = f"syscall {event.syscall} ({event.arch_name}: no such number)"
     else:
-        syscall = f"syscall {event.syscall} (arch 0x{event.arch:08x} {event.arch_name})"
+        syscall = f"syscall {event.syscall} (arch 0x{event.arch:08x})"
     signal = f", {event.signal_name}" if event.signal else ""
     return (
         f"{format_time(event.time)} serial {event.serial}  {_who(event)}  "
