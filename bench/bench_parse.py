@@ -1,6 +1,7 @@
 """Print how many seccomp audit records per second one core parses, decodes, and both.
 
-Run: python bench/bench_parse.py [N]. Figures only, no assertions: machines differ.
+Run from a checkout: `PYTHONPATH=. python bench/bench_parse.py [N]` (or after `pip install -e .`).
+Figures only, no assertions: machines differ.
 """
 
 from __future__ import annotations

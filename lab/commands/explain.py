@@ -1,0 +1,137 @@
+"""`seclab explain`: decode seccomp audit records pasted as arguments or piped in."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import sys
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+import click
+
+from lab.audit.decode import decode_line, describe, explain
+
+HELP = """Decode seccomp audit records (type 1326) into words.
+
+Give records as arguments, or pipe any log that holds them: lines that are not seccomp records
+are skipped and counted on stderr, so whole logs are fine (Windows line endings too).
+
+\b
+Where the records come from:
+  - the kernel writes one whenever a seccomp filter's action is logged: SCMP_ACT_LOG and the
+    KILL actions by default;
+  - ERRNO (and TRAP, TRACE, NOTIFY) denials are logged only when the filter was loaded with
+    SECCOMP_FILTER_FLAG_LOG (a profile's "flags"); otherwise a blocked call leaves no line;
+  - without auditd the kernel prints them through printk, which is rate-limited: dmesg,
+    journalctl -k and /var/log/syslog keep only a few lines of a burst ("kauditd_printk_skb:
+    N callbacks suppressed"). `seclab watch` reads the netlink audit group and misses none;
+  - with auditd running they go to /var/log/audit/audit.log as type=SECCOMP.
+
+\b
+Examples:
+  dmesg | seclab explain
+  journalctl -k | seclab explain --json
+  cat /var/log/audit/audit.log | seclab explain --long
+  seclab explain "$(dmesg | grep type=1326 | tail -n 3)"
+
+\b
+A record (here the Kubernetes tutorial's, one line in the log) reads:
+  audit(1594067860.484:14536): auid=4294967295 uid=0 gid=0 ses=4294967295 pid=29064
+  comm="http-echo" exe="/http-echo" sig=0 arch=c000003e syscall=51 compat=0 ip=0x46fe1f
+  code=0x7ffc0000
+and decodes to: x86_64 syscall 51 getsockname, action LOG (allowed and logged).
+
+Exit status: 0 when at least one record was decoded, 1 when none, 2 on usage errors.
+"""
+_SUPPRESSED = re.compile(r"kauditd_printk_skb: (\d+) callbacks suppressed")
+_LOOKS_SECCOMP = ("type=1326", "type=SECCOMP")
+
+
+@dataclass
+class _Tally:
+    """What the input held besides records, reported once at the end."""
+
+    decoded: int = 0
+    skipped: int = 0
+    damaged: int = 0  # said type=1326/SECCOMP but would not parse: cut off or reformatted
+    suppressed: int = 0
+
+
+def _lines(args: tuple[str, ...]) -> Iterator[str]:
+    """Arguments (each may hold several lines), else stdin read as bytes so junk cannot crash."""
+    if args:
+        for arg in args:
+            yield from arg.splitlines()
+        return
+    for raw in sys.stdin.buffer:
+        yield raw.decode("utf-8", "replace").rstrip("\r\n")
+
+
+def _report(tally: _Tally) -> None:
+    if tally.skipped:
+        were = "line was not a seccomp audit record" if tally.skipped == 1 else (
+            "lines were not seccomp audit records")  # fmt: skip
+        click.echo(f"{tally.skipped} {were}", err=True)
+    if tally.damaged:
+        click.echo(
+            f"{tally.damaged} of them named type=1326/SECCOMP but could not be read: cut off, "
+            "or reformatted (`ausearch -i` output is not supported; pass the raw log).",
+            err=True,
+        )
+    if tally.suppressed:
+        click.echo(
+            f"the kernel suppressed {tally.suppressed} printk callbacks: records were dropped "
+            "from this log. `seclab watch` reads the audit netlink group and misses none.",
+            err=True,
+        )
+    if not tally.decoded:
+        click.echo(
+            "no seccomp audit records found. Records appear when a filter logs (SCMP_ACT_LOG, "
+            "KILL, or any action with SECCOMP_FILTER_FLAG_LOG); try `dmesg | seclab explain`.",
+            err=True,
+        )
+
+
+def _explain_all(lines: Iterable[str], as_json: bool, long: bool) -> _Tally:
+    tally = _Tally()
+    for line in lines:
+        event = decode_line(line)
+        if event is None:
+            if line.strip():
+                tally.skipped += 1
+                tally.damaged += any(kind in line for kind in _LOOKS_SECCOMP)
+                found = _SUPPRESSED.search(line)
+                tally.suppressed += int(found.group(1)) if found else 0
+            continue
+        tally.decoded += 1
+        if as_json:
+            click.echo(json.dumps(event.to_json(), sort_keys=False))
+        elif long:
+            click.echo(explain(event) + "\n")
+        else:
+            click.echo(describe(event))
+    return tally
+
+
+@click.command("explain", help=HELP, context_settings={"help_option_names": ["-h", "--help"]})
+@click.argument("lines", nargs=-1, metavar="[LINE]...")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per record.")
+@click.option("--long", "-l", is_flag=True, help="Explain each record in a few sentences.")
+def command(lines: tuple[str, ...], as_json: bool, long: bool) -> None:
+    """Decode seccomp audit records."""
+    if as_json and long:
+        raise click.UsageError("choose --json or --long, not both")
+    if not lines and sys.stdin.isatty():
+        raise click.UsageError(
+            "give audit lines as arguments, or pipe a log in: dmesg | seclab explain"
+        )
+    try:
+        tally = _explain_all(_lines(lines), as_json, long)
+    except BrokenPipeError:
+        # The reader (e.g. `head`) has gone: stop quietly, as other Unix filters do.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(0)
+    _report(tally)
+    sys.exit(0 if tally.decoded else 1)
