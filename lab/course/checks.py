@@ -1,0 +1,186 @@
+"""Checks as wait strategies: observe, compare, poll until the condition holds or time runs out."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from lab.course.model import Check
+from lab.course.observe import Observations
+
+
+class Cancelled(Exception):
+    """The learner (or the front end) asked to stop."""
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """One look at an observation: did it meet the condition, and what was seen."""
+
+    passed: bool
+    expected: str
+    seen: str
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """The outcome of a check after waiting: the last verdict and how many looks it took."""
+
+    check: Check
+    passed: bool
+    expected: str
+    seen: str
+    attempts: int
+
+    def reason(self) -> str:
+        """What was expected and what was seen, for the learner."""
+        return f"expected {self.expected}; saw {self.seen}"
+
+
+def evaluate(check: Check, obs: Observations) -> Verdict:
+    """Look once."""
+    return {"state": _state, "http": _http, "output": _output, "audit": _audit}[check.kind](
+        check, obs
+    )
+
+
+def wait_for(
+    check: Check,
+    obs: Observations,
+    cancel: threading.Event | None = None,
+    clock: Callable[[], float] = time.monotonic,
+) -> CheckResult:
+    """Look until the check passes or its timeout runs out; `cancel` stops the wait at once."""
+    cancel = cancel or threading.Event()
+    deadline = clock() + check.timeout
+    attempts = 0
+    while True:
+        if cancel.is_set():
+            raise Cancelled
+        attempts += 1
+        verdict = evaluate(check, obs)
+        if verdict.passed or clock() >= deadline:
+            return CheckResult(check, verdict.passed, verdict.expected, verdict.seen, attempts)
+        cancel.wait(min(check.interval, max(0.0, deadline - clock())))
+
+
+def describe(check: Check) -> str:
+    """A one-line summary of what the check expects (shown before waiting)."""
+    return f"{check.kind} {check.name}: {_expectation(check)}"
+
+
+def _expectation(check: Check) -> str:
+    parts: list[str] = []
+    if check.kind == "state":
+        parts.append(" or ".join(check.phases))
+        if check.reason:
+            parts.append(f"reason '{check.reason}'")
+    if check.kind == "http":
+        parts.append(
+            "no answer" if check.fails else f"HTTP {check.status or 200} from {check.path}"
+        )
+    if check.kind == "audit":
+        action = f" {check.action}" if check.action else ""
+        parts.append(f"{_count_words(check)}{action} records")
+        parts += [f"with {s}" for s in check.present] + [f"without {s}" for s in check.absent]
+    if check.exit_code is not None:
+        parts.append(f"exit status {check.exit_code}")
+    if check.signal is not None:
+        parts.append(f"signal {check.signal}")
+    parts += [f"'{text}' in the output" for text in check.contains]
+    parts += [f"no '{text}' in the output" for text in check.absent_text]
+    return ", ".join(p for p in parts if p) or "anything"
+
+
+def _count_words(check: Check) -> str:
+    low, high = check.min_count, check.max_count
+    if low is not None and low == high:
+        return f"exactly {low}"
+    if high is not None and low is None:
+        return f"at most {high}"
+    if low is not None and high is None:
+        return f"at least {low}"
+    if low is not None and high is not None:
+        return f"{low} to {high}"
+    return "any number of"
+
+
+def _texts(check: Check, text: str) -> list[str]:
+    """What is wrong about `text` against the check's contains / not_contains."""
+    wrong = [f"no '{t}'" for t in check.contains if t not in text]
+    return wrong + [f"'{t}' present" for t in check.absent_text if t in text]
+
+
+def _excerpt(text: str, limit: int = 160) -> str:
+    text = " ".join(text.split())
+    return repr(text if len(text) <= limit else text[: limit - 1] + "…")
+
+
+def _state(check: Check, obs: Observations) -> Verdict:
+    st = obs.state(check.name)
+    ok = st.phase.value in check.phases
+    said = f"{st.reason} {st.message}".lower()
+    ok = ok and (check.reason is None or check.reason.lower() in said)
+    ok = ok and (check.exit_code is None or st.exit_code == check.exit_code)
+    ok = ok and (check.signal is None or st.signal == check.signal)
+    seen = st.phase.value
+    details = [
+        f"reason {st.reason}" if st.reason else "",
+        f"exit status {st.exit_code}" if st.exit_code is not None else "",
+        f"signal {st.signal}" if st.signal else "",
+    ]
+    if st.message:
+        details.append(f"message {_excerpt(st.message, 200)}")
+    if any(details):
+        seen += f" ({', '.join(d for d in details if d)})"
+    return Verdict(ok, _expectation(check), seen)
+
+
+def _http(check: Check, obs: Observations) -> Verdict:
+    resp = obs.request(check.name, check.path)
+    if check.fails:
+        seen = "no answer" if resp.status is None else f"HTTP {resp.status}"
+        return Verdict(resp.status is None, "no answer", f"{seen} {resp.error or ''}".strip())
+    if resp.status is None:
+        return Verdict(False, _expectation(check), f"no answer ({resp.error or 'no error given'})")
+    wrong = _texts(check, resp.body)
+    ok = resp.status == (check.status or 200) and not wrong
+    return Verdict(ok, _expectation(check), f"HTTP {resp.status}, body {_excerpt(resp.body)}")
+
+
+def _output(check: Check, obs: Observations) -> Verdict:
+    result = obs.result(check.name)
+    if result is None:
+        return Verdict(False, _expectation(check), "no result yet: the action has not run")
+    text = f"{result.stdout}\n{result.stderr}"
+    ok = not _texts(check, text)
+    ok = ok and (check.exit_code is None or result.exit_code == check.exit_code)
+    ok = ok and (check.signal is None or result.signal == check.signal)
+    seen = f"exit status {result.exit_code}"
+    if result.signal:
+        seen += f", signal {result.signal}"
+    return Verdict(ok, _expectation(check), f"{seen}, output {_excerpt(text.strip())}")
+
+
+def _audit(check: Check, obs: Observations) -> Verdict:
+    events, problem = obs.audit_events(check.name)
+    if problem:
+        return Verdict(False, _expectation(check), problem)
+    if check.action:
+        events = [e for e in events if e.action == check.action]
+    names = {e.syscall_name or f"#{e.syscall}" for e in events}
+    ok = check.min_count is None or len(events) >= check.min_count
+    ok = ok and (check.max_count is None or len(events) <= check.max_count)
+    missing = [s for s in check.present if s not in names]
+    unwanted = [s for s in check.absent if s in names]
+    seen = f"{len(events)} records"
+    if names:
+        shown = sorted(names)
+        seen += f" ({', '.join(shown[:12])}{', …' if len(shown) > 12 else ''})"
+    if missing:
+        seen += f"; missing {', '.join(missing)}"
+    if unwanted:
+        seen += f"; unwanted {', '.join(unwanted)}"
+    return Verdict(ok and not missing and not unwanted, _expectation(check), seen)

@@ -1,0 +1,158 @@
+"""Lesson files (YAML) into validated `Lesson` models, refusing mistakes with file, line and fix."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+import yaml
+
+from lab import paths
+from lab.course.errors import LessonError, did_you_mean
+from lab.course.model import TARGETS, Lesson, Solution, Step
+from lab.course.parts import Context, parse_actions, parse_checks
+from lab.course.yamlnodes import Reader, line_of
+
+TOP_REQUIRED = ("id", "title", "summary", "targets", "steps")
+TOP_OPTIONAL = ("unsupported", "order")
+STEP_REQUIRED = ("id", "title", "text")
+STEP_OPTIONAL = ("actions", "checks", "hints", "solution", "notes", "variants")
+
+
+def load_lesson(path: Path | str, profiles_dir: Path | None = None) -> Lesson:
+    """Read and validate one lesson file; raise LessonError naming the place and the fix."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise LessonError(path, f"cannot read the lesson file: {exc}") from None
+    reader = Reader(path)
+    top = reader.mapping(
+        reader.compose(text), "the lesson", required=TOP_REQUIRED, optional=TOP_OPTIONAL
+    )
+    ident = _ident(reader, top["id"], "the lesson id")
+    targets = tuple(
+        reader.choice(n, "a target", TARGETS) for n in reader.sequence(top["targets"], "targets")
+    )
+    unsupported = _unsupported(reader, top.get("unsupported"), targets)
+    silent = [t for t in TARGETS if t not in targets and t not in dict(unsupported)]
+    if silent:
+        raise reader.fail(
+            top["targets"],
+            f"the lesson says nothing about the target(s) {', '.join(silent)}",
+            "add them to 'targets', or to 'unsupported' with one sentence saying why not",
+        )
+    ctx = Context(reader, profiles_dir or paths.profiles_dir())
+    steps = [_step(ctx, node) for node in reader.sequence(top["steps"], "steps")]
+    if not steps:
+        raise reader.fail(top["steps"], "the lesson has no steps", "add at least one step")
+    _unique(reader, [(s.id, node) for s, node in zip(steps, top["steps"].value, strict=True)])
+    order = reader.scalar(top["order"], "order", int) if "order" in top else 100
+    return Lesson(
+        id=ident,
+        title=reader.text(top["title"], "the title"),
+        summary=reader.text(top["summary"], "the summary"),
+        path=path,
+        targets=targets,
+        unsupported=unsupported,
+        steps=tuple(steps),
+        order=order,
+    )
+
+
+def load_lessons(directory: Path | None = None, profiles_dir: Path | None = None) -> list[Lesson]:
+    """Every lesson in a directory, in teaching order (raises on the first broken file)."""
+    directory = directory or paths.lessons_dir()
+    lessons = [load_lesson(p, profiles_dir) for p in sorted(directory.glob("*.yaml"))]
+    return sorted(lessons, key=lambda lesson: (lesson.order, lesson.id))
+
+
+def find_lesson(
+    id_or_path: str, directory: Path | None = None, profiles_dir: Path | None = None
+) -> Lesson:
+    """A lesson by id (`audit`) or by path to its file."""
+    candidate = Path(id_or_path)
+    if candidate.suffix in (".yaml", ".yml") or candidate.exists():
+        return load_lesson(candidate, profiles_dir)
+    directory = directory or paths.lessons_dir()
+    by_file = directory / f"{id_or_path}.yaml"
+    if by_file.is_file():
+        return load_lesson(by_file, profiles_dir)
+    lessons = load_lessons(directory, profiles_dir)
+    for lesson in lessons:
+        if lesson.id == id_or_path:
+            return lesson
+    raise LessonError(
+        directory,
+        f"no lesson called '{id_or_path}'",
+        fix=did_you_mean(id_or_path, [lesson.id for lesson in lessons], "lessons"),
+    )
+
+
+def _step(ctx: Context, node: yaml.Node) -> Step:
+    reader = ctx.reader
+    fields = reader.mapping(node, "a step", required=STEP_REQUIRED, optional=STEP_OPTIONAL)
+    actions = parse_actions(ctx, fields.get("actions"), "the step's actions")
+    solution = Solution()
+    if "solution" in fields:
+        solution = _solution(ctx, fields["solution"])
+    checks = parse_checks(ctx, fields.get("checks"))
+    hints = reader.texts(fields["hints"], "hints") if "hints" in fields else ()
+    if checks and not hints:
+        raise reader.fail(
+            node, "a step with checks needs hints", "add 'hints:' with at least one hint"
+        )
+    variants: list[tuple[str, str]] = []
+    if "variants" in fields:
+        for key, value in reader.mapping(fields["variants"], "variants", optional=TARGETS).items():
+            variants.append((key, reader.text(value, f"the {key} variant")))
+    return Step(
+        id=_ident(reader, fields["id"], "a step id"),
+        title=reader.text(fields["title"], "the step title"),
+        text=reader.text(fields["text"], "the step text"),
+        line=line_of(node),
+        actions=actions,
+        checks=checks,
+        hints=hints,
+        solution=solution,
+        notes=reader.text(fields["notes"], "notes") if "notes" in fields else "",
+        variants=tuple(variants),
+    )
+
+
+def _solution(ctx: Context, node: yaml.Node) -> Solution:
+    if isinstance(node, yaml.ScalarNode):
+        return Solution(text=ctx.reader.text(node, "the solution"))
+    fields = ctx.reader.mapping(node, "the solution", optional=("text", "actions"))
+    return Solution(
+        text=ctx.reader.text(fields["text"], "the solution text") if "text" in fields else "",
+        actions=parse_actions(ctx, fields.get("actions"), "the solution's actions"),
+    )
+
+
+def _unsupported(
+    reader: Reader, node: yaml.Node | None, targets: tuple[str, ...]
+) -> tuple[tuple[str, str], ...]:
+    if node is None:
+        return ()
+    out = []
+    for key, value in reader.mapping(node, "unsupported", optional=TARGETS).items():
+        if key in targets:
+            raise reader.fail(value, f"'{key}' is both supported and unsupported", "keep one")
+        out.append((key, reader.text(value, f"why the lesson does not run on {key}")))
+    return tuple(out)
+
+
+def _ident(reader: Reader, node: yaml.Node, what: str) -> str:
+    value = reader.text(node, what)
+    if not value or not all(c.isalnum() or c == "-" for c in value) or value != value.lower():
+        raise reader.fail(node, f"{what} '{value}' is not lower-case-with-dashes", "e.g. 'run-it'")
+    return value
+
+
+def _unique(reader: Reader, items: Iterable[tuple[str, yaml.Node]]) -> None:
+    seen: set[str] = set()
+    for ident, node in items:
+        if ident in seen:
+            raise reader.fail(node, f"two steps are called '{ident}'", "give each step its own id")
+        seen.add(ident)

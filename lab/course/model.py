@@ -1,0 +1,142 @@
+"""A lesson as validated data: steps, target-neutral actions, checks, hints and a solution.
+
+`lab.course.loader` builds these from YAML; the runner plays them on a target. Every item keeps
+the line it came from, so a runtime problem can still point at the lesson file.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+TARGETS = ("local", "docker", "kind")
+WORKLOADS = ("http-echo", "busybox")
+PHASES = ("pending", "running", "crash-looping", "failed-to-create", "exited", "not-found")
+AUDIT_ACTIONS = ("log", "errno", "kill_thread", "kill_process", "trap", "trace", "user_notif")
+# Profile words that are not files: what Kubernetes calls the other seccompProfile types.
+PROFILE_WORDS = ("runtime-default", "unconfined")
+
+
+@dataclass(frozen=True)
+class ProfileChoice:
+    """Which profile a workload runs under, possibly different per target."""
+
+    default: str | None  # a file name, "runtime-default" or "unconfined"
+    per_target: tuple[tuple[str, str], ...] = ()
+    missing: bool = False  # the lesson names a file that must *not* exist (missing-profile)
+
+    def for_target(self, target: str) -> str | None:
+        """The profile to use on `target` (None when this lesson gives none for it)."""
+        return dict(self.per_target).get(target, self.default)
+
+
+@dataclass(frozen=True)
+class Action:
+    """Something the lab does in a step; `kind` names it (`run`, `request`, `exec`, …)."""
+
+    kind: str
+    line: int
+    name: str = ""  # the workload (or result) it concerns
+    workload: str = "http-echo"
+    profile: ProfileChoice | None = None
+    argv: tuple[str, ...] = ()
+    path: str = "/"
+    privileged: bool = False
+    save_as: str = ""  # where a result is kept for `output` checks (default: `name`)
+    text: str = ""  # note text, or the profile file of `show_profile`
+    source: str = ""  # derive_profile: the profile it starts from
+    default_action: str | None = None  # derive_profile: the new default action
+    flags: tuple[str, ...] | None = None  # derive_profile: the new flags
+    timeout: float = 60.0
+    only: tuple[str, ...] = ()  # targets it applies to (empty: all)
+
+    @property
+    def result_key(self) -> str:
+        """The name a later `output` check uses for this action's result."""
+        return self.save_as or self.name
+
+
+@dataclass(frozen=True)
+class Check:
+    """A condition over an observation, polled until it holds or `timeout` runs out."""
+
+    kind: str  # "state", "http", "output", "audit"
+    line: int
+    name: str  # the workload, or the saved result (`output`)
+    timeout: float = 30.0
+    interval: float = 0.5
+    # state
+    phases: tuple[str, ...] = ()
+    reason: str | None = None
+    exit_code: int | None = None
+    signal: int | None = None
+    # http
+    path: str = "/"
+    status: int | None = None
+    fails: bool = False  # the request must fail (no answer at all)
+    # http and output
+    contains: tuple[str, ...] = ()
+    absent_text: tuple[str, ...] = ()
+    # audit
+    min_count: int | None = None
+    max_count: int | None = None
+    present: tuple[str, ...] = ()
+    absent: tuple[str, ...] = ()
+    action: str | None = None
+    only: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Solution:
+    """What the learner is expected to do; `auto` mode performs `actions` for them."""
+
+    text: str = ""
+    actions: tuple[Action, ...] = ()
+
+
+@dataclass(frozen=True)
+class Step:
+    """One exercise: text to read, actions the lab performs, then checks."""
+
+    id: str
+    title: str
+    text: str
+    line: int
+    actions: tuple[Action, ...] = ()
+    checks: tuple[Check, ...] = ()
+    hints: tuple[str, ...] = ()
+    solution: Solution = field(default_factory=Solution)
+    notes: str = ""  # for instructors only
+    variants: tuple[tuple[str, str], ...] = ()  # (target, extra text) where the story differs
+
+    def text_for(self, target: str) -> str:
+        """The step's text with the paragraph written for `target`, if any."""
+        extra = dict(self.variants).get(target)
+        return f"{self.text.rstrip()}\n\n{extra.strip()}\n" if extra else self.text
+
+
+@dataclass(frozen=True)
+class Lesson:
+    """A lesson file, validated."""
+
+    id: str
+    title: str
+    summary: str
+    path: Path
+    targets: tuple[str, ...]
+    unsupported: tuple[tuple[str, str], ...]  # (target, why not)
+    steps: tuple[Step, ...]
+    order: int = 100  # where it sits in the list of lessons
+
+    def supports(self, target: str) -> bool:
+        return target in self.targets
+
+    def why_not(self, target: str) -> str:
+        """Why this lesson does not run on `target` (empty when it does)."""
+        return dict(self.unsupported).get(target, "")
+
+    def step(self, step_id: str) -> Step:
+        for step in self.steps:
+            if step.id == step_id:
+                return step
+        raise KeyError(step_id)

@@ -1,0 +1,87 @@
+"""What checks look at: workload states, HTTP answers, saved results, a workload's audit events.
+
+Audit events are matched on the pids the target reported for the workload, never counted globally:
+other processes on the same kernel produce records too.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from lab.targets.base import ExecResult, HttpResponse, Target, WorkloadState
+
+
+class AuditSource(Protocol):
+    """The part of `lab.audit.capture.AuditCapture` the course needs."""
+
+    def sync(self) -> Any: ...
+
+    def events(self, pids: Iterable[int] | None = None) -> Sequence[Any]: ...
+
+
+@dataclass(frozen=True)
+class Result:
+    """A saved outcome of an action (a command, a request or a recording) for `output` checks."""
+
+    exit_code: int | None
+    stdout: str = ""
+    stderr: str = ""
+    signal: int | None = None
+
+    @classmethod
+    def of(cls, value: ExecResult | HttpResponse) -> Result:
+        if isinstance(value, HttpResponse):
+            return cls(0 if value.status else None, value.body, value.error or "")
+        return cls(value.exit_code, value.stdout, value.stderr, value.signal)
+
+
+@dataclass
+class Observations:
+    """The runner's view of one lesson run on one target."""
+
+    target: Target
+    audit: AuditSource | None = None
+    audit_problem: str = "the audit capture is not running (it needs root and CAP_AUDIT_READ)"
+    results: dict[str, Result] = field(default_factory=dict)
+    pids: dict[str, set[int]] = field(default_factory=dict)
+
+    def state(self, name: str) -> WorkloadState:
+        state = self.target.state(name)
+        self.remember_pids(name, state.pids)
+        return state
+
+    def request(self, name: str, path: str) -> HttpResponse:
+        return self.target.request(name, path, timeout=5)
+
+    def result(self, key: str) -> Result | None:
+        return self.results.get(key)
+
+    def save(self, key: str, value: ExecResult | HttpResponse | Result) -> None:
+        self.results[key] = value if isinstance(value, Result) else Result.of(value)
+        pids = getattr(value, "pids", ())
+        if pids:
+            self.remember_pids(key, pids)
+
+    def remember_pids(self, name: str, pids: Iterable[int]) -> None:
+        """Keep every pid ever seen for a workload: a crashed process leaves records behind."""
+        self.pids.setdefault(name, set()).update(pids)
+
+    def forget(self, name: str) -> None:
+        """A workload of that name was deleted: its next run starts a clean count."""
+        self.pids.pop(name, None)
+
+    def audit_events(self, name: str) -> tuple[list[Any], str]:
+        """The workload's audit events so far, or a reason why they cannot be known."""
+        if self.audit is None:
+            return [], self.audit_problem
+        # A vanished workload keeps the pids seen before.
+        with contextlib.suppress(Exception):
+            self.state(name)
+        pids = self.pids.get(name)
+        if not pids:
+            return [], f"the {self.target.name} target reported no process ids for '{name}'"
+        self.audit.sync()
+        return list(self.audit.events(pids=sorted(pids))), ""

@@ -1,0 +1,243 @@
+"""The actions and checks of a step, read from YAML and cross-checked against what came before."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from lab.course.errors import did_you_mean
+from lab.course.model import (
+    AUDIT_ACTIONS,
+    PHASES,
+    PROFILE_WORDS,
+    TARGETS,
+    WORKLOADS,
+    Action,
+    Check,
+    ProfileChoice,
+)
+from lab.course.yamlnodes import Reader, line_of
+
+ONLY = ("only",)
+# action -> (required keys, optional keys); a text value is shorthand for the first required key.
+ACTIONS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "run": (("name", "profile"), ("workload", "args", "privileged", *ONLY)),
+    "run_once": (("name", "command", "profile"), ("privileged", "timeout", *ONLY)),
+    "request": (("name",), ("path", "as", "timeout", *ONLY)),
+    "exec": (("name", "command"), ("as", "timeout", *ONLY)),
+    "delete": (("name",), ONLY),
+    "show_profile": (("file",), ONLY),
+    "note": (("text",), ONLY),
+    "derive_profile": (("from", "as"), ("default_action", "flags", *ONLY)),
+    "record": (("name", "as"), ("workload", *ONLY)),
+}
+_WAIT = ("timeout", "interval", *ONLY)
+CHECKS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "state": (("name", "phase"), ("reason", "exit_code", "signal", *_WAIT)),
+    "http": (("name",), ("path", "status", "contains", "not_contains", "fails", *_WAIT)),
+    "output": (("of",), ("exit_code", "signal", "contains", "not_contains", *_WAIT)),
+    "audit": (("name",), ("count", "min", "max", "present", "absent", "action", *_WAIT)),
+}
+DEFAULT_TIMEOUT = {"state": 90.0, "http": 30.0, "output": 0.0, "audit": 10.0}
+
+
+@dataclass
+class Context:
+    """What the lesson has defined so far: profiles, workloads and saved results it may refer to."""
+
+    reader: Reader
+    profiles_dir: Path
+    derived: set[str] = field(default_factory=set)
+    workloads: set[str] = field(default_factory=set)
+    results: set[str] = field(default_factory=set)
+
+
+def parse_actions(ctx: Context, node: yaml.Node | None, what: str) -> tuple[Action, ...]:
+    if node is None:
+        return ()
+    return tuple(_action(ctx, item) for item in ctx.reader.sequence(node, what))
+
+
+def parse_checks(ctx: Context, node: yaml.Node | None) -> tuple[Check, ...]:
+    if node is None:
+        return ()
+    return tuple(_check(ctx, item) for item in ctx.reader.sequence(node, "checks"))
+
+
+def _single(reader: Reader, node: yaml.Node, table: dict[str, Any], what: str) -> tuple[str, Any]:
+    if not isinstance(node, yaml.MappingNode) or len(node.value) != 1:
+        raise reader.fail(
+            node,
+            f"each {what} is a mapping with one key naming it",
+            f"write e.g. '- {next(iter(table))}: {{...}}'; the {what}s are: {', '.join(table)}",
+        )
+    key_node, value = node.value[0]
+    kind = reader.text(key_node, f"the {what}'s name")
+    if kind not in table:
+        fix = did_you_mean(kind, table, what + "s")
+        raise reader.fail(key_node, f"unknown {what} '{kind}'", fix)
+    return kind, value
+
+
+def _fields(reader: Reader, kind: str, value: yaml.Node, table: dict[str, Any]) -> dict[str, Any]:
+    required, optional = table[kind]
+    if isinstance(value, yaml.ScalarNode) and len(required) == 1:
+        return {required[0]: value}
+    return reader.mapping(value, f"'{kind}'", required=required, optional=optional)
+
+
+def _action(ctx: Context, node: yaml.Node) -> Action:
+    r = ctx.reader
+    kind, value = _single(r, node, ACTIONS, "action")
+    f = _fields(r, kind, value, ACTIONS)
+    args: dict[str, Any] = {"kind": kind, "line": line_of(node)}
+    if "only" in f:
+        args["only"] = _only(r, f["only"])
+    if "name" in f:
+        args["name"] = r.text(f["name"], "the workload name")
+    if "workload" in f:
+        args["workload"] = r.choice(f["workload"], "the workload", WORKLOADS)
+    if "profile" in f:
+        args["profile"] = _profile(ctx, f["profile"])
+    for key in ("command", "args"):
+        if key in f:
+            args["argv"] = r.texts(f[key], key)
+    if "path" in f:
+        args["path"] = r.text(f["path"], "the path")
+    if "privileged" in f:
+        args["privileged"] = r.scalar(f["privileged"], "privileged", bool)
+    if "timeout" in f:
+        args["timeout"] = r.scalar(f["timeout"], "timeout", float)
+    if "as" in f:
+        args["save_as"] = r.text(f["as"], "'as'")
+    if "text" in f:
+        args["text"] = r.text(f["text"], "the note")
+    if "file" in f:
+        args["text"] = _profile_file(ctx, f["file"])
+    if "from" in f:
+        args["source"] = _profile_file(ctx, f["from"])
+    if "default_action" in f:
+        args["default_action"] = r.text(f["default_action"], "default_action")
+    if "flags" in f:
+        args["flags"] = r.texts(f["flags"], "flags")
+    action = Action(**args)
+    if kind in ("request", "exec", "delete") and action.name not in ctx.workloads:
+        raise r.fail(
+            f["name"],
+            f"'{kind}' names the workload '{action.name}', which no earlier action started",
+            did_you_mean(action.name, ctx.workloads, "workloads started so far")
+            if ctx.workloads
+            else "start it first with a 'run' action",
+        )
+    if kind in ("run", "run_once", "record"):
+        ctx.workloads.add(action.name)
+    if kind in ("derive_profile", "record"):
+        ctx.derived.add(action.save_as)
+    if kind in ("run_once", "request", "exec", "record"):
+        ctx.results.add(action.result_key)
+    return action
+
+
+def _only(reader: Reader, node: yaml.Node) -> tuple[str, ...]:
+    return tuple(reader.choice(n, "a target in 'only'", TARGETS) for n in _list(reader, node))
+
+
+def _list(reader: Reader, node: yaml.Node) -> list[yaml.Node]:
+    return [node] if isinstance(node, yaml.ScalarNode) else reader.sequence(node, "a list")
+
+
+def _profile(ctx: Context, node: yaml.Node) -> ProfileChoice:
+    r = ctx.reader
+    if isinstance(node, yaml.ScalarNode):
+        return ProfileChoice(default=_profile_file(ctx, node, words=True))
+    f = r.mapping(node, "'profile'", optional=(*TARGETS, "default", "missing"))
+    if "missing" in f:
+        if len(f) > 1:
+            raise r.fail(node, "'missing' stands alone in a profile", "remove the other keys")
+        name = r.text(f["missing"], "the missing profile")
+        if (ctx.profiles_dir / name).exists():
+            raise r.fail(
+                f["missing"],
+                f"'{name}' exists in {ctx.profiles_dir}, so it cannot show a missing profile",
+                "pick a file name that does not exist",
+            )
+        return ProfileChoice(default=name, missing=True)
+    default = _profile_file(ctx, f["default"], words=True) if "default" in f else None
+    per_target = tuple((t, _profile_file(ctx, f[t], words=True)) for t in TARGETS if t in f)
+    return ProfileChoice(default=default, per_target=per_target)
+
+
+def _profile_file(ctx: Context, node: yaml.Node, words: bool = False) -> str:
+    name = ctx.reader.text(node, "a profile")
+    if words and name in PROFILE_WORDS:
+        return name
+    if name in ctx.derived or (ctx.profiles_dir / name).is_file():
+        return name
+    known = [p.name for p in ctx.profiles_dir.glob("*.json")] + sorted(ctx.derived)
+    raise ctx.reader.fail(
+        node,
+        f"no profile '{name}' in {ctx.profiles_dir}",
+        did_you_mean(name, known + (list(PROFILE_WORDS) if words else []), "profiles"),
+    )
+
+
+def _check(ctx: Context, node: yaml.Node) -> Check:
+    from lab.profile.syscalls import all_syscall_names, is_known_syscall
+
+    r = ctx.reader
+    kind, value = _single(r, node, CHECKS, "check")
+    f = _fields(r, kind, value, CHECKS)
+    name_node = f["of"] if kind == "output" else f["name"]
+    name = r.text(name_node, "the name")
+    pool, what = (ctx.workloads, "workloads")
+    if kind == "output":
+        pool, what = (ctx.results, "saved results")
+    if name not in pool:
+        raise r.fail(
+            name_node,
+            f"the {kind} check names '{name}', which no earlier action produced",
+            did_you_mean(name, pool, what) if pool else "add the action that produces it first",
+        )
+    args: dict[str, Any] = {"kind": kind, "line": line_of(node), "name": name}
+    args["timeout"] = DEFAULT_TIMEOUT[kind]
+    for key in ("timeout", "interval"):
+        if key in f:
+            args[key] = r.scalar(f[key], key, float)
+    if "only" in f:
+        args["only"] = _only(r, f["only"])
+    if "phase" in f:
+        args["phases"] = tuple(r.choice(n, "a phase", PHASES) for n in _list(r, f["phase"]))
+    for key, target in (("exit_code", "exit_code"), ("signal", "signal"), ("status", "status")):
+        if key in f:
+            args[target] = r.scalar(f[key], key, int)
+    if "count" in f:
+        args["min_count"] = args["max_count"] = r.scalar(f["count"], "count", int)
+    for key, target in (("min", "min_count"), ("max", "max_count")):
+        if key in f:
+            args[target] = r.scalar(f[key], key, int)
+    if "reason" in f:
+        args["reason"] = r.text(f["reason"], "reason")
+    if "path" in f:
+        args["path"] = r.text(f["path"], "path")
+    if "fails" in f:
+        args["fails"] = r.scalar(f["fails"], "fails", bool)
+    if "contains" in f:
+        args["contains"] = r.texts(f["contains"], "contains")
+    if "not_contains" in f:
+        args["absent_text"] = r.texts(f["not_contains"], "not_contains")
+    if "action" in f:
+        args["action"] = r.choice(f["action"], "the audit action", AUDIT_ACTIONS)
+    for key in ("present", "absent"):
+        for item in _list(r, f[key]) if key in f else []:
+            syscall = r.text(item, "a syscall name")
+            if not is_known_syscall(syscall):
+                raise r.fail(
+                    item,
+                    f"'{syscall}' is not a syscall libseccomp knows",
+                    did_you_mean(syscall, all_syscall_names(), "syscalls").split(" (")[0],
+                )
+            args[key] = (*args.get(key, ()), syscall)
+    return Check(**args)

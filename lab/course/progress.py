@@ -1,0 +1,92 @@
+"""The learner's progress, one JSON file per lesson and target under the state directory.
+
+A file that cannot be read is renamed aside with a warning and progress starts afresh: losing a
+tick mark is better than refusing to teach.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from lab import paths
+
+Warn = Callable[[str], None]
+
+
+def _ignore(message: str) -> None:
+    del message
+
+
+@dataclass
+class ProgressStore:
+    """Reads and writes which steps passed, per lesson and target."""
+
+    root: Path | None = None
+    warn: Warn = field(default=_ignore, repr=False)
+
+    def directory(self) -> Path:
+        path = self.root or paths.state_dir() / "progress"
+        path.mkdir(parents=True, exist_ok=True)
+        return path
+
+    def file(self, lesson: str, target: str) -> Path:
+        return self.directory() / f"{lesson}--{target}.json"
+
+    def passed(self, lesson: str, target: str) -> dict[str, float]:
+        """Step id -> when it passed (seconds since the epoch)."""
+        path = self.file(lesson, target)
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return {}
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+            self._set_aside(path, str(exc))
+            return {}
+        steps = data.get("passed") if isinstance(data, dict) else None
+        if not isinstance(steps, dict) or not all(
+            isinstance(k, str) and isinstance(v, int | float) for k, v in steps.items()
+        ):
+            self._set_aside(path, "it does not hold a 'passed' table of step ids")
+            return {}
+        return dict(steps)
+
+    def mark_passed(self, lesson: str, target: str, step: str) -> None:
+        steps = self.passed(lesson, target)
+        steps[step] = time.time()
+        self._write(lesson, target, steps)
+
+    def reset_step(self, lesson: str, target: str, step: str) -> None:
+        steps = self.passed(lesson, target)
+        if steps.pop(step, None) is not None:
+            self._write(lesson, target, steps)
+
+    def reset_lesson(self, lesson: str, target: str | None = None) -> None:
+        """Forget a lesson on one target, or on every target."""
+        pattern = f"{lesson}--{target}.json" if target else f"{lesson}--*.json"
+        for path in self.directory().glob(pattern):
+            path.unlink(missing_ok=True)
+
+    def reset_all(self) -> None:
+        for path in self.directory().glob("*.json"):
+            path.unlink(missing_ok=True)
+
+    def _write(self, lesson: str, target: str, steps: dict[str, float]) -> None:
+        path = self.file(lesson, target)
+        body = {"lesson": lesson, "target": target, "passed": steps}
+        tmp = path.with_suffix(f".tmp{os.getpid()}")
+        tmp.write_text(json.dumps(body, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+        # Atomic: a crash mid-write leaves the old file, never half a file.
+        tmp.replace(path)
+
+    def _set_aside(self, path: Path, why: str) -> None:
+        aside = path.with_name(f"{path.name}.corrupt-{int(time.time())}")
+        try:
+            path.replace(aside)
+        except OSError:
+            aside = path
+        self.warn(f"progress file {path} is unreadable ({why}); kept as {aside}, starting afresh")

@@ -1,0 +1,172 @@
+"""Plays a lesson on a target: shows each step, performs its actions, checks, records progress.
+
+UI-neutral: everything goes to a listener as events, nothing is printed here. Every call may
+block; `cancel()` (from any thread) stops waits and the target's command in flight.
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+from lab import paths
+from lab.course import checks
+from lab.course.actions import ActionContext, perform
+from lab.course.events import (
+    ActionFailed,
+    CheckFailed,
+    CheckPassed,
+    CheckStarted,
+    CommandOutput,
+    CommandShown,
+    Event,
+    HintShown,
+    LessonFinished,
+    LessonStarted,
+    Listener,
+    SolutionShown,
+    StepFinished,
+    StepStarted,
+)
+from lab.course.model import Action, Lesson, Step
+from lab.course.observe import AuditSource, Observations, Result
+from lab.course.progress import ProgressStore
+from lab.targets.base import CommandEvent, Target, TargetError
+from lab.targets.commands import CommandError
+
+
+class LessonRunner:
+    """One lesson on one target; the front end decides when to move on."""
+
+    def __init__(
+        self,
+        lesson: Lesson,
+        target: Target,
+        listener: Listener,
+        *,
+        audit: AuditSource | None = None,
+        progress: ProgressStore | None = None,
+        workdir: Path | None = None,
+    ) -> None:
+        self.lesson = lesson
+        self.target = target
+        self.listener = listener
+        self.progress = progress
+        self.cancelled = threading.Event()
+        self.obs = Observations(target, audit)
+        target.on_command = self._on_command
+        self.ctx = ActionContext(
+            target, self.obs, listener, workdir or paths.state_dir() / "work" / lesson.id
+        )
+        self.hints_shown: dict[str, int] = {}
+        self.failed: list[str] = []
+
+    def _on_command(self, event: CommandEvent) -> None:
+        if event.exit_code is None:
+            self.listener(CommandShown(event.shown()))
+        else:
+            self.listener(CommandOutput(event.shown(), event.exit_code, event.stdout, event.stderr))
+
+    def steps(self) -> tuple[Step, ...]:
+        return self.lesson.steps
+
+    def play(self, *, auto: bool = True) -> bool:
+        """Every step in order (performing the solutions when `auto`); True when all passed."""
+        self.start()
+        try:
+            for index, step in enumerate(self.lesson.steps, 1):
+                self.begin_step(step, index)
+                if auto:
+                    self.solve(step, show=True)
+                self.finish_step(step, self.run_checks(step))
+        finally:
+            self.cleanup()
+        return self.finish()
+
+    def start(self) -> None:
+        self.listener(LessonStarted(self.lesson, self.target.name))
+        self.target.prepare()
+
+    def begin_step(self, step: Step, index: int) -> None:
+        """Show the step's text and perform its actions."""
+        self.hints_shown[step.id] = 0
+        total = len(self.lesson.steps)
+        self.listener(StepStarted(step, index, total, step.text_for(self.target.name)))
+        self._perform_all(step.actions)
+
+    def solve(self, step: Step, *, show: bool = True) -> None:
+        """Do what the learner would have done."""
+        if show and step.solution.text:
+            self.listener(SolutionShown(step.solution.text))
+        self._perform_all(step.solution.actions)
+
+    def next_hint(self, step: Step) -> str | None:
+        """Show the next hint of the step (None when all were shown)."""
+        shown = self.hints_shown.get(step.id, 0)
+        if shown >= len(step.hints):
+            return None
+        self.hints_shown[step.id] = shown + 1
+        self.listener(HintShown(step.hints[shown], shown + 1, len(step.hints)))
+        return step.hints[shown]
+
+    def run_checks(self, step: Step) -> bool:
+        """Every check of the step that applies here; True when all passed."""
+        ok = True
+        for check in step.checks:
+            if check.only and self.target.name not in check.only:
+                continue
+            self.listener(CheckStarted(checks.describe(check)))
+            try:
+                result = checks.wait_for(check, self.obs, self.cancelled)
+            except (TargetError, CommandError) as exc:
+                result = checks.CheckResult(check, False, checks.describe(check), str(exc), 1)
+            if result.passed:
+                self.listener(CheckPassed(result))
+            else:
+                ok = False
+                shown = self.hints_shown.get(step.id, 0)
+                upcoming = step.hints[shown] if shown < len(step.hints) else None
+                self.listener(CheckFailed(result, upcoming))
+        return ok
+
+    def finish_step(self, step: Step, passed: bool) -> None:
+        if passed and self.progress is not None:
+            self.progress.mark_passed(self.lesson.id, self.target.name, step.id)
+        if not passed and step.id not in self.failed:
+            self.failed.append(step.id)
+        self.listener(StepFinished(step, passed))
+
+    def finish(self) -> bool:
+        passed = not self.failed
+        self.listener(LessonFinished(self.lesson, passed, tuple(self.failed)))
+        return passed
+
+    def cleanup(self) -> None:
+        """Delete every workload this run started (also after Ctrl-C)."""
+        for name in reversed(self.ctx.started):
+            try:
+                self.target.delete(name)
+            except (TargetError, CommandError) as exc:
+                self.listener(ActionFailed("delete", f"could not delete {name}: {exc}"))
+        self.ctx.started.clear()
+
+    def cancel(self) -> None:
+        """Stop waiting and interrupt the target (safe from another thread)."""
+        self.cancelled.set()
+        self.target.cancel()
+
+    def _perform_all(self, actions: tuple[Action, ...]) -> None:
+        for action in actions:
+            if self.cancelled.is_set():
+                raise checks.Cancelled
+            if action.only and self.target.name not in action.only:
+                continue
+            try:
+                perform(self.ctx, action)
+            except (TargetError, CommandError) as exc:
+                self.obs.save(action.result_key, Result(None, "", str(exc)))
+                hint = exc.hint if isinstance(exc, TargetError) else None
+                self.listener(ActionFailed(action.kind, getattr(exc, "message", str(exc)), hint))
+
+    def emit(self, event: Event) -> None:
+        self.listener(event)
