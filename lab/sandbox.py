@@ -1,0 +1,181 @@
+"""Run a command under a seccomp profile on this kernel (the local `docker run --security-opt`).
+
+`start_sandboxed` spawns `lab.launcher` with plain `subprocess` (no `preexec_fn`: callers may be
+threaded); the launcher loads the filter and execs the command, so the returned process's pid
+is the command's. After it ends, `outcome()` says how: exit status, signal, or an `execve` the
+profile denied.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+from lab.launcher import EXEC_FAILED, EXIT_CANNOT_RUN, PAGE_SIZE, SETUP_FAILED, read_status
+from lab.profile.compile import compile_profile
+from lab.profile.model import Profile
+
+_ROOT = str(Path(__file__).resolve().parent.parent)
+# -I: the command's PYTHON* variables must not change the launcher; the package root comes first.
+_BOOT = (
+    "import sys; sys.path.insert(0, sys.argv[1]); from lab.launcher import main; main(sys.argv[2:])"
+)
+File = int | IO[Any] | None
+
+
+@dataclass(frozen=True)
+class SandboxOutcome:
+    """How a sandboxed command ended; `exit_code` follows the shell (128+signal when killed)."""
+
+    exit_code: int
+    signal: int | None = None
+    exec_errno: int | None = None  # execve failed after the filter was loaded
+    launch_error: str | None = None  # the launcher failed before loading (not found, bad profile)
+    profile_denies_execve: bool = False
+
+    def message(self) -> str | None:
+        """What to tell the learner on stderr, or None when the command simply exited."""
+        if self.launch_error:
+            return self.launch_error
+        if self.exec_errno is not None:
+            reason = os.strerror(self.exec_errno)
+            if self.profile_denies_execve:
+                text = (
+                    f"the profile denies execve: the command could not start ({reason}). "
+                    "This is why violation-pod never starts: the runtime loads the filter, "
+                    "then execs the container's process."
+                )
+            else:
+                text = f"execve failed after the filter was loaded ({reason})."
+            if self.signal:
+                text += " The launcher could not even exit cleanly (exit_group is denied too)."
+            return text
+        if self.signal == signal.SIGSYS:
+            return "killed by SIGSYS (seccomp)"
+        if self.signal:
+            return f"killed by {signal.Signals(self.signal).name}"
+        return None
+
+
+@dataclass(frozen=True)
+class SandboxResult(SandboxOutcome):
+    """A finished `run_sandboxed` call with the command's pid and output."""
+
+    pid: int = 0
+    stdout: str = ""
+    stderr: str = ""
+
+
+class SandboxedProcess(subprocess.Popen):
+    """A `Popen` of the launcher (its pid becomes the command's) that can explain its end."""
+
+    status_fd: int = -1
+    profile_denies_execve: bool = False
+
+    def outcome(self) -> SandboxOutcome:
+        """Wait for the process, then read the launcher's status page."""
+        code = self.wait()
+        if self.status_fd >= 0:
+            self._status = read_status(self.status_fd)
+            os.close(self.status_fd)
+            self.status_fd = -1
+        state, err, text = getattr(self, "_status", (0, 0, ""))
+        sig = -code if code < 0 else None
+        shell_code = 128 + sig if sig else code
+        if state == SETUP_FAILED:
+            return SandboxOutcome(shell_code, sig, launch_error=text)
+        if state == EXEC_FAILED:
+            return SandboxOutcome(EXIT_CANNOT_RUN, sig, err, None, self.profile_denies_execve)
+        return SandboxOutcome(shell_code, sig)
+
+
+def start_sandboxed(
+    profile: Profile | None,
+    argv: Sequence[str],
+    *,
+    stdin: File = subprocess.DEVNULL,
+    stdout: File = None,
+    stderr: File = None,
+    env: Mapping[str, str] | None = None,
+    cwd: str | os.PathLike[str] | None = None,
+    text: bool = False,
+) -> SandboxedProcess:
+    """Start `argv` under `profile` (None: Unconfined); raises CompileError for bad profiles."""
+    if not argv:
+        raise ValueError("no command to run")
+    profile_fd = None
+    if profile is not None:
+        compile_profile(profile)  # refuse here, in the caller's process, what cannot load
+        profile_fd = _memfd("seclab-profile", json.dumps(profile.to_dict()).encode())
+    status_fd = _memfd("seclab-status", bytes(PAGE_SIZE))
+    launcher = [sys.executable, "-I", "-c", _BOOT, _ROOT, "--status-fd", str(status_fd)]
+    launcher += ["--profile-fd", "none" if profile_fd is None else str(profile_fd), "--", *argv]
+    fds = (status_fd,) if profile_fd is None else (status_fd, profile_fd)
+    try:
+        proc = SandboxedProcess(
+            launcher,
+            stdin=stdin,
+            stdout=stdout,
+            stderr=stderr,
+            env=dict(env) if env is not None else None,
+            cwd=cwd,
+            pass_fds=fds,
+            text=text,
+        )
+    except BaseException:
+        os.close(status_fd)
+        raise
+    finally:
+        if profile_fd is not None:
+            os.close(profile_fd)
+    proc.status_fd = status_fd
+    proc.profile_denies_execve = profile is not None and denies_execve(profile)
+    return proc
+
+
+def run_sandboxed(
+    profile: Profile | None,
+    argv: Sequence[str],
+    *,
+    timeout: float = 60,
+    env: Mapping[str, str] | None = None,
+    cwd: str | os.PathLike[str] | None = None,
+) -> SandboxResult:
+    """Run to completion, capturing text output; on timeout kill it and raise TimeoutExpired."""
+    proc = start_sandboxed(
+        profile, argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, cwd=cwd, text=True
+    )
+    try:
+        out, err = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.communicate()
+        proc.outcome()
+        raise
+    done = proc.outcome()
+    return SandboxResult(**vars(done), pid=proc.pid, stdout=out, stderr=err)
+
+
+def denies_execve(profile: Profile) -> bool:
+    """True when an unconditional rule, or else the default, makes execve fail with an errno."""
+    for rule in profile.syscalls:
+        if "execve" in rule.names and not rule.args:
+            return rule.action in ("SCMP_ACT_ERRNO", "SCMP_ACT_TRACE")
+    return profile.default_action in ("SCMP_ACT_ERRNO", "SCMP_ACT_TRACE")
+
+
+def _memfd(name: str, data: bytes) -> int:
+    # Close-on-exec here: only the launcher gets it (pass_fds), not commands other threads start.
+    fd = os.memfd_create(name, os.MFD_CLOEXEC)
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
+    os.lseek(fd, 0, os.SEEK_SET)
+    return fd
