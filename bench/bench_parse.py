@@ -1,4 +1,4 @@
-"""Print how many seccomp audit records per second one core parses, decodes, and both.
+"""Print how many seccomp audit records per second one core parses, decodes, and aggregates.
 
 Run from a checkout: `PYTHONPATH=. python bench/bench_parse.py [N]` (or after `pip install -e .`).
 Figures only, no assertions: machines differ.
@@ -10,6 +10,7 @@ import sys
 import time
 from collections.abc import Callable
 
+from lab.audit.aggregate import Aggregate
 from lab.audit.decode import decode, decode_line
 from lab.audit.records import parse_line
 
@@ -54,6 +55,15 @@ def main() -> None:
     _rate("parse", n, lambda: sum(1 for e in map(parse_line, lines) if e is not None))
     _rate("decode", n, lambda: sum(1 for _ in map(decode, parsed)))
     _rate("parse+decode", n, lambda: sum(1 for e in map(decode_line, lines) if e is not None))
+    _rate("+aggregate", n, lambda: _aggregate(lines))
+
+
+def _aggregate(lines: list[str]) -> int:
+    totals = Aggregate()
+    for event in map(decode_line, lines):
+        if event is not None:
+            totals.add(event)
+    return totals.total
 
 
 if __name__ == "__main__":
