@@ -1,0 +1,107 @@
+"""Talking to a running container: HTTP on its published port, `docker exec`, waiting for exit."""
+
+from __future__ import annotations
+
+import http.client
+import shlex
+import threading
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from lab.targets.base import CommandEvent, ExecResult, HttpResponse, TargetError
+from lab.targets.docker_run import ECHO_PORT
+from lab.targets.docker_state import signal_of
+
+if TYPE_CHECKING:
+    from lab.targets.docker import DockerTarget
+
+RETRY_INTERVAL = 0.2
+
+
+def host_port(container: Any) -> int | None:
+    """The host port Docker published for the container's 5678/tcp, if any."""
+    ports = (container.attrs.get("NetworkSettings") or {}).get("Ports") or {}
+    bindings = ports.get(ECHO_PORT) or []
+    return int(bindings[0]["HostPort"]) if bindings else None
+
+
+def request(target: DockerTarget, name: str, path: str, timeout: float) -> HttpResponse:
+    """GET http://127.0.0.1:<port><path>; retry while the server is still starting up."""
+    container = target._container(name)
+    port = host_port(container) if container is not None else None
+    if container is None or port is None:
+        state = target.state(name)
+        return HttpResponse(None, error=f"{name} has no published port ({state.phase.value})")
+    url = f"http://127.0.0.1:{port}{path}"
+    argv = ("curl", "-sS", "--max-time", f"{timeout:g}", url)
+    target.emit(CommandEvent(argv))
+    deadline = time.monotonic() + timeout
+    while True:
+        remaining = max(0.1, deadline - time.monotonic())
+        try:
+            with urllib.request.urlopen(url, timeout=remaining) as resp:
+                body = resp.read().decode(errors="replace")
+                target.emit(CommandEvent(argv, exit_code=0, stdout=body))
+                return HttpResponse(resp.status, body, commands=(shlex.join(argv),))
+        except urllib.error.HTTPError as exc:
+            body = exc.read().decode(errors="replace")
+            target.emit(CommandEvent(argv, exit_code=0, stdout=body))
+            return HttpResponse(exc.code, body, commands=(shlex.join(argv),))
+        except (urllib.error.URLError, http.client.HTTPException, OSError) as exc:
+            # docker-proxy accepts the connection and drops it while nothing listens yet.
+            container.reload()
+            if container.status == "running" and time.monotonic() + RETRY_INTERVAL < deadline:
+                time.sleep(RETRY_INTERVAL)
+                continue
+            error = str(getattr(exc, "reason", exc))
+            target.emit(CommandEvent(argv, exit_code=7, stderr=error))
+            return HttpResponse(None, error=error, commands=(shlex.join(argv),))
+
+
+def exec_in(
+    target: DockerTarget, container: Any, argv: Sequence[str], timeout: float
+) -> ExecResult:
+    """`docker exec <container> argv…`, with its exit code (159 when SIGSYS killed it)."""
+    cli = ("docker", "exec", container.name, *argv)
+    target.emit(CommandEvent(cli))
+    api = target.docker().api
+    exec_id = api.exec_create(container.id, list(argv), stdout=True, stderr=True)["Id"]
+    result: dict[str, Any] = {}
+
+    def _start() -> None:
+        try:
+            result["output"] = api.exec_start(exec_id, demux=True)
+        except Exception as exc:  # reported to the caller below
+            result["error"] = exc
+
+    worker = threading.Thread(target=_start, daemon=True, name="docker-exec")
+    worker.start()
+    worker.join(timeout)
+    if worker.is_alive():
+        raise TargetError(
+            f"`{shlex.join(cli)}` did not finish within {timeout:g} s",
+            hint="the command may still run in the container; delete the workload to stop it",
+        )
+    if "error" in result:
+        raise TargetError(f"`{shlex.join(cli)}` failed: {result['error']}")
+    out, err = result.get("output") or (None, None)
+    stdout = (out or b"").decode(errors="replace")
+    stderr = (err or b"").decode(errors="replace")
+    code = api.exec_inspect(exec_id).get("ExitCode")
+    target.emit(CommandEvent(cli, exit_code=code, stdout=stdout, stderr=stderr))
+    return ExecResult(code, stdout, stderr, signal=signal_of(code), commands=(shlex.join(cli),))
+
+
+def wait_exit(container: Any, timeout: float) -> int | None:
+    """Wait for the container to stop; its exit code, or None after `timeout` (it is killed)."""
+    import requests.exceptions
+
+    try:
+        status = container.wait(timeout=timeout)
+    except (requests.exceptions.ReadTimeout, requests.exceptions.ConnectionError):
+        container.kill()
+        return None
+    return int(status.get("StatusCode", -1))

@@ -1,0 +1,109 @@
+"""What `docker run` a workload needs: security options, ports, restart policy, and its CLI form."""
+
+from __future__ import annotations
+
+import shlex
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from lab.targets.base import DOCKER_LABEL, WorkloadSpec
+
+ECHO_PORT = "5678/tcp"
+DEFAULT_ECHO_TEXT = "-text=just made some syscalls!"
+
+
+class ProfileMissing(Exception):
+    """The Localhost profile file does not exist (the docker CLI would fail the same way)."""
+
+    def __init__(self, path: Path, message: str, display: str = "") -> None:
+        super().__init__(message)
+        self.path = path
+        self.display = display
+
+
+def container_name(workload: str) -> str:
+    """Every container the lab makes is called seclab-<workload name>."""
+    return f"seclab-{workload}"
+
+
+def labels_for(workload: str, session: str | None = None) -> dict[str, str]:
+    """The labels `reset` looks for (plus a session label that lets tests scope a reset)."""
+    labels = {DOCKER_LABEL[0]: DOCKER_LABEL[1], "seclab.workload": workload}
+    if session:
+        labels["seclab.session"] = session
+    return labels
+
+
+def profile_path(profiles_dir: Path, file: str) -> Path:
+    """A Localhost profile: a name under the lab's profiles directory, or a path elsewhere."""
+    path = Path(file)
+    return path if path.is_absolute() else profiles_dir / path
+
+
+@dataclass(frozen=True)
+class RunPlan:
+    """Keyword arguments for `containers.run` and the command line a learner would type."""
+
+    kwargs: dict[str, Any]
+    display: str
+    argv: tuple[str, ...] = field(default=())
+
+
+def plan_run(
+    spec: WorkloadSpec,
+    image: str,
+    profiles_dir: Path,
+    *,
+    detach: bool = True,
+    restart_limit: int = 3,
+    session: str | None = None,
+) -> RunPlan:
+    """Translate a WorkloadSpec into SDK arguments and the equivalent `docker run …`."""
+    name = container_name(spec.name)
+    labels = labels_for(spec.name, session)
+    security_opt: list[str] = []
+    missing: ProfileMissing | None = None
+    cli: list[str] = ["docker", "run", "-d" if detach else "--rm", "--name", name]
+    for key, value in labels.items():
+        cli += ["--label", f"{key}={value}"]
+    if spec.profile.kind == "localhost":
+        path = profile_path(profiles_dir, spec.profile.file or "")
+        try:
+            # The API wants the JSON content; a path here would fail to decode in the engine.
+            security_opt.append(f"seccomp={path.read_text()}")
+        except OSError as exc:
+            # The docker CLI reads the file itself and stops with this very message.
+            reason = exc.strerror or str(exc)
+            message = f"opening seccomp profile ({path}) failed: open {path}: {reason}"
+            missing = ProfileMissing(path, message)
+        cli += ["--security-opt", f"seccomp={path}"]
+    elif spec.profile.kind == "unconfined":
+        security_opt.append("seccomp=unconfined")
+        cli += ["--security-opt", "seccomp=unconfined"]
+    # RuntimeDefault: no option at all, so the engine applies its own default profile.
+    kwargs: dict[str, Any] = {
+        "name": name,
+        "labels": labels,
+        "detach": True,
+        "security_opt": security_opt or None,
+        "privileged": spec.privileged,
+    }
+    if spec.privileged:
+        cli.append("--privileged")
+    args = list(spec.args)
+    if spec.workload == "http-echo":
+        args = args or [DEFAULT_ECHO_TEXT]
+        kwargs["ports"] = {ECHO_PORT: ("127.0.0.1", None)}
+        cli += ["-p", "127.0.0.1::5678"]
+    if detach:
+        # A crash then restarts a few times, the Docker counterpart of CrashLoopBackOff.
+        kwargs["restart_policy"] = {"Name": "on-failure", "MaximumRetryCount": restart_limit}
+        cli += ["--restart", f"on-failure:{restart_limit}"]
+    if args:
+        kwargs["command"] = args
+    cli += [image, *args]
+    if missing is not None:
+        missing.display = shlex.join(cli)
+        raise missing
+    return RunPlan(kwargs, shlex.join(cli), tuple(cli))
