@@ -22,6 +22,7 @@ class Verdict:
     passed: bool
     expected: str
     seen: str
+    final: bool = False  # looking again cannot change the answer (no capture, no result)
 
 
 @dataclass(frozen=True)
@@ -61,7 +62,7 @@ def wait_for(
             raise Cancelled
         attempts += 1
         verdict = evaluate(check, obs)
-        if verdict.passed or clock() >= deadline:
+        if verdict.passed or verdict.final or clock() >= deadline:
             return CheckResult(check, verdict.passed, verdict.expected, verdict.seen, attempts)
         cancel.wait(min(check.interval, max(0.0, deadline - clock())))
 
@@ -153,7 +154,7 @@ def _http(check: Check, obs: Observations) -> Verdict:
 def _output(check: Check, obs: Observations) -> Verdict:
     result = obs.result(check.name)
     if result is None:
-        return Verdict(False, _expectation(check), "no result yet: the action has not run")
+        return Verdict(False, _expectation(check), "no result yet: the action has not run", True)
     text = f"{result.stdout}\n{result.stderr}"
     ok = not _texts(check, text)
     ok = ok and (check.exit_code is None or result.exit_code == check.exit_code)
@@ -165,6 +166,8 @@ def _output(check: Check, obs: Observations) -> Verdict:
 
 
 def _audit(check: Check, obs: Observations) -> Verdict:
+    if obs.audit is None:
+        return Verdict(False, _expectation(check), obs.audit_problem, True)
     events, problem = obs.audit_events(check.name)
     if problem:
         return Verdict(False, _expectation(check), problem)

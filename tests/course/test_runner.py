@@ -1,0 +1,140 @@
+"""The runner: events in order, solutions in auto mode, hints, progress, cleanup, cancel."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from stub_target import stub
+
+from lab.course.checks import Cancelled
+from lab.course.events import (
+    ActionFailed,
+    CheckFailed,
+    CheckPassed,
+    CommandShown,
+    Event,
+    HintShown,
+    LessonFinished,
+    StepStarted,
+)
+from lab.course.loader import load_lesson
+from lab.course.progress import ProgressStore
+from lab.course.runner import LessonRunner
+from lab.targets.base import ExecResult, HttpResponse, Phase, TargetError, WorkloadState
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "lessons"
+PROFILES = FIXTURES / "profiles"
+RUNNING = WorkloadState(Phase.RUNNING, pids=(11,))
+MKDIR_DENIED = ExecResult(1, "", "mkdir: can't create directory '/tmp/x': Operation not permitted")
+
+
+def _runner(tmp_path: Path, events: list[Event], **target: object) -> LessonRunner:
+    lesson = load_lesson(FIXTURES / "good.yaml", PROFILES)
+    return LessonRunner(
+        lesson,
+        stub(PROFILES, **target),
+        events.append,
+        progress=ProgressStore(tmp_path / "progress"),
+        workdir=tmp_path / "work",
+    )
+
+
+def test_auto_play_performs_solutions_records_progress_and_cleans_up(tmp_path: Path) -> None:
+    events: list[Event] = []
+    runner = _runner(
+        tmp_path,
+        events,
+        states={"echo": [RUNNING]},
+        responses={"echo": HttpResponse(200, "just made some syscalls!")},
+        results={"mkdir-try": MKDIR_DENIED},
+    )
+    # No audit capture in this test: the local-only audit check must fail and say why.
+    assert runner.play(auto=True) is False
+    failed = [e for e in events if isinstance(e, CheckFailed)]
+    assert [f.result.check.kind for f in failed] == ["audit"]
+    assert failed[0].hint == "Is the workload running?"
+    assert sum(isinstance(e, CheckPassed) for e in events) == 4
+    assert [e.index for e in events if isinstance(e, StepStarted)] == [1, 2]
+    assert CommandShown("stub run echo") in events
+    calls = runner.target.calls  # type: ignore[attr-defined]
+    assert ("request", "echo") in calls  # the solution ran
+    # Derived profiles are written to the work directory and used by absolute path.
+    derived = tmp_path / "work" / "block-mkdir-log.json"
+    assert '"SECCOMP_FILTER_FLAG_LOG"' in derived.read_text()
+    mkdir_spec = next(
+        spec for kind, spec in calls if kind == "run_once" and spec.name == "mkdir-try"
+    )
+    assert mkdir_spec.profile.file == str(derived)
+    # `delete: echo` ran in the lesson; cleanup removes the rest, newest first.
+    assert [name for kind, name in calls if kind == "delete"] == ["echo", "gone", "mkdir-try"]
+    assert runner.progress is not None
+    assert list(runner.progress.passed("good", "local")) == ["mkdir"]
+    assert events[-1] == LessonFinished(runner.lesson, False, ("start",))
+
+
+def test_on_docker_the_local_only_check_is_skipped_and_all_pass(tmp_path: Path) -> None:
+    events: list[Event] = []
+    runner = _runner(
+        tmp_path,
+        events,
+        name="docker",
+        states={"echo": [RUNNING]},
+        responses={"echo": HttpResponse(200, "just made some syscalls!")},
+        results={"mkdir-try": MKDIR_DENIED},
+    )
+    assert runner.play(auto=True) is True
+    assert not any(isinstance(e, CheckFailed) for e in events)
+
+
+def test_without_the_solution_the_checks_fail_and_hints_escalate(tmp_path: Path) -> None:
+    events: list[Event] = []
+    runner = _runner(tmp_path, events, states={"echo": [RUNNING]})
+    step = runner.lesson.steps[0]
+    runner.start()
+    runner.begin_step(step, 1)
+    quick = replace(step, checks=tuple(replace(c, timeout=0) for c in step.checks))
+    assert runner.run_checks(quick) is False
+    output = next(
+        e for e in events if isinstance(e, CheckFailed) and e.result.check.kind == "output"
+    )
+    assert "no result yet" in output.result.seen
+    assert runner.next_hint(step) == "Is the workload running?"
+    assert runner.next_hint(step) == "Look at its state."
+    assert runner.next_hint(step) is None
+    assert [e.number for e in events if isinstance(e, HintShown)] == [1, 2]
+
+
+def test_a_failing_action_is_reported_and_the_run_goes_on(tmp_path: Path) -> None:
+    events: list[Event] = []
+    runner = _runner(tmp_path, events)
+
+    def refuse(spec: object) -> WorkloadState:
+        raise TargetError("no such image", hint="run seclab doctor")
+
+    runner.target.run = refuse  # type: ignore[method-assign]
+    runner.begin_step(runner.lesson.steps[0], 1)
+    failure = next(e for e in events if isinstance(e, ActionFailed))
+    assert (failure.action, failure.message, failure.hint) == (
+        "run",
+        "no such image",
+        "run seclab doctor",
+    )
+
+
+def test_cancel_stops_the_run_and_still_cleans_up(tmp_path: Path) -> None:
+    events: list[Event] = []
+    runner = _runner(tmp_path, events, states={"echo": [RUNNING]})
+    original = runner.target.run
+
+    def run_then_cancel(spec):  # type: ignore[no-untyped-def]
+        state = original(spec)
+        runner.cancel()
+        return state
+
+    runner.target.run = run_then_cancel  # type: ignore[method-assign]
+    with pytest.raises(Cancelled):
+        runner.play(auto=True)
+    assert runner.target.cancelled  # type: ignore[attr-defined]
+    assert ("delete", "echo") in runner.target.calls  # type: ignore[attr-defined]
