@@ -9,7 +9,7 @@ import pyseccomp
 
 from lab.profile.conditions import LocalContext, rule_applies
 from lab.profile.model import ArgRule, Profile, SyscallRule
-from lab.profile.syscalls import ARCHES, arch_name, exists_on
+from lab.profile.syscalls import ARCHES, arch_name
 
 _OPERATORS = {
     "SCMP_CMP_NE": pyseccomp.NE,
@@ -28,6 +28,9 @@ _FLAG_ATTRS = {
 }
 _U64 = (1 << 64) - 1
 _NR_SCMP_ERROR = -1
+# libseccomp's pseudo numbers: below this, "no such syscall on this arch"; between it and -1,
+# a call multiplexed through socketcall/ipc on 32-bit x86, which libseccomp filters both ways.
+_PNR_BASE = -10000
 
 
 class CompileError(Exception):
@@ -131,9 +134,14 @@ def _add_rule(rule: SyscallRule, default: int, ctx: LocalContext, out: CompiledP
                     f"libseccomp refused the rule {name} -> {label}: {exc.strerror}"
                     " (is the syscall listed twice with different actions?)"
                 ) from None
-            absent = [a for a in out.architectures if not exists_on(ARCHES[a], name)]
+            absent = [a for a in out.architectures if _absent(ARCHES[a], name)]
             where = f" (not on {', '.join(absent)}: left out there)" if absent else ""
             out.applied.append(f"{name} -> {label}{where}")
+
+
+def _absent(token: int, name: str) -> bool:
+    number = pyseccomp.resolve_syscall(token, name)
+    return number == _NR_SCMP_ERROR or number <= _PNR_BASE
 
 
 def _condition_groups(args: tuple[ArgRule, ...]) -> list[tuple[ArgRule, ...]]:

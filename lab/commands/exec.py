@@ -1,0 +1,95 @@
+"""`seclab exec`: run a local command under a seccomp profile, as a container runtime would."""
+
+from __future__ import annotations
+
+import json
+import signal
+import sys
+
+import click
+
+from lab.paths import resolve_profile
+from lab.profile.compile import CompileError, compile_profile, describe_compiled
+from lab.profile.model import Profile
+from lab.sandbox import start_sandboxed
+
+HELP = """Run CMD on this machine's kernel under the seccomp profile PROFILE.
+
+seclab compiles the profile with libseccomp, starts a fresh launcher process that loads the
+filter, and has it exec CMD, as runc does for a container. PROFILE is a path, the name of one
+of the lab's profiles (block-mkdir.json, or just block-mkdir), or `unconfined` for no filter.
+A profile that fails `seclab lint` is refused with the lint message.
+
+\b
+Examples:
+  seclab exec --profile block-mkdir.json -- mkdir /tmp/x      ERRNO: mkdir fails, nothing dies
+  seclab exec --profile kill-mkdir.json -- mkdir /tmp/x       KILL: SIGSYS, exit status 159
+  seclab exec --profile audit.json -- ls /                    LOG: runs, and leaves audit records
+  seclab exec --profile violation.json -- true                the exec itself is denied
+  seclab exec -v --profile fine-grained-local.json -- python3 -m lab.workloads.http_echo -text=hi
+
+\b
+Exit status: the command's own; 128+N when signal N killed it (159 for SIGSYS);
+126 when the command could not be started; 127 when it was not found;
+125 when seclab refused the profile; 2 on usage errors.
+"""
+EXIT_REFUSED = 125
+
+
+def load(name: str) -> Profile:
+    """The profile named on the command line, linted; ClickException with the diagnostics."""
+    try:
+        from lab.profile.lint import load_profile  # until lint.py is committed
+    except ImportError:
+        return _load_plain(name)
+    from lab.profile.diagnostics import ProfileError
+
+    try:
+        return load_profile(name)
+    except ProfileError as exc:
+        raise _refused(f"profile {resolve_profile(name)} is not valid:\n{exc}") from None
+
+
+def _load_plain(name: str) -> Profile:
+    path = resolve_profile(name)
+    try:
+        return Profile.from_dict(json.loads(path.read_text()))
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise _refused(f"cannot use profile {path}: {exc}") from None
+
+
+def _refused(message: str) -> click.ClickException:
+    error = click.ClickException(message)
+    error.exit_code = EXIT_REFUSED
+    return error
+
+
+@click.command("exec", help=HELP, context_settings={"allow_interspersed_args": False})
+@click.option("--profile", "-p", "profile_name", required=True, metavar="PROFILE")
+@click.option("--verbose", "-v", is_flag=True, help="Show what was compiled before running.")
+@click.argument("cmd", nargs=-1, required=True, type=click.UNPROCESSED, metavar="-- CMD [ARGS]...")
+def command(profile_name: str, verbose: bool, cmd: tuple[str, ...]) -> None:
+    """Run a command under a profile."""
+    profile = None if profile_name.lower() == "unconfined" else load(profile_name)
+    if profile is not None:
+        try:
+            compiled = compile_profile(profile)
+        except CompileError as exc:
+            raise _refused(f"cannot enforce {profile_name}: {exc}") from None
+        lines = describe_compiled(compiled) if verbose else []
+        if compiled.unknown_syscalls and not verbose:
+            names = ", ".join(compiled.unknown_syscalls)
+            lines.append(f"ignoring unknown syscalls, as runc does: {names}")
+        for line in lines:
+            click.echo(f"seclab exec: {line}", err=True)
+    proc = start_sandboxed(profile, cmd, stdin=None)
+    # Ctrl-C reaches the command through the terminal; seclab waits for it to decide.
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        outcome = proc.outcome()
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    message = outcome.message()
+    if message:
+        click.echo(f"seclab exec: {message}", err=True)
+    sys.exit(outcome.exit_code)
