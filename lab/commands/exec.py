@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import signal
 import sys
 
@@ -10,6 +9,8 @@ import click
 
 from lab.paths import resolve_profile
 from lab.profile.compile import CompileError, compile_profile, describe_compiled
+from lab.profile.diagnostics import ProfileError
+from lab.profile.lint import load_profile
 from lab.profile.model import Profile
 from lab.sandbox import start_sandboxed
 
@@ -39,23 +40,9 @@ EXIT_REFUSED = 125
 def load(name: str) -> Profile:
     """The profile named on the command line, linted; ClickException with the diagnostics."""
     try:
-        from lab.profile.lint import load_profile  # until lint.py is committed
-    except ImportError:
-        return _load_plain(name)
-    from lab.profile.diagnostics import ProfileError
-
-    try:
         return load_profile(name)
     except ProfileError as exc:
-        raise _refused(f"profile {resolve_profile(name)} is not valid:\n{exc}") from None
-
-
-def _load_plain(name: str) -> Profile:
-    path = resolve_profile(name)
-    try:
-        return Profile.from_dict(json.loads(path.read_text()))
-    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
-        raise _refused(f"cannot use profile {path}: {exc}") from None
+        raise _refused(f"refusing profile {resolve_profile(name)}:\n{exc}") from None
 
 
 def _refused(message: str) -> click.ClickException:
