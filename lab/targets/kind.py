@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import shlex
-import threading
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -34,10 +33,11 @@ from lab.targets.k8s_manifests import (
     pod_manifest,
     selector,
 )
-from lab.targets.k8s_status import container_id, pod_state
+from lab.targets.k8s_status import pod_state
 from lab.targets.kind_cluster import KindCluster
 from lab.targets.kindconfig import MOUNT_PATH
 from lab.targets.kubectl import Kubectl, ReportedRunner
+from lab.targets.pod_resolver import PodResolver
 
 _TERMINAL = {Phase.EXITED, Phase.FAILED_TO_CREATE, Phase.CRASH_LOOPING, Phase.NOT_FOUND}
 
@@ -59,9 +59,7 @@ class KindTarget(Target):
         self.kubectl = Kubectl(self.reported, cluster_name)
         self.cluster = KindCluster(self.reported, cluster_name)
         self.poll_interval = 1.0  # seconds between state reads while waiting for a pod
-        self._pods: dict[str, tuple[str, str]] = {}  # container id -> (pod, namespace)
-        self._pods_read = 0.0
-        self._lock = threading.Lock()
+        self.pods = PodResolver(self.kubectl)
 
     # -- the cluster -----------------------------------------------------------------------
     def prepare(self) -> None:
@@ -254,35 +252,4 @@ class KindTarget(Target):
     # -- audit enrichment ------------------------------------------------------------------
     def pod_for_container(self, cid: str) -> tuple[str, str] | None:
         """(pod, namespace) running the container with this id (full or 12+ hex prefix)."""
-        cid = container_id(cid) or ""
-        if len(cid) < 12:
-            return None
-        with self._lock:
-            hit = self._lookup(cid)
-            # Unknown ids arrive in bursts (one per audit record): re-read at most every 2 s.
-            if hit is None and time.monotonic() - self._pods_read > 2:
-                self._refresh_pods()
-                hit = self._lookup(cid)
-            return hit
-
-    def _lookup(self, cid: str) -> tuple[str, str] | None:
-        for known, where in self._pods.items():
-            if known.startswith(cid):
-                return where
-        return None
-
-    def _refresh_pods(self) -> None:
-        self._pods_read = time.monotonic()
-        data = self.kubectl.get_json("pods", "--all-namespaces") or {}
-        pods: dict[str, tuple[str, str]] = {}
-        for item in data.get("items", []):
-            meta = item.get("metadata", {})
-            for cs in item.get("status", {}).get("containerStatuses") or []:
-                for raw in (
-                    cs.get("containerID"),
-                    (cs.get("lastState", {}).get("terminated") or {}).get("containerID"),
-                ):
-                    full = container_id(raw)
-                    if full:
-                        pods[full] = (meta.get("name", "?"), meta.get("namespace", "default"))
-        self._pods = pods
+        return self.pods.pod_for_container(cid)

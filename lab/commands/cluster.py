@@ -1,0 +1,174 @@
+"""`seclab cluster up|down|status|sync`: the lab's kind cluster, made from the repo's kind.yaml."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+import click
+
+from lab import paths
+from lab.targets import kindconfig
+from lab.targets.base import CommandEvent, TargetError
+from lab.targets.commands import Runner, SubprocessRunner
+from lab.targets.k8s_manifests import BUSYBOX_IMAGE, HTTP_ECHO_IMAGE, MANAGED
+from lab.targets.k8s_status import pod_state
+from lab.targets.kind import KindTarget
+
+# Loaded into the nodes when Docker has them, so a class without network still works.
+PRELOAD = (HTTP_ECHO_IMAGE, BUSYBOX_IMAGE)
+
+# Tests replace this with a runner that replays recorded transcripts.
+make_runner: Callable[[], Runner] = SubprocessRunner
+
+
+def _show(event: CommandEvent) -> None:
+    if event.exit_code is None:  # shown once, as it starts: kind create takes minutes
+        click.secho(f"$ {event.shown()}", fg="cyan", err=True)
+
+
+def _target(name: str) -> KindTarget:
+    return KindTarget(paths.profiles_dir(), _show, cluster_name=name, runner=make_runner())
+
+
+@contextmanager
+def _errors() -> Iterator[None]:
+    try:
+        yield
+    except TargetError as exc:
+        click.secho(f"error: {exc.message}", fg="red", err=True)
+        if exc.hint:
+            click.echo(f"  fix: {exc.hint}", err=True)
+        sys.exit(1)
+
+
+@click.group("cluster")
+def command() -> None:
+    """The lab's kind cluster: one node with profiles/ mounted where the kubelet looks.
+
+    \b
+      seclab cluster up --dry-run      show the commands and the generated kind config
+      seclab cluster up                create (or reuse) cluster "seclab"
+      seclab cluster status            nodes, the profiles mount, the lab's pods
+      seclab cluster down              delete the cluster
+    """
+
+
+@command.command()
+@click.option("--workers", type=click.IntRange(0, 5), default=0, help="Worker nodes to add.")
+@click.option(
+    "--seccomp-default",
+    is_flag=True,
+    help="Turn on the kubelet's seccompDefault on every node (RuntimeDefault for all pods).",
+)
+@click.option("--dry-run", is_flag=True, help="Print the commands and the config; run nothing.")
+@click.option("--name", default="seclab", show_default=True, help="Cluster name.")
+def up(workers: int, seccomp_default: bool, dry_run: bool, name: str) -> None:
+    """Create the lab's kind cluster, or reuse it when it exists."""
+    with _errors():
+        source = paths.kind_config()
+        config = kindconfig.render(
+            kindconfig.load(source),
+            paths.profiles_dir(),
+            workers=workers,
+            seccomp_default=seccomp_default,
+        )
+        target = _target(name)
+        cluster = target.cluster
+        if dry_run:
+            path = paths.state_dir() / f"kind-{name}.yaml"
+            click.echo("# seclab cluster up would run:")
+            click.echo("kind get clusters")
+            click.echo(" ".join(cluster.create_argv(path)))
+            for image in PRELOAD:
+                click.echo(f"{' '.join(cluster.load_argv(image))}   # if Docker has the image")
+            click.echo(f"\n# with this config, written to {path}:")
+            click.echo(kindconfig.dump(config, source), nl=False)
+            return
+        if cluster.exists():
+            click.echo(f'kind cluster "{name}" exists: reusing it.')
+            if workers or seccomp_default:
+                click.echo(
+                    "note: --workers and --seccomp-default apply when the cluster is made; "
+                    "run `seclab cluster down` first to change them."
+                )
+            for copied in target.sync_profiles():
+                click.echo(f"copied {copied}")
+        else:
+            if cluster.docker_desktop():
+                click.echo(
+                    f"note: Docker Desktop only mounts shared folders: make sure "
+                    f"{paths.profiles_dir()} is under Settings > Resources > File sharing."
+                )
+            written = kindconfig.write(config, source, paths.state_dir(), name)
+            cluster.create(written)
+            click.echo(f'created kind cluster "{name}" (kubectl context kind-{name}).')
+        for image in PRELOAD:
+            if cluster.image_present(image):
+                cluster.load_image(image)
+            else:
+                click.echo(
+                    f"note: Docker has no {image}: the node pulls it on first use (needs "
+                    f"network). For an offline class: docker pull {image}, then run this again."
+                )
+        click.echo("ready: seclab cluster status shows the nodes and the profiles mount.")
+
+
+@command.command()
+@click.option("--name", default="seclab", show_default=True, help="Cluster name.")
+def down(name: str) -> None:
+    """Delete the lab's kind cluster (and everything in it)."""
+    with _errors():
+        cluster = _target(name).cluster
+        if not cluster.exists():
+            click.echo(f'no kind cluster named "{name}": nothing to delete.')
+            return
+        cluster.delete()
+        click.echo(f'deleted kind cluster "{name}".')
+
+
+@command.command()
+@click.option("--name", default="seclab", show_default=True, help="Cluster name.")
+def status(name: str) -> None:
+    """Nodes, whether the profiles mount is there, and the lab's pods."""
+    with _errors():
+        target = _target(name)
+        if not target.cluster.exists():
+            click.echo(f'no kind cluster named "{name}": seclab cluster up creates it.')
+            sys.exit(1)
+        local = sorted(p.name for p in target.profiles_dir.glob("*.json"))
+        nodes = target.kubectl.get_json("nodes") or {}
+        for item in nodes.get("items", []):
+            node = item["metadata"]["name"]
+            ready = any(
+                c.get("type") == "Ready" and c.get("status") == "True"
+                for c in item.get("status", {}).get("conditions", [])
+            )
+            version = item.get("status", {}).get("nodeInfo", {}).get("kubeletVersion", "?")
+            click.echo(f"node {node}: {'Ready' if ready else 'NotReady'}, kubelet {version}")
+            files = target.cluster.node_profiles(node)
+            if files is None:
+                click.echo("  profiles: NOT mounted (seclab cluster sync copies them in)")
+            else:
+                missing = sorted(set(local) - set(files))
+                extra = f"; missing {', '.join(missing)} (seclab cluster sync)" if missing else ""
+                click.echo(f"  profiles: {len(files)} file(s) in the node{extra}")
+        pods = target.kubectl.get_json("pods", "--all-namespaces", "-l", MANAGED) or {}
+        items = pods.get("items", [])
+        click.echo(f"lab pods: {len(items) or 'none'}")
+        for pod in items:
+            state = pod_state(pod)
+            why = f" ({state.reason})" if state.reason else ""
+            click.echo(
+                f"  {pod['metadata']['name']}: {state.phase.value}{why}, restarts {state.restarts}"
+            )
+
+
+@command.command()
+@click.option("--name", default="seclab", show_default=True, help="Cluster name.")
+def sync(name: str) -> None:
+    """Copy profiles edited since the cluster was made into its nodes (no recreation)."""
+    with _errors():
+        copied = _target(name).sync_profiles()
+        click.echo("\n".join(f"copied {c}" for c in copied) or "profiles already up to date.")
