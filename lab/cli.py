@@ -16,6 +16,7 @@ COMMANDS: dict[str, str] = {
     "lint": "lab.commands.lint:command",
     "explain": "lab.commands.explain:command",
     "exec": "lab.commands.exec:command",
+    "cluster": "lab.commands.cluster:command",
 }
 
 EPILOG = """\b
