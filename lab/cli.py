@@ -17,6 +17,10 @@ COMMANDS: dict[str, str] = {
     "explain": "lab.commands.explain:command",
     "exec": "lab.commands.exec:command",
     "cluster": "lab.commands.cluster:command",
+    "lessons": "lab.commands.lessons:command",
+    "run": "lab.commands.run:command",
+    "record": "lab.commands.record:command",
+    "profile": "lab.commands.profile:command",
 }
 
 EPILOG = """\b

@@ -126,7 +126,7 @@ def _write_profile(ctx: ActionContext, name: str, data: dict[str, object]) -> Pa
 
 
 def _record(ctx: ActionContext, action: Action) -> None:
-    from lab.profile.record import record_workload
+    from lab.course.recording import record_workload
 
     ctx.started_workload(action.name)
     outcome = record_workload(

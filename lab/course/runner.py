@@ -34,6 +34,10 @@ from lab.course.progress import ProgressStore
 from lab.targets.base import CommandEvent, Target, TargetError
 from lab.targets.commands import CommandError
 
+# What an action or a check may raise that the learner should read rather than a traceback:
+# target and command failures, and the audit capture's (a failed reader, a marker that timed out).
+FAILURES = (TargetError, CommandError, OSError, RuntimeError, TimeoutError)
+
 
 class LessonRunner:
     """One lesson on one target; the front end decides when to move on."""
@@ -118,7 +122,7 @@ class LessonRunner:
             self.listener(CheckStarted(checks.describe(check)))
             try:
                 result = checks.wait_for(check, self.obs, self.cancelled)
-            except (TargetError, CommandError) as exc:
+            except FAILURES as exc:
                 result = checks.CheckResult(check, False, checks.describe(check), str(exc), 1)
             if result.passed:
                 self.listener(CheckPassed(result))
@@ -146,7 +150,7 @@ class LessonRunner:
         for name in reversed(self.ctx.started):
             try:
                 self.target.delete(name)
-            except (TargetError, CommandError) as exc:
+            except FAILURES as exc:
                 self.listener(ActionFailed("delete", f"could not delete {name}: {exc}"))
         self.ctx.started.clear()
 
@@ -163,7 +167,7 @@ class LessonRunner:
                 continue
             try:
                 perform(self.ctx, action)
-            except (TargetError, CommandError) as exc:
+            except FAILURES as exc:
                 self.obs.save(action.result_key, Result(None, "", str(exc)))
                 hint = exc.hint if isinstance(exc, TargetError) else None
                 self.listener(ActionFailed(action.kind, getattr(exc, "message", str(exc)), hint))

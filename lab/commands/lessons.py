@@ -1,0 +1,63 @@
+"""`seclab lessons [--json]`: the lessons, the targets each runs on, and the learner's progress."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any
+
+import click
+
+from lab.course.errors import LessonError
+from lab.course.model import TARGETS, Lesson
+from lab.course.progress import ProgressStore
+
+
+def summary(lesson: Lesson, progress: ProgressStore) -> dict[str, Any]:
+    """One lesson as plain data: id, title, targets (with why not) and steps passed per target."""
+    steps = [s.id for s in lesson.steps]
+    done = {t: sorted(set(progress.passed(lesson.id, t)) & set(steps)) for t in lesson.targets}
+    return {
+        "id": lesson.id,
+        "title": lesson.title,
+        "summary": lesson.summary.strip(),
+        "path": str(lesson.path),
+        "targets": list(lesson.targets),
+        "unsupported": dict(lesson.unsupported),
+        "steps": steps,
+        "passed": done,
+    }
+
+
+@click.command("lessons")
+@click.option("--json", "as_json", is_flag=True, help="One JSON document, for scripts and the TUI.")
+def command(as_json: bool) -> None:
+    """List the lessons with the targets they run on and your progress on each.
+
+    \b
+      seclab lessons
+      seclab run violation --target docker
+    """
+    from lab.course.loader import load_lessons
+
+    try:
+        lessons = load_lessons()
+    except LessonError as exc:
+        click.echo(exc.format(), err=True)
+        sys.exit(2)
+    progress = ProgressStore(warn=lambda text: click.echo(f"warning: {text}", err=True))
+    rows = [summary(lesson, progress) for lesson in lessons]
+    if as_json:
+        click.echo(json.dumps(rows, indent=2))
+        return
+    width = max((len(row["id"]) for row in rows), default=10)
+    for row in rows:
+        marks = []
+        for target in TARGETS:
+            if target in row["targets"]:
+                marks.append(f"{target} {len(row['passed'][target])}/{len(row['steps'])}")
+            else:
+                marks.append(f"{target} –")
+        click.echo(f"{row['id']:<{width}}  {row['title']}")
+        click.echo(f"{'':<{width}}  {'   '.join(marks)}")
+    click.echo("\n`seclab run ID --target T` plays a lesson; `–`: not on that target (see --json).")

@@ -1,0 +1,91 @@
+"""Recording a workload on a target: run it under a profile, exercise it, stop it, give its pids."""
+
+from __future__ import annotations
+
+import tempfile
+import threading
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from lab.profile.model import Profile
+from lab.profile.record import Events, Recording, profile_json, record
+from lab.targets.base import Phase, ProfileRef, Target, TargetError, WorkloadSpec
+
+# Only container runtimes run their own code between loading the filter and exec.
+CONTAINER_TARGETS = ("docker", "kind")
+ECHO_ARGS = ("-text=just made some syscalls!",)
+
+
+def target_runner(
+    target: Target,
+    name: str,
+    workload: str,
+    args: Sequence[str] = (),
+    *,
+    ready_timeout: float = 90,
+    cancel: threading.Event | None = None,
+) -> Callable[[Profile], Sequence[int]]:
+    """A `run` callable for `record`: one full life of the workload under the given profile."""
+    workdir = Path(tempfile.mkdtemp(prefix="seclab-record-"))
+    cancel = cancel or threading.Event()
+    counter = iter(range(1, 1000))
+
+    def run(profile: Profile) -> Sequence[int]:
+        path = workdir / f"{name}-{next(counter)}.json"
+        path.write_text(profile_json(profile), encoding="utf-8")
+        target.sync_profiles()
+        spec = WorkloadSpec(
+            name,
+            workload,  # type: ignore[arg-type]
+            ProfileRef.localhost(str(path)),
+            tuple(args) or (ECHO_ARGS if workload == "http-echo" else ()),
+        )
+        pids: set[int] = set()
+        try:
+            state = target.run(spec)
+            pids.update(state.pids)
+            waited = 0.0
+            while state.phase == Phase.PENDING and waited < ready_timeout:
+                if cancel.wait(0.25):
+                    break
+                waited += 0.25
+                state = target.state(name)
+                pids.update(state.pids)
+            if workload == "http-echo" and state.phase == Phase.RUNNING:
+                # Exercise it the way the lessons do: the text, and the health endpoint.
+                target.request(name, "/")
+                target.request(name, "/health")
+            pids.update(target.state(name).pids)
+        finally:
+            target.delete(name)
+        return sorted(pids)
+
+    return run
+
+
+def record_workload(
+    target: Target,
+    name: str,
+    workload: str,
+    *,
+    audit: Events | None,
+    args: Sequence[str] = (),
+    on_progress: Callable[[str], None] = lambda text: None,
+    max_iterations: int = 5,
+) -> Recording:
+    """Record a workload on any target; container targets get the runtime's syscalls added."""
+    from lab.profile.record import RUNTIME_SYSCALLS
+
+    if audit is None:
+        raise TargetError(
+            "recording needs the kernel's seccomp audit records, which this process cannot read",
+            hint="run seclab as root (it reads the netlink audit group, CAP_AUDIT_READ)",
+        )
+    runtime = RUNTIME_SYSCALLS if target.name in CONTAINER_TARGETS else ()
+    return record(
+        target_runner(target, name, workload, args),
+        audit,
+        runtime=runtime,
+        max_iterations=max_iterations,
+        on_progress=on_progress,
+    )

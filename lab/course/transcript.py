@@ -1,0 +1,98 @@
+"""Runner events as plain text lines, for the headless `seclab run` and for test transcripts."""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from lab.course.events import (
+    ActionFailed,
+    CheckFailed,
+    CheckPassed,
+    CheckStarted,
+    CommandOutput,
+    CommandShown,
+    Event,
+    HintShown,
+    Info,
+    LessonFinished,
+    LessonStarted,
+    SolutionShown,
+    StepFinished,
+    StepStarted,
+)
+
+_OUTPUT_LINES = 12
+
+
+def _indent(text: str, prefix: str = "    ") -> str:
+    lines = text.rstrip().splitlines()
+    if len(lines) > _OUTPUT_LINES:
+        lines = [*lines[:_OUTPUT_LINES], f"… ({len(lines) - _OUTPUT_LINES} more lines)"]
+    return textwrap.indent("\n".join(lines), prefix)
+
+
+def render(event: Event) -> str | None:
+    """The text for one event (None for events with nothing to say)."""
+    if isinstance(event, LessonStarted):
+        lesson = event.lesson
+        return f"== {lesson.title} ({lesson.id}, on {event.target})\n{lesson.summary.strip()}"
+    if isinstance(event, StepStarted):
+        head = f"\n-- step {event.index}/{event.total}: {event.step.title}"
+        return f"{head}\n{event.text.rstrip()}"
+    if isinstance(event, CommandShown):
+        return f"$ {event.command}"
+    if isinstance(event, CommandOutput):
+        return _output(event)
+    if isinstance(event, Info):
+        return f"* {event.title}" + (f"\n{_indent(event.body)}" if event.body.strip() else "")
+    if isinstance(event, ActionFailed):
+        text = f"! {event.action} failed: {event.message}"
+        return text + (f"\n  hint: {event.hint}" if event.hint else "")
+    if isinstance(event, CheckStarted):
+        return f"? {event.description}"
+    if isinstance(event, CheckPassed):
+        return f"✓ {event.result.check.kind} {event.result.check.name}: {event.result.seen}"
+    if isinstance(event, CheckFailed):
+        result = event.result
+        text = f"✗ {result.check.kind} {result.check.name}: {result.reason()}"
+        return text + (f"\n  hint: {event.hint}" if event.hint else "")
+    if isinstance(event, HintShown):
+        return f"hint {event.number}/{event.total}: {event.text}"
+    if isinstance(event, SolutionShown):
+        return f"solution:\n{_indent(event.text)}"
+    if isinstance(event, StepFinished):
+        return f"{'passed' if event.passed else 'FAILED'}: {event.step.title}"
+    if isinstance(event, LessonFinished):
+        if event.passed:
+            return f"\n== {event.lesson.id}: every check passed"
+        return f"\n== {event.lesson.id}: failed steps: {', '.join(event.failed_steps)}"
+    return None
+
+
+def _output(event: CommandOutput) -> str | None:
+    if event.exit_code is None and not (event.stdout or event.stderr):
+        return None
+    parts = []
+    if event.stdout.strip():
+        parts.append(_indent(event.stdout))
+    if event.stderr.strip():
+        parts.append(_indent(event.stderr))
+    status = f"exit status {event.exit_code}" if event.exit_code is not None else "did not finish"
+    if event.signal:
+        status += f", signal {event.signal}"
+    parts.append(f"  ({status})")
+    return "\n".join(parts)
+
+
+@dataclass
+class Printer:
+    """A runner listener that writes each event's text through `echo`."""
+
+    echo: Callable[[str], object]
+
+    def __call__(self, event: Event) -> None:
+        text = render(event)
+        if text is not None:
+            self.echo(text)
