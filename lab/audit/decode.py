@@ -27,7 +27,7 @@ ACTIONS: dict[int, str] = {
 OUTCOMES: dict[str, str] = {
     "kill_process": "process killed",
     "kill_thread": "thread killed",
-    "trap": "SIGSYS sent to the thread",
+    "trap": "call trapped",
     "errno": "call failed with an errno",
     "user_notif": "handed to a supervisor",
     "trace": "handed to a tracer",
