@@ -16,6 +16,7 @@ COMMANDS: dict[str, str] = {
     "lint": "lab.commands.lint:command",
     "explain": "lab.commands.explain:command",
     "exec": "lab.commands.exec:command",
+    "watch": "lab.commands.watch:command",
     "cluster": "lab.commands.cluster:command",
     "lessons": "lab.commands.lessons:command",
     "run": "lab.commands.run:command",

@@ -1,7 +1,8 @@
 """A test workload: load a seccomp filter with pyseccomp, then make some syscalls.
 
-Usage: python seccomp_child.py [--log-flag] RULE... -- CALL...
+Usage: python seccomp_child.py [--log-flag] [--wait] RULE... -- CALL...
 RULE is ACTION:syscall (ACTION: LOG, KILL_PROCESS, KILL, ERRNO, DEFAULT_LOG); CALL is syscall:N.
+With --wait it first reads a line from stdin, so a test can start watching its pid.
 """
 
 from __future__ import annotations
@@ -30,7 +31,9 @@ def _quiet(fn: Callable[..., object], *args: object) -> None:
 
 def main(argv: list[str]) -> int:
     log_flag = "--log-flag" in argv
-    argv = [a for a in argv if a != "--log-flag"]
+    if "--wait" in argv:
+        sys.stdin.readline()  # the test starts watching this pid, then lets us go
+    argv = [a for a in argv if a not in ("--log-flag", "--wait")]
     split = argv.index("--")
     rules, calls = argv[:split], argv[split + 1 :]
     default = pyseccomp.LOG if "DEFAULT_LOG" in rules else pyseccomp.ALLOW

@@ -14,3 +14,9 @@ def run_workload(*rules: str, calls: list[str], log_flag: bool = False) -> tuple
     argv = [sys.executable, str(CHILD), *rules, *(["--log-flag"] if log_flag else []), "--", *calls]
     proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL)
     return proc.pid, proc.wait(timeout=120)
+
+
+def start_paused(*rules: str, calls: list[str]) -> subprocess.Popen[str]:
+    """A workload that waits for a line on stdin before loading its filter (pid known first)."""
+    argv = [sys.executable, str(CHILD), "--wait", *rules, "--", *calls]
+    return subprocess.Popen(argv, stdin=subprocess.PIPE, text=True)

@@ -1,0 +1,137 @@
+"""pid → container (and pod): best effort, cached, never blocking the stream.
+
+The container id comes from `/proc/<pid>/cgroup` (the last 64-hex id: the innermost container,
+so a pod's container inside a kind node wins over the node). Names need the docker SDK or the
+cluster; those lookups run on a background thread and fill a cache the next events use.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import queue
+import re
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+from lab.audit.records import AuditEvent
+
+# container id → (pod, namespace); the kind target provides one.
+PodResolver = Callable[[str], "tuple[str, str] | None"]
+NameResolver = Callable[[str], "str | None"]
+
+_ID = re.compile(r"[0-9a-f]{64}")
+_RECHECK = 1.0  # seconds before a cached pid's start time is checked again (pid reuse)
+
+
+def container_id_of(pid: int) -> str | None:
+    """The innermost container id of a live process, or None (host process, or gone)."""
+    try:
+        with open(f"/proc/{pid}/cgroup") as f:
+            ids = _ID.findall(f.read())
+    except OSError:
+        return None
+    return ids[-1] if ids else None
+
+
+def start_time_of(pid: int) -> int | None:
+    """The process's start time in clock ticks since boot (tells a reused pid apart)."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            stat = f.read()
+    except OSError:
+        return None
+    # comm may hold spaces and parentheses: the fields start after the last ')'.
+    fields = stat[stat.rfind(")") + 2 :].split()
+    return int(fields[19]) if len(fields) > 19 else None
+
+
+def docker_names() -> NameResolver:
+    """A resolver through the docker SDK, connecting on first use (on the lookup thread)."""
+    client: list[Any] = []  # empty: not tried yet; [None]: no Docker here
+
+    def name(cid: str) -> str | None:
+        if not client:
+            try:
+                import docker
+
+                client.append(docker.from_env(timeout=5))
+            except Exception:
+                client.append(None)  # no SDK or no engine: containers stay unnamed
+        if client[0] is None:
+            return None
+        try:
+            return str(client[0].containers.get(cid).name)
+        except Exception:
+            return None  # a kind pod's container, or already removed
+
+    return name
+
+
+class ContainerEnricher:
+    """Adds container id, name, pod and namespace to events; unknown stays empty."""
+
+    def __init__(self, names: NameResolver | None = None, pods: PodResolver | None = None) -> None:
+        self._names = names
+        self._pods = pods
+        self._by_pid: dict[int, tuple[int | None, str | None, float]] = {}
+        self._labels: dict[str, tuple[str | None, str | None, str | None]] = {}
+        self._todo: queue.Queue[str | None] = queue.Queue()
+        self._busy = threading.Condition()
+        self._pending = 0
+        self._thread = threading.Thread(target=self._lookups, name="seclab-enrich", daemon=True)
+        self._thread.start()
+
+    def enrich(self, event: AuditEvent) -> AuditEvent:
+        """The event with what is known about its container; never waits for a lookup."""
+        cid = self.container_of(event.pid)
+        if cid is None:
+            return event
+        labels = self._labels.get(cid)
+        if labels is None:
+            self._labels[cid] = labels = (None, None, None)
+            with self._busy:
+                self._pending += 1
+            self._todo.put(cid)
+        name, pod, namespace = labels
+        return dataclasses.replace(
+            event, container_id=cid, container_name=name, pod=pod, namespace=namespace
+        )
+
+    def container_of(self, pid: int) -> str | None:
+        """The container id of `pid`, cached by (pid, start time)."""
+        now = time.monotonic()
+        cached = self._by_pid.get(pid)
+        if cached is not None and now - cached[2] < _RECHECK:
+            return cached[1]
+        start = start_time_of(pid)
+        if cached is not None and start is not None and start == cached[0]:
+            cid = cached[1]
+        else:
+            cid = container_id_of(pid) if start is not None else None
+        self._by_pid[pid] = (start, cid, now)
+        return cid
+
+    def _lookups(self) -> None:
+        while (cid := self._todo.get()) is not None:
+            name = pod = None
+            try:
+                name = self._names(cid) if self._names else None
+                pod = self._pods(cid) if self._pods else None
+            except Exception:
+                pass  # best effort: a failing resolver means no label, never a dead stream
+            self._labels[cid] = (name, *(pod or (None, None)))
+            with self._busy:
+                self._pending -= 1
+                self._busy.notify_all()
+
+    def idle(self, timeout: float = 10.0) -> bool:
+        """Wait until every queued name lookup is done (for tests and final summaries)."""
+        with self._busy:
+            return self._busy.wait_for(lambda: self._pending == 0, timeout)
+
+    def close(self) -> None:
+        """Stop the lookup thread."""
+        self._todo.put(None)
+        self._thread.join(timeout=10)

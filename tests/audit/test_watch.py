@@ -1,0 +1,114 @@
+"""`seclab watch` as a subprocess: every record of a burst, the summary, and Ctrl-C."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from workload import start_paused
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def _watch(*args: str) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "lab", "watch", *args],
+        cwd=REPO, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        text=True, env={**os.environ, "PYTHONPATH": str(REPO)},
+    )  # fmt: skip
+
+
+def _wait_ready(watch: subprocess.Popen[str]) -> str:
+    assert watch.stderr is not None
+    line = watch.stderr.readline()  # printed once the source is open: records from now on count
+    assert line.startswith("seclab watch: reading"), line
+    return line
+
+
+@pytest.mark.root
+def test_watch_json_captures_every_record_of_a_200k_burst_and_ctrl_c_summarises() -> None:
+    child = start_paused("LOG:getppid", calls=["getppid:200000"])
+    watch = _watch("--json", "--pid", str(child.pid))
+    try:
+        ready = _wait_ready(watch)
+        assert "netlink" in ready and "nothing rate-limited" in ready
+        assert child.stdin is not None
+        child.stdin.write("go\n")
+        child.stdin.close()
+        assert child.wait(timeout=120) == 0
+        watch.send_signal(signal.SIGINT)
+        out, err = watch.communicate(timeout=120)
+    finally:
+        for proc in (child, watch):
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+    assert watch.returncode == 130, err
+    events = [json.loads(line) for line in out.splitlines()]
+    mine = [e for e in events if e["pid"] == child.pid]
+    assert len(mine) == 200_000
+    assert {(e["syscall_name"], e["action"]) for e in mine} == {("getppid", "log")}
+    assert "events shown 200,000" in err
+    assert "serial gaps 0" in err and "socket overflows 0" in err and "buffer dropped 0" in err
+    assert "getppid" in err.split("top syscalls:")[1]
+    assert "Traceback" not in err and "Aborted" not in err
+
+
+@pytest.mark.root
+def test_watch_text_shows_the_kill_with_sigsys_and_stops_after_duration() -> None:
+    child = start_paused("KILL_PROCESS:getsid", calls=["getsid:1"])
+    watch = _watch("--pid", str(child.pid), "--duration", "600")
+    try:
+        _wait_ready(watch)
+        assert child.stdin is not None
+        child.stdin.write("go\n")
+        child.stdin.close()
+        assert child.wait(timeout=60) == -signal.SIGSYS
+        watch.send_signal(signal.SIGTERM)  # handled like Ctrl-C: flushed, summarised, 130
+        out, err = watch.communicate(timeout=60)
+    finally:
+        for proc in (child, watch):
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+    assert watch.returncode == 130, err
+    lines = out.splitlines()
+    assert len(lines) == 1 and "getsid" in lines[0] and "KILL_PROCESS" in lines[0]
+    assert "SIGSYS" in lines[0]
+
+
+def test_watch_duration_ends_with_status_0_and_a_summary() -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "lab", "watch", "--duration", "0.2", "--pid", "1"],
+        cwd=REPO, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=60,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+    )  # fmt: skip
+    if os.geteuid() != 0 and "cannot" in proc.stderr:
+        pytest.skip("no audit source readable without root here")
+    assert proc.returncode == 0, proc.stderr
+    assert "seclab watch: source" in proc.stderr and "events shown 0" in proc.stderr
+
+
+def test_an_unknown_source_is_refused_with_the_choices() -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "lab", "watch", "--source", "carrier-pigeon"],
+        cwd=REPO, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=60,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+    )  # fmt: skip
+    assert proc.returncode == 2
+    assert "netlink" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_help_explains_where_records_come_from() -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "lab", "watch", "--help"],
+        cwd=REPO, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=60,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+    )  # fmt: skip
+    assert proc.returncode == 0
+    assert "rate-limited" in proc.stdout and "netlink" in proc.stdout
