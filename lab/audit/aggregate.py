@@ -80,6 +80,7 @@ class Aggregate:
         else:
             seen.count += 1
             seen.last = max(seen.last, t)
+            seen.first = min(seen.first, t)
             seen.container = seen.container or event.container_name or event.container_id
 
     def counts(self) -> list[SyscallCount]:
