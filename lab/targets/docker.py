@@ -6,10 +6,11 @@ Containers are named `seclab-<workload>` and labelled `seclab=1`; `reset` remove
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import threading
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from lab.targets import docker_http
@@ -18,6 +19,7 @@ from lab.targets.base import (
     ExecResult,
     HttpResponse,
     Phase,
+    ProfileRef,
     Target,
     TargetError,
     WorkloadSpec,
@@ -28,6 +30,12 @@ from lab.targets.docker_errors import engine_unreachable, explain_create_error
 from lab.targets.docker_run import ProfileMissing, RunPlan, container_name, plan_run
 from lab.targets.docker_state import signal_of, state_from_attrs
 from lab.targets.images import ImageResolver
+from lab.targets.offline_images import ECHO_PROFILE as STAND_IN_PROFILE
+from lab.targets.runtime_versions import (
+    engine_versions,
+    log_flag_blocker,
+    profile_asks_for_log_flag,
+)
 
 
 @dataclass
@@ -46,6 +54,8 @@ class DockerTarget(Target):
     _images: ImageResolver | None = field(default=None, repr=False)
     _one_shot: str | None = field(default=None, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _created: set[str] = field(default_factory=set, repr=False)
+    _atexit: bool = field(default=False, repr=False)
 
     # --- engine ---------------------------------------------------------------------------
     def docker(self) -> Any:
@@ -98,6 +108,8 @@ class DockerTarget(Target):
                 raise TargetError(blocker, hint="run this exercise without privileged mode here")
         self.delete(spec.name, quiet=True)
         image = self.images().image_for(spec.workload)
+        spec = self._for_stand_in(spec)
+        self._track(spec.name)
         try:
             plan = plan_run(
                 spec, image, self.profiles_dir, detach=detach,
@@ -112,6 +124,7 @@ class DockerTarget(Target):
             return RunPlan({}, exc.display), None
         import docker.errors
 
+        self._note_log_flag(plan)
         self.emit(CommandEvent(plan.argv, display=plan.display))
         try:
             container = self.docker().containers.run(image, **plan.kwargs)
@@ -127,6 +140,54 @@ class DockerTarget(Target):
             return plan, None
         self.emit(CommandEvent(plan.argv, exit_code=0, stdout=container.id, display=plan.display))
         return plan, container
+
+    def note(self, text: str) -> None:
+        """Show the learner a remark next to the commands (no command is run)."""
+        self.emit(CommandEvent((), exit_code=0, display=f"# {text}"))
+
+    def log_flag_blocker(self) -> str | None:
+        """Why SECCOMP_FILTER_FLAG_LOG in a profile has no effect on this engine, if it has none."""
+        return log_flag_blocker(*engine_versions(self.docker().version()))
+
+    def _note_log_flag(self, plan: RunPlan) -> None:
+        opts = plan.kwargs.get("security_opt") or []
+        if any(profile_asks_for_log_flag(opt) for opt in opts):
+            blocker = self.log_flag_blocker()
+            if blocker:
+                self.note(
+                    f"the profile asks for SECCOMP_FILTER_FLAG_LOG, but {blocker}: "
+                    "its denials will leave no audit record on this engine"
+                )
+
+    def _for_stand_in(self, spec: WorkloadSpec) -> WorkloadSpec:
+        """The offline echo is busybox, not Go: it needs its own fine-grained allow-list."""
+        file = spec.profile.file
+        if spec.workload != "http-echo" or file != "fine-grained.json":
+            return spec
+        if not self.images().uses_offline("http-echo"):
+            return spec
+        self.note(
+            f"offline http-echo stand-in: {file} lists the Go server's syscalls; "
+            f"using {STAND_IN_PROFILE}, recorded for the stand-in"
+        )
+        return replace(spec, profile=ProfileRef.localhost(STAND_IN_PROFILE))
+
+    def _track(self, name: str) -> None:
+        """Remember what this process created, so it goes when the interpreter exits."""
+        with self._lock:
+            self._created.add(name)
+            if not self._atexit:
+                atexit.register(self.close)
+                self._atexit = True
+
+    def close(self) -> None:
+        """Remove the workloads this instance created (also run at exit, e.g. after Ctrl-C)."""
+        with self._lock:
+            names = sorted(self._created)
+            self._created.clear()
+        for name in names:
+            with contextlib.suppress(Exception):  # best effort at exit: reset cleans up later
+                self.delete(name, quiet=True)
 
     def run(self, spec: WorkloadSpec) -> WorkloadState:
         """Start a long-running workload and return its first state."""
@@ -229,16 +290,12 @@ def _failed_state(message: str, base: WorkloadState | None = None) -> WorkloadSt
     explanation = explain_create_error(message)
     text = f"{message}\n({explanation})" if explanation else message
     if base is not None:
-        from dataclasses import replace
-
         return replace(base, message=text)
     return WorkloadState(Phase.FAILED_TO_CREATE, reason="CreateError", message=text)
 
 
 def _with_pids(state: WorkloadState, container: Any) -> WorkloadState:
     """Add every host pid in the container (docker top), for matching audit records."""
-    from dataclasses import replace
-
     try:
         top = container.top()
         col = top["Titles"].index("PID")

@@ -1,0 +1,197 @@
+"""The docker target against the real engine: the Docker exercises, states and explained errors."""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from lab.targets.base import CommandEvent, Phase, ProfileRef, TargetError, WorkloadSpec
+from lab.targets.capabilities import privileged_blocker
+from lab.targets.docker import DockerTarget
+from lab.targets.docker_errors import explain_create_error
+from lab.targets.runtime_default import compare
+
+pytestmark = pytest.mark.docker
+ECHO_PROFILE = "fine-grained-busybox-echo.json"
+
+
+@pytest.fixture
+def events() -> list[CommandEvent]:
+    return []
+
+
+@pytest.fixture
+def target(profiles_dir: Path, events: list[CommandEvent]) -> Iterator[DockerTarget]:
+    # A session label of our own: the reset at the end removes this test's containers only.
+    t = DockerTarget(profiles_dir, on_command=events.append, session=uuid.uuid4().hex[:12])
+    yield t
+    t.reset()
+
+
+def unique(prefix: str) -> str:
+    return f"t-{prefix}-{uuid.uuid4().hex[:8]}"
+
+
+def busybox(name: str, profile: ProfileRef, *argv: str) -> WorkloadSpec:
+    return WorkloadSpec(unique(name), "busybox", profile, tuple(argv))
+
+
+def wait_for(target: DockerTarget, name: str, phases: set[Phase], timeout: float = 60):
+    deadline = time.monotonic() + timeout
+    state = target.state(name)
+    while state.phase not in phases and time.monotonic() < deadline:
+        time.sleep(0.3)
+        state = target.state(name)
+    return state
+
+
+def test_errno_fails_the_syscall_and_kill_ends_the_process(target: DockerTarget) -> None:
+    errno = target.run_to_completion(
+        busybox("errno", ProfileRef.localhost("block-mkdir.json"), "mkdir", "/tmp/x")
+    )
+    assert errno.exit_code == 1
+    assert "Operation not permitted" in errno.stderr
+    kill = target.run_to_completion(
+        busybox("kill", ProfileRef.localhost("kill-mkdir.json"), "mkdir", "/tmp/x")
+    )
+    assert (kill.exit_code, kill.signal) == (159, 31)
+    assert "--security-opt seccomp=" in kill.commands[0]
+    assert target.state("anything").phase == Phase.NOT_FOUND
+
+
+def test_runtime_default_compared_with_unconfined(target: DockerTarget) -> None:
+    comparison = compare(target, unique("rtd"))
+    rtd, unconfined = comparison.runtime_default, comparison.unconfined
+    # The verdict must follow from what the kernel did, whatever this engine's default allows.
+    if rtd.exit_code != 0 and unconfined.exit_code == 0:
+        assert comparison.verdict == "seccomp"
+        assert "Operation not permitted" in rtd.stderr
+    elif rtd.exit_code == 0:
+        assert comparison.verdict == "allowed-by-default"
+    else:
+        assert comparison.verdict == "not-seccomp"
+    assert "--security-opt seccomp=unconfined" in unconfined.commands[0]
+    assert "--security-opt" not in rtd.commands[0]  # RuntimeDefault: the engine's own profile
+
+
+def test_echo_serves_under_runtime_default(target: DockerTarget) -> None:
+    name = unique("echo")
+    state = target.run(WorkloadSpec(name, "http-echo", ProfileRef.runtime_default()))
+    assert state.phase == Phase.RUNNING and state.pids
+    assert target.request(name, "/").body == "just made some syscalls!\n"
+    assert target.request(name, "/health").status == 200
+    if not target.images().uses_offline("http-echo"):
+        pytest.skip("the upstream http-echo image has no shell to exec unshare in")
+    denied = target.exec(name, ["unshare", "-U", "true"])
+    allowed = target.exec(name, ["true"])
+    assert allowed.exit_code == 0
+    assert denied.exit_code != 0  # denied by seccomp here, or by the host: never allowed
+    assert target.state(name).phase == Phase.RUNNING
+
+
+def test_unconfined_runs_without_a_filter(target: DockerTarget) -> None:
+    result = target.run_to_completion(
+        busybox("unconf", ProfileRef.unconfined(), "grep", "Seccomp:", "/proc/self/status")
+    )
+    assert result.stdout.split() == ["Seccomp:", "0"]
+    filtered = target.run_to_completion(
+        busybox("rtd", ProfileRef.runtime_default(), "grep", "Seccomp:", "/proc/self/status")
+    )
+    assert filtered.stdout.split() == ["Seccomp:", "2"]
+
+
+def test_missing_profile_fails_to_create_like_the_cli(target: DockerTarget) -> None:
+    spec = busybox("missing", ProfileRef.localhost("no-such-profile.json"), "true")
+    state = target.run(spec)
+    assert state.phase == Phase.FAILED_TO_CREATE
+    assert state.reason == "ProfileNotFound"
+    assert "opening seccomp profile" in (state.message or "")
+    assert "No such file or directory" in (state.message or "")
+    result = target.run_to_completion(spec)
+    assert result.exit_code == 125 and "no-such-profile.json" in result.commands[0]
+
+
+def test_a_path_in_security_opt_is_explained(target: DockerTarget, profiles_dir: Path) -> None:
+    import docker.errors
+
+    name = unique("path")
+    path = profiles_dir / "audit.json"
+    with pytest.raises(docker.errors.APIError) as caught:
+        target.docker().containers.run(
+            target.images().image_for("busybox"),
+            ["true"],
+            name=f"seclab-{name}",
+            labels={"seclab": "1", "seclab.session": target.session or ""},
+            security_opt=[f"seccomp={path}"],
+            detach=True,
+        )
+    message = str(caught.value.explanation)
+    assert "Decoding seccomp profile failed" in message
+    assert "JSON content" in (explain_create_error(message) or "")
+
+
+def test_violation_profile_never_starts_on_docker(target: DockerTarget) -> None:
+    name = unique("violation")
+    state = target.run(WorkloadSpec(name, "http-echo", ProfileRef.localhost("violation.json")))
+    state = wait_for(target, name, {Phase.FAILED_TO_CREATE, Phase.CRASH_LOOPING})
+    # runc loads the filter, then cannot exec: Docker reports a start error and, unlike the
+    # kubelet, does not retry a container that never started.
+    assert state.phase == Phase.FAILED_TO_CREATE
+    assert "runc" in (state.message or "") and "CrashLoopBackOff" in (state.message or "")
+
+
+def test_workload_denied_bind_crash_loops(target: DockerTarget, tmp_path: Path) -> None:
+    if not target.images().uses_offline("http-echo"):
+        pytest.skip("the allow-list below is the offline stand-in's")
+    profile = json.loads((target.profiles_dir / ECHO_PROFILE).read_text())
+    profile["syscalls"][0]["names"].remove("bind")
+    (tmp_path / "no-bind.json").write_text(json.dumps(profile))
+    name = unique("crash")
+    target.run(
+        WorkloadSpec(name, "http-echo", ProfileRef.localhost(str(tmp_path / "no-bind.json")))
+    )
+    state = wait_for(target, name, {Phase.CRASH_LOOPING})
+    assert state.phase == Phase.CRASH_LOOPING
+    assert state.exit_code not in (None, 0)
+    assert "restarting" in (state.message or "") or state.restarts >= 1
+
+
+def test_privileged_refusal_is_explained(target: DockerTarget) -> None:
+    blocker = privileged_blocker()
+    spec = busybox("priv", ProfileRef.runtime_default(), "true")
+    spec = WorkloadSpec(spec.name, "busybox", spec.profile, spec.args, privileged=True)
+    if blocker is None:
+        assert target.run_to_completion(spec).exit_code == 0
+        return
+    with pytest.raises(TargetError) as caught:
+        target.run(spec)
+    assert "bounding set" in caught.value.message and "apply caps" in caught.value.message
+    # And the engine really refuses: the up-front check is not guessing.
+    import docker.errors
+
+    with pytest.raises(docker.errors.APIError, match="apply caps"):
+        target.docker().containers.run(
+            target.images().image_for("busybox"), ["true"], name=f"seclab-{unique('raw')}",
+            labels={"seclab": "1", "seclab.session": target.session or ""}, privileged=True,
+            detach=True,
+        )  # fmt: skip
+
+
+def test_every_sdk_call_is_shown_as_a_docker_command(
+    target: DockerTarget, events: list[CommandEvent]
+) -> None:
+    name = unique("shown")
+    target.run(WorkloadSpec(name, "busybox", ProfileRef.runtime_default(), ("sleep", "30")))
+    target.logs(name)
+    target.delete(name)
+    shown = [e.shown() for e in events if e.exit_code is None]
+    assert any(s.startswith("docker run -d --name seclab-" + name) for s in shown)
+    assert f"docker logs seclab-{name}" in shown
+    assert f"docker rm -f seclab-{name}" in shown
+    assert any(e.exit_code == 0 and e.shown().startswith("docker run") for e in events)
+    assert target.state(name).phase == Phase.NOT_FOUND
