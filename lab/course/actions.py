@@ -9,7 +9,7 @@ from pathlib import Path
 from lab.course.events import CommandOutput, Info, Listener
 from lab.course.model import Action, ProfileChoice
 from lab.course.observe import Observations, Result
-from lab.targets.base import ProfileRef, Target, WorkloadSpec
+from lab.targets.base import ProfileRef, Target, TargetError, WorkloadSpec
 
 ECHO_TEXT = "-text=just made some syscalls!"
 
@@ -25,8 +25,17 @@ class ActionContext:
     derived: dict[str, Path] = field(default_factory=dict)
     started: list[str] = field(default_factory=list)
 
-    def profile_ref(self, choice: ProfileChoice) -> ProfileRef:
+    def profile_name(self, choice: ProfileChoice) -> str | None:
+        """The profile this target uses; the offline echo image has its own fine-grained list."""
         name = choice.for_target(self.target.name)
+        if name == "fine-grained.json" and _uses_offline_echo(self.target):
+            from lab.targets.offline_images import ECHO_PROFILE
+
+            return ECHO_PROFILE
+        return name
+
+    def profile_ref(self, choice: ProfileChoice) -> ProfileRef:
+        name = self.profile_name(choice)
         if name is None or name == "unconfined":
             return ProfileRef.unconfined()
         if name == "runtime-default":
@@ -49,6 +58,13 @@ class ActionContext:
             self.started.append(name)
 
 
+def _uses_offline_echo(target: Target) -> bool:
+    images = getattr(target, "images", None)
+    if target.name != "docker" or images is None:
+        return False
+    return bool(images().uses_offline("http-echo"))
+
+
 def perform(ctx: ActionContext, action: Action) -> None:
     """Do one action; target errors propagate to the runner, which reports them."""
     target, obs, emit = ctx.target, ctx.obs, ctx.listener
@@ -59,6 +75,8 @@ def perform(ctx: ActionContext, action: Action) -> None:
         emit(Info(f"profile {action.text}", path.read_text(encoding="utf-8")))
     elif action.kind == "derive_profile":
         _derive(ctx, action)
+    elif action.kind == "diff":
+        _diff(ctx, action)
     elif action.kind == "run":
         obs.forget(action.name)
         ctx.started_workload(action.name)
@@ -100,8 +118,32 @@ def perform(ctx: ActionContext, action: Action) -> None:
         raise ValueError(f"unknown action {action.kind!r}")
 
 
+def _source(ctx: ActionContext, action: Action) -> str:
+    name = ctx.profile_name(action.source) if action.source else None
+    if name is None or not name.endswith(".json"):
+        raise TargetError(f"line {action.line}: {action.kind} needs a profile file on this target")
+    return name
+
+
+def _diff(ctx: ActionContext, action: Action) -> None:
+    from lab.profile.diagnostics import ProfileError
+    from lab.profile.diff import diff_profiles
+    from lab.profile.lint import load_profile
+
+    old = _source(ctx, action)
+    try:
+        result = diff_profiles(
+            load_profile(ctx.profile_path(old)), load_profile(ctx.profile_path(action.text))
+        )
+    except ProfileError as exc:
+        raise TargetError(str(exc)) from None
+    body = "\n".join(result.lines()) or "no difference"
+    ctx.listener(Info(f"seclab profile diff {old} {action.text}", body))
+
+
 def _derive(ctx: ActionContext, action: Action) -> None:
-    data = json.loads(ctx.profile_path(action.source).read_text(encoding="utf-8"))
+    source = _source(ctx, action)
+    data = json.loads(ctx.profile_path(source).read_text(encoding="utf-8"))
     if action.default_action:
         data["defaultAction"] = action.default_action
     if action.flags is not None:
@@ -114,7 +156,7 @@ def _derive(ctx: ActionContext, action: Action) -> None:
     changes = [f"defaultAction {data['defaultAction']}"]
     if action.flags is not None:
         changes.append(f"flags {list(action.flags) or 'none'}")
-    ctx.listener(Info(f"wrote {action.save_as} from {action.source}", "; ".join(changes)))
+    ctx.listener(Info(f"wrote {action.save_as} from {source}", "; ".join(changes)))
 
 
 def _write_profile(ctx: ActionContext, name: str, data: dict[str, object]) -> Path:

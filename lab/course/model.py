@@ -43,8 +43,8 @@ class Action:
     path: str = "/"
     privileged: bool = False
     save_as: str = ""  # where a result is kept for `output` checks (default: `name`)
-    text: str = ""  # note text, or the profile file of `show_profile`
-    source: str = ""  # derive_profile: the profile it starts from
+    text: str = ""  # note text, the profile of `show_profile`, the second profile of `diff`
+    source: ProfileChoice | None = None  # derive_profile: the profile it starts from
     default_action: str | None = None  # derive_profile: the new default action
     flags: tuple[str, ...] | None = None  # derive_profile: the new flags
     timeout: float = 60.0

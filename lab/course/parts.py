@@ -20,6 +20,7 @@ from lab.course.model import (
     ProfileChoice,
 )
 from lab.course.yamlnodes import Reader, line_of
+from lab.profile.model import ACTIONS as ACTIONS_SCMP
 
 ONLY = ("only",)
 # action -> (required keys, optional keys); a text value is shorthand for the first required key.
@@ -32,6 +33,7 @@ ACTIONS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "show_profile": (("file",), ONLY),
     "note": (("text",), ONLY),
     "derive_profile": (("from", "as"), ("default_action", "flags", *ONLY)),
+    "diff": (("old", "new"), ONLY),
     "record": (("name", "as"), ("workload", *ONLY)),
 }
 _WAIT = ("timeout", "interval", *ONLY)
@@ -118,9 +120,12 @@ def _action(ctx: Context, node: yaml.Node) -> Action:
     if "file" in f:
         args["text"] = _profile_file(ctx, f["file"])
     if "from" in f:
-        args["source"] = _profile_file(ctx, f["from"])
+        args["source"] = _profile(ctx, f["from"])
+    if "old" in f:
+        args["source"] = _profile(ctx, f["old"])
+        args["text"] = _profile_file(ctx, f["new"])
     if "default_action" in f:
-        args["default_action"] = r.text(f["default_action"], "default_action")
+        args["default_action"] = r.choice(f["default_action"], "default_action", ACTIONS_SCMP)
     if "flags" in f:
         args["flags"] = r.texts(f["flags"], "flags")
     action = Action(**args)

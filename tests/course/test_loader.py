@@ -24,7 +24,8 @@ def test_good_lesson_loads_every_part() -> None:
     assert (lesson.id, lesson.order, lesson.targets) == ("good", 5, ("local", "docker"))
     assert lesson.why_not("kind") == "the fixture has no kind story"
     start, mkdir = lesson.steps
-    assert [a.kind for a in start.actions] == ["note", "show_profile", "run", "derive_profile"]
+    kinds = [a.kind for a in start.actions]
+    assert kinds == ["note", "show_profile", "run", "derive_profile", "diff"]
     assert [c.kind for c in start.checks] == ["state", "http", "output", "audit"]
     assert start.checks[3].present == ("accept4",) and start.checks[3].only == ("local",)
     assert start.solution.actions[0].result_key == "first-answer"

@@ -16,6 +16,7 @@ from lab.course.events import (
     CommandShown,
     Event,
     HintShown,
+    Info,
     LessonFinished,
     StepStarted,
 )
@@ -63,6 +64,10 @@ def test_auto_play_performs_solutions_records_progress_and_cleans_up(tmp_path: P
     # Derived profiles are written to the work directory and used by absolute path.
     derived = tmp_path / "work" / "block-mkdir-log.json"
     assert '"SECCOMP_FILTER_FLAG_LOG"' in derived.read_text()
+    diff = next(
+        e for e in events if isinstance(e, Info) and e.title.startswith("seclab profile diff")
+    )
+    assert diff.body == "flags: [] -> ['SECCOMP_FILTER_FLAG_LOG']"
     mkdir_spec = next(
         spec for kind, spec in calls if kind == "run_once" and spec.name == "mkdir-try"
     )
