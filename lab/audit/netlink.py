@@ -85,7 +85,8 @@ class NetlinkSource:
     name = "netlink"
     rate_limited = False
 
-    def __init__(self) -> None:
+    def __init__(self, receive_buffer: int = _RCVBUF) -> None:
+        self.receive_buffer = receive_buffer
         self.reason = "netlink audit multicast: every record, nothing rate-limited"
         self.enobufs = 0  # our receive buffer overflowed this many times (records dropped)
         self._sock: socket.socket | None = None
@@ -102,9 +103,9 @@ class NetlinkSource:
             raise SourceUnavailable(self.name, why, _SUDO) from exc
         try:
             # SO_RCVBUFFORCE ignores rmem_max but needs CAP_NET_ADMIN; else the capped request.
-            sock.setsockopt(socket.SOL_SOCKET, _SO_RCVBUFFORCE, _RCVBUF)
+            sock.setsockopt(socket.SOL_SOCKET, _SO_RCVBUFFORCE, self.receive_buffer)
         except OSError:
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, _RCVBUF)
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, self.receive_buffer)
         sock.setblocking(False)
         self._sock = sock
         self._poll.register(sock.fileno(), select.POLLIN)
