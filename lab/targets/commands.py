@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import shlex
+import signal
 import subprocess
 import threading
 from collections.abc import Callable, Mapping, Sequence
@@ -67,6 +68,15 @@ class Runner(Protocol):
     ) -> Completed: ...
 
 
+def _kill_group(proc: subprocess.Popen[str]) -> None:
+    """Kill the command and its children (kind runs docker): a child left holding the output
+    pipes would keep `communicate()` waiting after the timeout."""
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)  # its own session, so its own process group
+    except (ProcessLookupError, PermissionError):
+        proc.kill()
+
+
 @dataclass
 class SubprocessRunner:
     """The real runner. Keeps the live Popen handles so `cancel()` can kill them from any thread."""
@@ -108,13 +118,13 @@ class SubprocessRunner:
             try:
                 stdout, stderr = proc.communicate(input, timeout=timeout)
             except subprocess.TimeoutExpired:
-                proc.kill()
+                _kill_group(proc)
                 stdout, stderr = proc.communicate()
                 raise CommandError(
                     argv, f"timed out after {timeout:g} s", stdout=stdout, stderr=stderr
                 ) from None
             except BaseException:
-                proc.kill()
+                _kill_group(proc)
                 proc.wait()
                 raise
         finally:
@@ -143,4 +153,4 @@ class SubprocessRunner:
             live = list(self._live)
             self._cancelled = bool(live)
         for proc in live:
-            proc.kill()
+            _kill_group(proc)

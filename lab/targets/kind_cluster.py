@@ -37,9 +37,13 @@ class KindCluster:
                 hint = INSTALL_KIND if argv[0] == "kind" else "install Docker and start it"
             elif "Cannot connect to the Docker daemon" in exc.stderr:
                 hint = "start Docker (Linux: sudo systemctl start docker)"
-            detail = exc.stderr.strip().splitlines()[-1] if exc.stderr.strip() else str(exc)
+            elif "Mounts denied" in exc.stderr or "is not shared from the host" in exc.stderr:
+                hint = "share the folder: Docker Desktop > Settings > Resources > File sharing"
+            # kind ends with its error and the failing docker command's output: keep the tail.
+            lines = [line for line in exc.stderr.splitlines() if line.strip()]
+            detail = "\n  ".join(lines[-4:]) if lines else str(exc.args[0])
             raise TargetError(
-                f"`{' '.join(argv[:4])}` failed: {detail}",
+                f"`{' '.join(argv[:4])}` failed:\n  {detail}",
                 hint=hint,
                 command=argv,
                 stderr=exc.stderr,

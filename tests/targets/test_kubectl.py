@@ -1,0 +1,143 @@
+"""The kubectl wrapper through the real subprocess runner, with a stand-in `kubectl` on PATH.
+
+The stand-in is a fake, and said so: kubectl is not installed on the CI machine. It is a small
+shell script, so the argv, stdin, exit status and output really cross a process boundary.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from lab.targets.base import CommandEvent, TargetError
+from lab.targets.commands import CommandError, SubprocessRunner
+from lab.targets.kubectl import Kubectl, ReportedRunner, explain
+
+REFUSED = (
+    "E1122 20:35:02.118311   48213 memcache.go:265] couldn't get current server API group list: "
+    'Get "https://127.0.0.1:39457/api?timeout=32s": dial tcp 127.0.0.1:39457: connect: '
+    "connection refused\n"
+    "The connection to the server 127.0.0.1:39457 was refused - did you specify the right host "
+    "or port?\n"
+)
+
+
+def stub_kubectl(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, body: str) -> None:
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    script = bin_dir / "kubectl"
+    script.write_text("#!/bin/sh\n" + body)
+    script.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
+
+
+def make(events: list[CommandEvent] | None = None) -> Kubectl:
+    sink = events.append if events is not None else (lambda e: None)
+    return Kubectl(ReportedRunner(SubprocessRunner(), sink), "seclab", timeout=20)
+
+
+def test_every_call_names_the_kind_context_and_asks_for_json(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    stub_kubectl(tmp_path, monkeypatch, 'printf \'{"argv": "%s"}\' "$*"\n')
+    events: list[CommandEvent] = []
+    data = make(events).get_json("pod", "audit-pod")
+    assert data == {"argv": "--context kind-seclab get pod audit-pod -o json"}
+    assert [e.exit_code for e in events] == [None, 0]
+    assert events[0].argv[:3] == ("kubectl", "--context", "kind-seclab")
+
+
+def test_apply_sends_the_manifest_on_stdin(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    stub_kubectl(tmp_path, monkeypatch, "cat\n")
+    manifest = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "audit-pod"}}
+    done = make().apply(manifest)
+    assert done.argv[-3:] == ("apply", "-f", "-")
+    assert json.loads(done.stdout) == manifest
+
+
+def test_missing_object_is_none_when_allowed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    stub_kubectl(
+        tmp_path,
+        monkeypatch,
+        "echo 'Error from server (NotFound): pods \"gone\" not found' >&2\nexit 1\n",
+    )
+    assert make().get_json("pod", "gone", missing_ok=True) is None
+    with pytest.raises(TargetError, match="not found"):
+        make().get_json("pod", "gone")
+
+
+def test_output_that_is_not_json_is_an_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    stub_kubectl(tmp_path, monkeypatch, "echo 'NAME READY STATUS'\n")
+    with pytest.raises(TargetError, match="not JSON"):
+        make().get_json("pods")
+
+
+def test_refused_connection_says_how_to_start_the_node(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "refused.txt").write_text(REFUSED)
+    stub_kubectl(tmp_path, monkeypatch, f"cat {tmp_path / 'refused.txt'} >&2\nexit 1\n")
+    events: list[CommandEvent] = []
+    with pytest.raises(TargetError) as err:
+        make(events).get_json("nodes")
+    assert "127.0.0.1:39457 was refused" in err.value.message
+    assert err.value.hint and "docker start seclab-control-plane" in err.value.hint
+    assert events[-1].exit_code == 1 and "connection refused" in events[-1].stderr
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+def test_timeout_kills_the_command_and_its_children(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Like kind running docker: a child left behind would go on changing the cluster (and, if
+    # it held the output pipes, keep the runner waiting long after the timeout).
+    pid_file = tmp_path / "child.pid"
+    body = f"sleep 120 >/dev/null 2>&1 &\necho $! > {pid_file}\nwait\n"
+    stub_kubectl(tmp_path, monkeypatch, body)
+    events: list[CommandEvent] = []
+    kubectl = make(events)
+    with pytest.raises(TargetError, match="timed out after 0.5 s"):
+        kubectl("get", "pods", timeout=0.5)
+    assert events[-1].exit_code == -1
+    assert not _alive(int(pid_file.read_text()))
+
+
+def test_kubectl_not_installed(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path))
+    with pytest.raises(TargetError) as err:
+        make()("version")
+    assert "not installed" in err.value.message
+    assert err.value.hint and "install kubectl" in err.value.hint
+
+
+@pytest.mark.parametrize(
+    ("stderr", "hint"),
+    [
+        (
+            "Error in configuration: context was not found for specified context: kind-seclab\n",
+            "seclab cluster up",
+        ),
+        ('error: the server doesn\'t have a resource type "pod"\n', "kubectl may be much older"),
+    ],
+)
+def test_explain_known_failures(stderr: str, hint: str) -> None:
+    exc = CommandError(
+        ["kubectl", "--context", "kind-seclab", "get"], "exit status 1", returncode=1, stderr=stderr
+    )
+    error = explain(exc, "seclab")
+    assert error.hint and hint in error.hint
+    assert error.command == ("kubectl", "--context", "kind-seclab", "get")
