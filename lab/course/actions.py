@@ -71,8 +71,8 @@ def perform(ctx: ActionContext, action: Action) -> None:
     if action.kind == "note":
         emit(Info("note", action.text))
     elif action.kind == "show_profile":
-        path = ctx.profile_path(action.text)
-        emit(Info(f"profile {action.text}", path.read_text(encoding="utf-8")))
+        name = _source(ctx, action)
+        emit(Info(f"profile {name}", ctx.profile_path(name).read_text(encoding="utf-8")))
     elif action.kind == "derive_profile":
         _derive(ctx, action)
     elif action.kind == "diff":
@@ -119,7 +119,8 @@ def perform(ctx: ActionContext, action: Action) -> None:
 
 
 def _source(ctx: ActionContext, action: Action) -> str:
-    name = ctx.profile_name(action.source) if action.source else None
+    choice = action.source or action.profile
+    name = ctx.profile_name(choice) if choice else None
     if name is None or not name.endswith(".json"):
         raise TargetError(f"line {action.line}: {action.kind} needs a profile file on this target")
     return name

@@ -53,6 +53,8 @@ class Action:
     @property
     def result_key(self) -> str:
         """The name a later `output` check uses for this action's result."""
+        if self.kind == "record":  # its `as` names the profile it writes
+            return self.name
         return self.save_as or self.name
 
 

@@ -118,7 +118,7 @@ def _action(ctx: Context, node: yaml.Node) -> Action:
     if "text" in f:
         args["text"] = r.text(f["text"], "the note")
     if "file" in f:
-        args["text"] = _profile_file(ctx, f["file"])
+        args["profile"] = _profile(ctx, f["file"])
     if "from" in f:
         args["source"] = _profile(ctx, f["from"])
     if "old" in f:
