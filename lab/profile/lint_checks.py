@@ -36,6 +36,8 @@ def check_profile(root: Node, report: Report) -> None:
 
 def _check_default(root: Node, report: Report) -> str | None:
     node = root.get("defaultAction")
+    if node is None and any(key.lower() == "defaultaction" for key in root.keys):
+        return None  # a mis-cased key: reported as unknown-key, with the right spelling
     if node is None:
         rules = root.get("syscalls")
         without_rules = rules is None or not rules.items()

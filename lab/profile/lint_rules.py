@@ -100,11 +100,11 @@ def _shown(action: str | None, errno: Node | None) -> str:
 def _check_names(rule: Node, report: Report) -> list[Node]:
     single, many = rule.get("name"), rule.get("names")
     if single is not None and many is not None:
-        report(rule.value["name"], "error", "name-and-names",
+        report(rule.keys["name"], "error", "name-and-names",
                'this rule has both "name" and "names"; Docker refuses such a profile',
                f'move "{single.value}" into "names" and delete "name"')
     elif single is not None and single.text():
-        report(rule.value["name"], "warning", "name-ignored",
+        report(rule.keys["name"], "warning", "name-ignored",
                '"name" is Docker\'s old single-syscall field; containerd (so kind) ignores it, '
                "and there this rule applies to no syscall",
                f'write "names": ["{single.value}"]')

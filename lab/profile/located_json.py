@@ -9,17 +9,19 @@ from __future__ import annotations
 
 import bisect
 import re
-from dataclasses import dataclass, field
 from typing import Any
 
 # Profiles nest four levels deep; this cap keeps hostile input far from Python's recursion limit.
 MAX_DEPTH = 64
+# Docker's default profile holds about 450 values; this bounds the time a hostile file costs.
+MAX_VALUES = 200_000
 
 _NUMBER = re.compile(r"-?(?:0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?")
 _PLAIN_CHARS = re.compile(r'[^"\\\x00-\x1f]+')
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _ESCAPES = {'"': '"', "\\": "\\", "/": "/", "b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t"}
 _WHITESPACE = " \t\n\r"
+_SPACE = re.compile(r"[ \t\n\r]+")
 _FOREIGN_WORDS = {
     "True": "true",
     "False": "false",
@@ -29,15 +31,50 @@ _FOREIGN_WORDS = {
 }
 
 
-@dataclass
+class _Lines:
+    """Turns a character offset into a 1-based (line, column), on demand."""
+
+    __slots__ = ("starts",)
+
+    def __init__(self, text: str) -> None:
+        self.starts = [0] + [m.end() for m in re.finditer("\n", text)]
+
+    def where(self, offset: int) -> tuple[int, int]:
+        line = bisect.bisect_right(self.starts, offset)
+        return line, offset - self.starts[line - 1] + 1
+
+
 class Node:
     """A JSON value and where it starts; containers hold Nodes, objects also key positions."""
 
-    value: Any
-    line: int
-    column: int
-    keys: dict[str, tuple[int, int]] = field(default_factory=dict)
-    duplicate_keys: list[tuple[str, int, int]] = field(default_factory=list)
+    # Positions are kept as offsets and turned into lines only when a finding needs one:
+    # a 4 MiB file holds hundreds of thousands of values.
+    __slots__ = ("value", "offset", "lines", "key_offsets", "duplicates")
+
+    def __init__(self, value: Any, offset: int, lines: _Lines) -> None:
+        self.value = value
+        self.offset = offset
+        self.lines = lines
+        self.key_offsets: dict[str, int] = _NO_KEYS
+        self.duplicates: list[tuple[str, int]] = _NO_DUPLICATES
+
+    @property
+    def line(self) -> int:
+        return self.lines.where(self.offset)[0]
+
+    @property
+    def column(self) -> int:
+        return self.lines.where(self.offset)[1]
+
+    @property
+    def keys(self) -> dict[str, tuple[int, int]]:
+        """Each key of an object and its (line, column)."""
+        return {key: self.lines.where(at) for key, at in self.key_offsets.items()}
+
+    @property
+    def duplicate_keys(self) -> list[tuple[str, int, int]]:
+        """Keys that appear more than once in an object, at each repeat's (line, column)."""
+        return [(key, *self.lines.where(at)) for key, at in self.duplicates]
 
     def get(self, key: str) -> Node | None:
         """The member `key` of an object (None when absent, null, or this is not an object)."""
@@ -61,6 +98,11 @@ class Node:
         return self.value
 
 
+# Shared by every non-object Node; object() gives each object its own.
+_NO_KEYS: dict[str, int] = {}
+_NO_DUPLICATES: list[tuple[str, int]] = []
+
+
 class JsonSyntaxError(Exception):
     """Text that is not JSON, with the place, a short code and a fix."""
 
@@ -79,11 +121,11 @@ class _Parser:
     def __init__(self, text: str) -> None:
         self.text = text
         self.pos = 0
-        self.line_starts = [0] + [m.end() for m in re.finditer("\n", text)]
+        self.lines = _Lines(text)
+        self.count = 0
 
     def where(self, pos: int) -> tuple[int, int]:
-        line = bisect.bisect_right(self.line_starts, pos)
-        return line, pos - self.line_starts[line - 1] + 1
+        return self.lines.where(pos)
 
     def fail(self, message: str, code: str = "invalid-json", suggestion: str | None = None,
              pos: int | None = None) -> JsonSyntaxError:
@@ -91,11 +133,10 @@ class _Parser:
         return JsonSyntaxError(message, line, column, code, suggestion)
 
     def skip_space(self) -> None:
-        text, pos = self.text, self.pos
-        while pos < len(text) and text[pos] in _WHITESPACE:
-            pos += 1
-        self.pos = pos
-        if text.startswith(("//", "/*"), pos):
+        space = _SPACE.match(self.text, self.pos)
+        if space:
+            self.pos = space.end()
+        if self.text.startswith(("//", "/*"), self.pos):
             raise self.fail(
                 "JSON has no comments",
                 "json-comment",
@@ -123,20 +164,24 @@ class _Parser:
                 f"JSON nested more than {MAX_DEPTH} levels deep", "too-deep",
                 "a seccomp profile needs at most five levels",
             )
-        char = self.text[self.pos] if self.pos < len(self.text) else ""
-        line, column = self.where(self.pos)
+        self.count += 1
+        if self.count > MAX_VALUES:
+            raise self.fail(f"more than {MAX_VALUES:,} JSON values", "too-many-values",
+                            "a seccomp profile holds a few hundred: check that this is a profile")
+        start = self.pos
+        char = self.text[start : start + 1]
         if char == "{":
-            return self.object(depth, line, column)
+            return self.object(depth)
         if char == "[":
-            return self.array(depth, line, column)
+            return self.array(depth)
         if char == '"':
-            return Node(self.string(), line, column)
+            return Node(self.string(), start, self.lines)
         if char == "-" or char.isdigit():
-            return Node(self.number(), line, column)
+            return Node(self.number(), start, self.lines)
         for literal, result in (("true", True), ("false", False), ("null", None)):
-            if self.text.startswith(literal, self.pos):
+            if self.text.startswith(literal, start):
                 self.pos += len(literal)
-                return Node(result, line, column)
+                return Node(result, start, self.lines)
         raise self.unexpected("a value")
 
     def unexpected(self, wanted: str) -> JsonSyntaxError:
@@ -164,8 +209,9 @@ class _Parser:
             raise self.unexpected(wanted)
         self.pos += 1
 
-    def object(self, depth: int, line: int, column: int) -> Node:
-        node = Node({}, line, column)
+    def object(self, depth: int) -> Node:
+        node = Node({}, self.pos, self.lines)
+        node.key_offsets, node.duplicates = {}, []
         self.pos += 1
         self.skip_space()
         if self.text.startswith("}", self.pos):
@@ -179,15 +225,15 @@ class _Parser:
                     raise self.fail(f"object keys need double quotes: {word.group()}",
                                     suggestion=f'write "{word.group()}"')
                 raise self.unexpected('a key in double quotes or "}"')
-            key_at = self.where(self.pos)
+            key_at = self.pos
             key = self.string()
             self.expect(":", '":" after the key')
             self.skip_space()
             child = self.value(depth + 1)
             if key in node.value:
-                node.duplicate_keys.append((key, *key_at))
+                node.duplicates.append((key, key_at))
             node.value[key] = child
-            node.keys[key] = key_at
+            node.key_offsets[key] = key_at
             self.skip_space()
             if self.text.startswith(",", self.pos):
                 self.pos += 1
@@ -195,8 +241,8 @@ class _Parser:
             self.expect("}", '"," or "}"')
             return node
 
-    def array(self, depth: int, line: int, column: int) -> Node:
-        node = Node([], line, column)
+    def array(self, depth: int) -> Node:
+        node = Node([], self.pos, self.lines)
         self.pos += 1
         self.skip_space()
         if self.text.startswith("]", self.pos):

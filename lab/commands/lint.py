@@ -1,0 +1,145 @@
+"""`seclab lint`: check seccomp profiles; say where each mistake is and how to fix it."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from lab.paths import resolve_profile
+from lab.profile.diagnostics import Diagnostic, count, plural
+from lab.profile.lint import lint_text, read_profile
+
+_COLORS = {"error": "red", "warning": "yellow", "info": "cyan"}
+# Long (minified) lines are shown as a window around the column.
+_EXCERPT_WIDTH = 76
+# A generated file can hold thousands of findings; the first ones are what a reader acts on.
+_MAX_SHOWN = 100
+
+HELP = """Check seccomp profiles before a runtime silently ignores a mistake.
+
+\b
+Every finding has the file, line and column, a severity and a short code:
+  error    the runtime refuses the profile, or it cannot mean what it says
+           (invalid JSON, unknown or mis-cased actions, `amd64` where
+           SCMP_ARCH_X86_64 belongs, wrong types, unknown keys or flags,
+           `name` with `names`, `architectures` with `archMap`, argument
+           index outside 0-5, unknown operators, SCMP_ACT_NOTIFY as the
+           default or for write, missing defaultAction)
+  warning  the profile loads but does something else than it seems
+           (unknown syscall names, which runc skips without a word; rules
+           that repeat the default action; one syscall under two actions,
+           and which one wins)
+  info     worth knowing (ERRNO denials leave no audit record without
+           SECCOMP_FILTER_FLAG_LOG; fields containerd, so kind, ignores)
+
+\b
+PROFILE is a path, or the name of one of the lab's profiles (audit.json).
+Exit status: 0 when every profile is valid (warnings and info allowed),
+1 when any has an error, 2 on usage errors (no profile, no such file).
+
+\b
+--json prints one JSON document: a list with one object per file,
+  {"path": …, "valid": true|false,
+   "counts": {"error": n, "warning": n, "info": n},
+   "diagnostics": [{"path", "line", "column", "severity", "code",
+                    "message", "suggestion"}, …]}
+(line and column are 1-based; 0 means the file as a whole).
+"""
+
+EPILOG = """\b
+Examples:
+  seclab lint profiles/*.json
+  seclab lint audit.json violation.json       the lab's own profiles, by name
+  seclab lint -q my-profile.json              errors only
+  seclab lint --json my-profile.json | jq '.[].diagnostics[].code'
+"""
+
+
+@click.command("lint", help=HELP, epilog=EPILOG)
+@click.argument("profiles", nargs=-1, metavar="PROFILE...")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document (see above).")
+@click.option("-q", "--quiet", is_flag=True, help="Show only errors.")
+@click.pass_context
+def command(ctx: click.Context, profiles: tuple[str, ...], as_json: bool, quiet: bool) -> None:
+    if not profiles:
+        raise click.UsageError("give at least one profile, e.g. `seclab lint profiles/*.json`")
+    paths = [resolve_profile(name) for name in profiles]
+    missing = [(name, path) for name, path in zip(profiles, paths, strict=True)
+               if not path.is_file()]
+    for name, path in missing:
+        what = "is a directory, not a profile" if path.is_dir() else "no such profile"
+        click.echo(f"seclab lint: {name}: {what}", err=True)
+    if missing:
+        click.echo("give a profile file, or a name from the lab's profiles/ folder", err=True)
+        ctx.exit(2)
+    results = [_lint_one(path) for path in paths]
+    if as_json:
+        click.echo(json.dumps([_as_json(path, found, quiet) for path, _, found in results],
+                              indent=2))
+    else:
+        for path, text, found in results:
+            _print_file(str(path), text, found, quiet)
+        if not quiet:
+            _print_summary([found for _, _, found in results])
+    ctx.exit(1 if any(d.is_error for _, _, found in results for d in found) else 0)
+
+
+def _lint_one(path: Path) -> tuple[Path, str, list[Diagnostic]]:
+    text, found = read_profile(path)
+    if text is None:
+        return path, "", found
+    return path, text, sorted(found + lint_text(text, str(path)), key=lambda d: (d.line, d.column))
+
+
+def _as_json(path: Path, found: list[Diagnostic], quiet: bool) -> dict[str, object]:
+    shown = [d for d in found if d.is_error or not quiet]
+    return {
+        "path": str(path),
+        "valid": not any(d.is_error for d in found),
+        "counts": count(found),
+        "diagnostics": [d.to_dict() for d in shown],
+    }
+
+
+def _print_file(path: str, text: str, found: list[Diagnostic], quiet: bool) -> None:
+    shown = [d for d in found if d.is_error or not quiet]
+    if quiet and not shown:
+        return
+    totals = count(found)
+    verdict = "invalid" if totals["error"] else "valid"
+    details = ", ".join(plural(n, word) for word, n in totals.items() if n)
+    header = f"{path}: {verdict}" + (f" ({details})" if details else "")
+    click.secho(header, bold=True, fg="red" if totals["error"] else "green")
+    lines = text.splitlines()
+    for diagnostic in shown[:_MAX_SHOWN]:
+        first = f"{diagnostic.location()}: "
+        click.echo(first + click.style(diagnostic.severity, fg=_COLORS[diagnostic.severity])
+                   + f": {diagnostic.message} [{diagnostic.code}]")
+        if 0 < diagnostic.line <= len(lines):
+            click.echo(_excerpt(lines[diagnostic.line - 1], diagnostic.line, diagnostic.column))
+        if diagnostic.suggestion:
+            click.echo(f"    hint: {diagnostic.suggestion}")
+    if len(shown) > _MAX_SHOWN:
+        click.echo(f"… and {len(shown) - _MAX_SHOWN} more findings (--json lists them all)")
+
+
+def _excerpt(line: str, number: int, column: int) -> str:
+    """The source line with a caret under the column, cut to a window if the line is long."""
+    line = line.replace("\t", " ")
+    start = max(0, column - 1 - _EXCERPT_WIDTH // 2) if len(line) > _EXCERPT_WIDTH else 0
+    window = line[start : start + _EXCERPT_WIDTH]
+    prefix = "…" if start else ""
+    gutter = f"{number:>6} | "
+    caret = " " * (len(gutter) - 2) + "| " + " " * (len(prefix) + column - 1 - start) + "^"
+    return f"{gutter}{prefix}{window}\n{caret}"
+
+
+def _print_summary(all_found: list[list[Diagnostic]]) -> None:
+    invalid = sum(1 for found in all_found if any(d.is_error for d in found))
+    totals = count(d for found in all_found for d in found)
+    details = ", ".join(plural(n, word) for word, n in totals.items())
+    files = plural(len(all_found), "file")
+    click.echo(f"\nchecked {files}: {len(all_found) - invalid} valid, {invalid} invalid "
+               f"({details})")
