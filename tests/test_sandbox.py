@@ -201,6 +201,11 @@ def test_audit_profile_runs_everything_and_logs_it() -> None:
     names = {e.syscall_name for e in events}
     assert {"write", "exit_group"} <= names  # the command's own calls, not only the launcher's
     assert {e.action for e in events} == {"log"}
+    # Between loading the filter and running busybox the launcher makes one syscall: execve.
+    ordered = sorted(events, key=lambda e: e.serial)
+    busybox = os.path.realpath(BUSYBOX)  # the kernel's exe= names the resolved file
+    launcher = [e.syscall_name for e in ordered if e.exe != busybox]
+    assert launcher == ["execve"]
 
 
 @pytest.mark.root
