@@ -6,7 +6,6 @@ shown to them through `on_command` before it runs.
 
 from __future__ import annotations
 
-import hashlib
 import shlex
 import time
 from collections.abc import Sequence
@@ -35,7 +34,6 @@ from lab.targets.k8s_manifests import (
 )
 from lab.targets.k8s_status import pod_state
 from lab.targets.kind_cluster import KindCluster
-from lab.targets.kindconfig import MOUNT_PATH
 from lab.targets.kubectl import Kubectl, ReportedRunner
 from lab.targets.pod_resolver import PodResolver
 
@@ -84,47 +82,15 @@ class KindTarget(Target):
 
     def sync_profiles(self) -> list[str]:  # type: ignore[override]
         """Copy profiles that differ (or are missing) into every node; return what was copied."""
-        local = {
-            p.name: hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(self.profiles_dir.glob("*.json"))
-        }
-        copied: list[str] = []
-        if not local:
-            return copied
-        for node in self.cluster.nodes():
-            argv = ["docker", "exec", node, "sha256sum", *(f"{MOUNT_PATH}/{n}" for n in local)]
-            done = self.reported(argv, timeout=30, check=False)
-            remote = {
-                Path(parts[1]).name: parts[0]
-                for parts in (line.split(None, 1) for line in done.stdout.splitlines())
-                if len(parts) == 2
-            }
-            stale = [name for name, digest in local.items() if remote.get(name) != digest]
-            if not stale:
-                continue  # the mount is live: edits are already visible in the node
-            self.reported(["docker", "exec", node, "mkdir", "-p", MOUNT_PATH], timeout=30)
-            for name in stale:
-                self.reported(
-                    ["docker", "cp", str(self.profiles_dir / name), f"{node}:{MOUNT_PATH}/{name}"],
-                    timeout=60,
-                )
-                copied.append(f"{node}:{name}")
-        return copied
-
-    def _copy_extra_profile(self, path: Path) -> None:
-        if not path.is_file():
-            return  # the pod will show the kubelet's own "cannot load seccomp profile" error
-        target = f"{SECCOMP_ROOT}/{EXTRA_SUBDIR}"
-        for node in self.cluster.nodes():
-            self.reported(["docker", "exec", node, "mkdir", "-p", target], timeout=30)
-            self.reported(["docker", "cp", str(path), f"{node}:{target}/{path.name}"], timeout=60)
+        return self.cluster.sync_profiles(self.profiles_dir)
 
     # -- workloads -------------------------------------------------------------------------
     def run(self, spec: WorkloadSpec) -> WorkloadState:
         manifest = pod_manifest(spec)
         extra = spec.profile.file if spec.profile.kind == "localhost" else None
-        if extra and Path(extra).is_absolute():
-            self._copy_extra_profile(Path(extra))
+        if extra and Path(extra).is_absolute() and Path(extra).is_file():
+            # Outside the mount: a missing file is left for the kubelet to report.
+            self.cluster.copy_profile(Path(extra), f"{SECCOMP_ROOT}/{EXTRA_SUBDIR}")
         # Pod specs are immutable: replacing a workload means deleting the lab's old pod.
         self.delete(spec.name)
         self.kubectl.apply(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -112,3 +113,32 @@ class KindCluster:
         if done.returncode != 0:
             return None
         return sorted(done.stdout.split())
+
+    def sync_profiles(self, profiles: Path) -> list[str]:
+        """Copy the profiles that differ (or are missing) into every node; say what was copied."""
+        local = {
+            p.name: hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(profiles.glob("*.json"))
+        }
+        copied: list[str] = []
+        for node in self.nodes() if local else []:
+            argv = ["docker", "exec", node, "sha256sum", *(f"{MOUNT_PATH}/{n}" for n in local)]
+            done = self._call(argv, check=False)
+            remote = {}
+            for line in done.stdout.splitlines():
+                digest, _, path = line.partition("  ")
+                remote[Path(path).name] = digest
+            stale = [name for name, digest in local.items() if remote.get(name) != digest]
+            if not stale:
+                continue  # the mount is live: edits are already visible in the node
+            self._call(["docker", "exec", node, "mkdir", "-p", MOUNT_PATH])
+            for name in stale:
+                self._call(["docker", "cp", str(profiles / name), f"{node}:{MOUNT_PATH}/{name}"])
+                copied.append(f"{node}:{name}")
+        return copied
+
+    def copy_profile(self, path: Path, folder: str) -> None:
+        """Copy one profile into `folder` on every node."""
+        for node in self.nodes():
+            self._call(["docker", "exec", node, "mkdir", "-p", folder])
+            self._call(["docker", "cp", str(path), f"{node}:{folder}/{path.name}"])

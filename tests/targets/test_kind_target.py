@@ -57,6 +57,7 @@ def test_prepare_accepts_a_ready_cluster(profiles: Path) -> None:
         ("prepare_api_down", "127.0.0.1:39457 was refused", "docker start seclab-control-plane"),
         ("prepare_no_context", "no context kind-seclab", "seclab cluster up"),
         ("prepare_no_kind", "kind is not installed", "kind.sigs.k8s.io"),
+        ("prepare_no_docker", "Cannot connect to the Docker daemon", "start Docker"),
     ],
 )
 def test_prepare_says_what_is_wrong_and_how_to_fix_it(
