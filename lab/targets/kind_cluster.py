@@ -121,7 +121,12 @@ class KindCluster:
             for p in sorted(profiles.glob("*.json"))
         }
         copied: list[str] = []
-        for node in self.nodes() if local else []:
+        nodes = self.nodes() if local else []
+        if local and not nodes:
+            raise TargetError(
+                f'kind has no nodes for cluster "{self.name}"', hint="seclab cluster up"
+            )
+        for node in nodes:
             argv = ["docker", "exec", node, "sha256sum", *(f"{MOUNT_PATH}/{n}" for n in local)]
             done = self._call(argv, check=False)
             remote = {}

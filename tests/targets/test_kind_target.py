@@ -229,6 +229,14 @@ def test_sync_copies_only_stale_profiles_into_each_node(profiles: Path) -> None:
     assert copied == ["seclab-worker:audit.json", "seclab-worker:violation.json"]
 
 
+def test_sync_without_a_cluster_says_to_make_one(profiles: Path) -> None:
+    target, runner, _ = target_for("sync_no_cluster", profiles=profiles)
+    with pytest.raises(TargetError, match="no nodes") as err:
+        target.sync_profiles()
+    runner.assert_done()
+    assert err.value.hint == "seclab cluster up"
+
+
 def test_pod_for_container_is_cached(profiles: Path) -> None:
     target, runner, _ = target_for("pods_all", profiles=profiles)
     running = "9d3f2b8a7c6e5d4f3a2b1c0d9e8f7a6b5c4d3e2f1a0b9c8d7e6f5a4b3c2d1e0f"
