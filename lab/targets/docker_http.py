@@ -2,23 +2,18 @@
 
 from __future__ import annotations
 
-import http.client
 import shlex
 import threading
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from lab.targets.base import CommandEvent, ExecResult, HttpResponse, TargetError
 from lab.targets.docker_run import ECHO_PORT
 from lab.targets.docker_state import signal_of
+from lab.targets.http_get import http_get
 
 if TYPE_CHECKING:
     from lab.targets.docker import DockerTarget
-
-RETRY_INTERVAL = 0.2
 
 
 def host_port(container: Any) -> int | None:
@@ -29,36 +24,18 @@ def host_port(container: Any) -> int | None:
 
 
 def request(target: DockerTarget, name: str, path: str, timeout: float) -> HttpResponse:
-    """GET http://127.0.0.1:<port><path>; retry while the server is still starting up."""
+    """GET http://127.0.0.1:<published port><path>, retried while the container runs."""
     container = target._container(name)
     port = host_port(container) if container is not None else None
     if container is None or port is None:
         state = target.state(name)
         return HttpResponse(None, error=f"{name} has no published port ({state.phase.value})")
-    url = f"http://127.0.0.1:{port}{path}"
-    argv = ("curl", "-sS", "--max-time", f"{timeout:g}", url)
-    target.emit(CommandEvent(argv))
-    deadline = time.monotonic() + timeout
-    while True:
-        remaining = max(0.1, deadline - time.monotonic())
-        try:
-            with urllib.request.urlopen(url, timeout=remaining) as resp:
-                body = resp.read().decode(errors="replace")
-                target.emit(CommandEvent(argv, exit_code=0, stdout=body))
-                return HttpResponse(resp.status, body, commands=(shlex.join(argv),))
-        except urllib.error.HTTPError as exc:
-            body = exc.read().decode(errors="replace")
-            target.emit(CommandEvent(argv, exit_code=0, stdout=body))
-            return HttpResponse(exc.code, body, commands=(shlex.join(argv),))
-        except (urllib.error.URLError, http.client.HTTPException, OSError) as exc:
-            # docker-proxy accepts the connection and drops it while nothing listens yet.
-            container.reload()
-            if container.status == "running" and time.monotonic() + RETRY_INTERVAL < deadline:
-                time.sleep(RETRY_INTERVAL)
-                continue
-            error = str(getattr(exc, "reason", exc))
-            target.emit(CommandEvent(argv, exit_code=7, stderr=error))
-            return HttpResponse(None, error=error, commands=(shlex.join(argv),))
+
+    def alive() -> bool:
+        container.reload()
+        return bool(container.status == "running")
+
+    return http_get(target.emit, f"http://127.0.0.1:{port}{path}", timeout, alive)
 
 
 def exec_in(

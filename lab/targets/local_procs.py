@@ -1,0 +1,165 @@
+"""One local workload: its sandboxed process, the restarts that make a crash loop, its state."""
+
+from __future__ import annotations
+
+import contextlib
+import subprocess
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from lab.targets import local_state
+from lab.targets.base import CommandEvent, Phase, WorkloadSpec, WorkloadState
+from lab.targets.docker_state import SIGSYS
+
+if TYPE_CHECKING:
+    from lab.sandbox import SandboxedProcess, SandboxOutcome
+    from lab.targets.local_spec import LocalPlan
+
+
+@dataclass
+class Workload:
+    """A long-running workload; a monitor thread restarts it when it fails, up to a limit."""
+
+    spec: WorkloadSpec
+    log: Path
+    emit: Callable[[CommandEvent], None]
+    restart_limit: int
+    restart_delay: float
+    plan: LocalPlan | None = None
+    proc: SandboxedProcess | None = None
+    pids: list[int] = field(default_factory=list)
+    restarts: int = 0
+    outcome: SandboxOutcome | None = None
+    failed: WorkloadState | None = None
+    _stopping: threading.Event = field(default_factory=threading.Event)
+    _monitor: threading.Thread | None = None
+    _env: Mapping[str, str] | None = None
+
+    def fail(self, reason: str, message: str) -> None:
+        """The workload could not be created (its profile is missing or invalid)."""
+        self.failed = WorkloadState(Phase.FAILED_TO_CREATE, reason=reason, message=message)
+        from lab.targets.local_spec import intended
+
+        display = intended(self.spec)
+        self.emit(CommandEvent(("seclab", "exec"), 125, stderr=message, display=display))
+
+    def start(self, env: Mapping[str, str] | None) -> None:
+        """Start the process and the thread that watches it."""
+        self._env = env
+        self._spawn()
+        self._monitor = threading.Thread(
+            target=self._watch, name=f"seclab-local-{self.spec.name}", daemon=True
+        )
+        self._monitor.start()
+
+    def _spawn(self) -> None:
+        from lab.sandbox import start_sandboxed
+
+        assert self.plan is not None
+        argv = ("seclab", "exec", "--profile", self.plan.profile_label, "--", *self.plan.argv)
+        self.emit(CommandEvent(argv, display=self.plan.display()))
+        with open(self.log, "ab") as out:
+            proc = start_sandboxed(
+                self.plan.profile, self.plan.argv, stdout=out, stderr=subprocess.STDOUT,
+                env=self._env,
+            )  # fmt: skip
+        self.proc, self.outcome = proc, None
+        self.pids.append(proc.pid)
+        local_state.record(proc.pid, self.spec.name, list(self.plan.argv))
+
+    def _watch(self) -> None:
+        while True:
+            proc = self.proc
+            assert proc is not None and self.plan is not None
+            outcome = proc.outcome()
+            local_state.forget(proc.pid)
+            self.outcome = outcome
+            argv = ("seclab", "exec", "--profile", self.plan.profile_label, "--", *self.plan.argv)
+            self.emit(CommandEvent(argv, outcome.exit_code, stderr=outcome.message() or "",
+                                   display=self.plan.display()))  # fmt: skip
+            failed = outcome.exit_code != 0
+            if self._stopping.is_set() or not failed or self.restarts >= self.restart_limit:
+                return
+            # Back off a little more each time, as the kubelet does (in miniature).
+            if self._stopping.wait(self.restart_delay * 2**self.restarts):
+                return
+            self.restarts += 1
+            self._spawn()
+
+    def alive(self) -> bool:
+        """True while the current process runs."""
+        return self.proc is not None and self.proc.poll() is None
+
+    def state(self) -> WorkloadState:
+        """Phase, exit details and pids, mapped like a container's."""
+        if self.failed is not None:
+            return self.failed
+        outcome = self.outcome
+        if self.alive() or outcome is None:
+            return self._state(Phase.RUNNING)
+        reason, message = _reason(outcome)
+        if outcome.exit_code != 0 and self.restart_limit > 0:
+            phase = Phase.CRASH_LOOPING  # failed and restarting, or given up: CrashLoopBackOff
+        elif outcome.exec_errno is not None or outcome.launch_error:
+            phase = Phase.FAILED_TO_CREATE
+        else:
+            phase = Phase.EXITED
+        return self._state(phase, outcome, reason, message)
+
+    def _state(
+        self,
+        phase: Phase,
+        outcome: SandboxOutcome | None = None,
+        reason: str | None = None,
+        message: str | None = None,
+    ) -> WorkloadState:
+        return WorkloadState(
+            phase,
+            exit_code=outcome.exit_code if outcome else None,
+            signal=outcome.signal if outcome else None,
+            reason=reason,
+            message=message,
+            restarts=self.restarts,
+            pids=tuple(self.pids),
+        )
+
+    def stop(self, grace: float = 3.0) -> None:
+        """End the process (TERM, then KILL after `grace` seconds) and its restarts."""
+        self._stopping.set()
+        proc = self.proc
+        if proc is not None and proc.poll() is None:
+            proc.terminate()
+            try:
+                proc.wait(grace)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+        if self._monitor is not None and self._monitor is not threading.current_thread():
+            self._monitor.join(grace + 2)
+        if proc is not None:
+            local_state.forget(proc.pid)
+            with contextlib.suppress(Exception):  # the monitor may have read it already
+                proc.outcome()
+
+
+def _reason(outcome: SandboxOutcome) -> tuple[str, str | None]:
+    if outcome.exec_errno is not None:
+        return "ExecDenied", outcome.message()
+    if outcome.launch_error:
+        return "LaunchError", outcome.launch_error
+    if outcome.signal == SIGSYS:
+        return "SIGSYS", (
+            "killed by SIGSYS: the profile's action for a syscall was KILL "
+            f"(exit status {outcome.exit_code} = 128 + 31)"
+        )
+    if outcome.signal:
+        return "Signal", outcome.message()
+    return ("Completed" if outcome.exit_code == 0 else "Error"), f"exit status {outcome.exit_code}"
+
+
+def describe(workload: Workload) -> str:
+    """`audit-pod (pid 1234)` for reset's report."""
+    pid = workload.proc.pid if workload.proc else None
+    return f"{workload.spec.name}" + (f" (pid {pid})" if pid else "")
