@@ -14,8 +14,9 @@ from collections.abc import Callable
 import click
 
 from lab.audit.aggregate import Aggregate
-from lab.audit.decode import ACTIONS, describe
+from lab.audit.decode import describe
 from lab.audit.enrich import ContainerEnricher, docker_names
+from lab.audit.filters import FilterError, make_filter
 from lab.audit.records import AuditEvent
 from lab.audit.sources import SOURCE_NAMES, SourceUnavailable, choose_source
 from lab.audit.stream import AuditStream, StreamStats
@@ -48,25 +49,44 @@ _STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 @click.option("--source", type=click.Choice(SOURCE_NAMES), help="Read from this source only.")
 @click.option("--command", "source_command", metavar="CMD", help="For --source command.")
 @click.option("--pid", "pids", type=int, multiple=True, help="Only this process (repeatable).")
-@click.option("--comm", "comms", multiple=True, help="Only this command name (repeatable).")
-@click.option("--container", "containers", multiple=True, help="Container id prefix or name.")
-@click.option("--action", "actions", multiple=True, type=click.Choice(sorted(ACTIONS.values())),
-              help="Only this seccomp action (repeatable).")  # fmt: skip
+@click.option("--tree", "trees", type=int, multiple=True, help="This process and its children.")
+@click.option("--comm", "comms", multiple=True, help="Only this command name or glob.")
+@click.option("--exe", "exes", multiple=True, help="Only this executable (path, name or glob).")
+@click.option(
+    "--container",
+    "containers",
+    multiple=True,
+    help="Container id prefix or name (names match once Docker answered).",
+)
+@click.option("--pod", "pods", multiple=True, help="Only this pod (`name` or `namespace/name`).")
+@click.option(
+    "--action",
+    "actions",
+    multiple=True,
+    help="Only this seccomp action: log, errno, kill, kill_process, trap, …",
+)
+@click.option("--syscall", "syscalls", multiple=True, help="Only this syscall (name or number).")
 @click.option("--duration", type=float, help="Stop after this many seconds.")
-@click.option("--buffer", "capacity", type=int, default=500_000, show_default=True,
-              help="Events held while output catches up (the oldest are dropped).")  # fmt: skip
+@click.option(
+    "--buffer",
+    "capacity",
+    type=int,
+    default=500_000,
+    show_default=True,
+    help="Events held while output catches up (the oldest are dropped).",
+)
 def command(
-    as_json: bool,
-    source: str | None,
-    source_command: str | None,
-    pids: tuple[int, ...],
-    comms: tuple[str, ...],
-    containers: tuple[str, ...],
-    actions: tuple[str, ...],
-    duration: float | None,
-    capacity: int,
-) -> None:
+    as_json: bool, source: str | None, source_command: str | None, pids: tuple[int, ...],
+    trees: tuple[int, ...], comms: tuple[str, ...], exes: tuple[str, ...],
+    containers: tuple[str, ...], pods: tuple[str, ...], actions: tuple[str, ...],
+    syscalls: tuple[str, ...], duration: float | None, capacity: int,
+) -> None:  # fmt: skip
     """Stream decoded events until Ctrl-C or --duration."""
+    try:
+        wanted = make_filter(pids=pids, tree=trees, comms=comms, exes=exes, containers=containers,
+                             pods=pods, actions=actions, syscalls=syscalls)  # fmt: skip
+    except FilterError as exc:
+        raise click.UsageError(str(exc)) from None
     argv = shlex.split(source_command) if source_command else None
     try:
         opened = choose_source(source or ("command" if argv else None), argv)
@@ -76,7 +96,7 @@ def command(
     aggregate = Aggregate()
     enricher = ContainerEnricher(names=docker_names())
     stream = AuditStream(
-        opened, match=_matcher(pids, comms, containers, actions), enricher=enricher,
+        opened, match=None if wanted.is_empty else wanted.matches, enricher=enricher,
         sinks=(aggregate,), capacity=capacity, backlog_limit=_BACKLOG,
     )  # fmt: skip
     out = _Output(as_json)

@@ -112,3 +112,13 @@ def test_help_explains_where_records_come_from() -> None:
     )  # fmt: skip
     assert proc.returncode == 0
     assert "rate-limited" in proc.stdout and "netlink" in proc.stdout
+
+
+def test_a_bad_filter_is_a_usage_error_with_a_suggestion() -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "lab", "watch", "--action", "kil_process", "--duration", "0"],
+        cwd=REPO, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=60,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+    )  # fmt: skip
+    assert proc.returncode == 2
+    assert "kill_process" in proc.stderr and "Traceback" not in proc.stderr
