@@ -60,28 +60,35 @@ class Aggregate:
             self.first = t
         if self.last is None or t > self.last:
             self.last = t
-        self.per_arch[event.arch] = self.per_arch.get(event.arch, 0) + 1
-        key = (event.arch, event.syscall, event.action)
+        arch = event.arch
+        self.per_arch[arch] = self.per_arch.get(arch, 0) + 1
+        key = (arch, event.syscall, event.action)
         row = self._rows.get(key)
         if row is None:
             self._rows[key] = SyscallCount(
-                event.arch, event.syscall, event.syscall_name, event.action, 1, t, t
+                arch, event.syscall, event.syscall_name, event.action, 1, t, t
             )
         else:
             row.count += 1
-            row.last = max(row.last, t)  # netlink order is serial order, but files may not be
-            row.first = min(row.first, t)
+            # Comparisons, not max()/min(): this runs for every event. Files may be out of order.
+            if t > row.last:
+                row.last = t
+            elif t < row.first:
+                row.first = t
         seen = self._processes.get(event.pid)
         if seen is None:
             container = event.container_name or event.container_id
             self._processes[event.pid] = ProcessSeen(
                 event.pid, event.comm, event.exe, container, 1, t, t
             )
-        else:
-            seen.count += 1
-            seen.last = max(seen.last, t)
-            seen.first = min(seen.first, t)
-            seen.container = seen.container or event.container_name or event.container_id
+            return
+        seen.count += 1
+        if t > seen.last:
+            seen.last = t
+        elif t < seen.first:
+            seen.first = t
+        if seen.container is None:
+            seen.container = event.container_name or event.container_id
 
     def counts(self) -> list[SyscallCount]:
         """Every (arch, syscall, action) row, most frequent first, ties by name."""
