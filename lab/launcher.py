@@ -24,7 +24,7 @@ from lab.profile.model import Profile
 # Status page layout: state, errno, message length, then the UTF-8 message.
 HEADER = struct.Struct("<IiI")
 PAGE_SIZE = 4096
-NEW, SETUP_FAILED, LOADING, EXEC_FAILED = 0, 1, 2, 3
+NEW, SETUP_FAILED, READY, EXEC_FAILED = 0, 1, 2, 3
 # Shell conventions: 125 our own failure, 126 found but cannot run, 127 not found.
 EXIT_SETUP, EXIT_CANNOT_RUN, EXIT_NOT_FOUND = 125, 126, 127
 _PR_SET_DUMPABLE = 4
@@ -87,11 +87,11 @@ def main(args: list[str]) -> None:
         signal.signal(sig, signal.SIG_DFL)
     argv_bytes = [os.fsencode(a) for a in argv]
     path_bytes = os.fsencode(path)
+    HEADER.pack_into(page, 0, READY, 0, 0)
     if seccomp_filter is not None:
         # If the filter denies exit_group, glibc's _exit ends in a faulting instruction: no core
         # file for that. execve makes the command dumpable again.
         ctypes.CDLL(None).prctl(_PR_SET_DUMPABLE, 0, 0, 0, 0)
-        HEADER.pack_into(page, 0, LOADING, 0, 0)
         try:
             seccomp_filter.load()
         except OSError as exc:

@@ -13,12 +13,21 @@ import os
 import signal
 import subprocess
 import sys
+import weakref
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
-from lab.launcher import EXEC_FAILED, EXIT_CANNOT_RUN, PAGE_SIZE, SETUP_FAILED, read_status
+from lab.launcher import (
+    EXEC_FAILED,
+    EXIT_CANNOT_RUN,
+    NEW,
+    PAGE_SIZE,
+    READY,
+    SETUP_FAILED,
+    read_status,
+)
 from lab.profile.compile import compile_profile
 from lab.profile.model import Profile
 
@@ -73,26 +82,44 @@ class SandboxResult(SandboxOutcome):
     stderr: str = ""
 
 
+class StatusPage:
+    """The memfd the launcher reports through; closed once read, or when dropped."""
+
+    def __init__(self) -> None:
+        self.fd = _memfd("seclab-status", bytes(PAGE_SIZE))
+        self._close = weakref.finalize(self, os.close, self.fd)
+        self._status: tuple[int, int, str] | None = None
+
+    def read(self) -> tuple[int, int, str]:
+        """(state, errno, message), read once after the launcher has ended."""
+        if self._status is None:
+            self._status = read_status(self.fd)
+            self.close()
+        return self._status
+
+    def close(self) -> None:
+        self._close()
+
+
 class SandboxedProcess(subprocess.Popen):
     """A `Popen` of the launcher (its pid becomes the command's) that can explain its end."""
 
-    status_fd: int = -1
+    status_page: StatusPage | None = None
     profile_denies_execve: bool = False
 
     def outcome(self) -> SandboxOutcome:
         """Wait for the process, then read the launcher's status page."""
         code = self.wait()
-        if self.status_fd >= 0:
-            self._status = read_status(self.status_fd)
-            os.close(self.status_fd)
-            self.status_fd = -1
-        state, err, text = getattr(self, "_status", (0, 0, ""))
+        state, err, text = self.status_page.read() if self.status_page else (READY, 0, "")
         sig = -code if code < 0 else None
         shell_code = 128 + sig if sig else code
         if state == SETUP_FAILED:
             return SandboxOutcome(shell_code, sig, launch_error=text)
         if state == EXEC_FAILED:
             return SandboxOutcome(EXIT_CANNOT_RUN, sig, err, None, self.profile_denies_execve)
+        if state == NEW:
+            stopped = f"the launcher stopped before it could start the command (status {code})"
+            return SandboxOutcome(shell_code, sig, launch_error=stopped)
         return SandboxOutcome(shell_code, sig)
 
 
@@ -114,10 +141,10 @@ def start_sandboxed(
     if profile is not None:
         compile_profile(profile)  # refuse here, in the caller's process, what cannot load
         profile_fd = _memfd("seclab-profile", json.dumps(profile.to_dict()).encode())
-    status_fd = _memfd("seclab-status", bytes(PAGE_SIZE))
-    launcher = [sys.executable, "-I", "-c", _BOOT, _ROOT, "--status-fd", str(status_fd)]
+    page = StatusPage()
+    launcher = [sys.executable, "-I", "-c", _BOOT, _ROOT, "--status-fd", str(page.fd)]
     launcher += ["--profile-fd", "none" if profile_fd is None else str(profile_fd), "--", *argv]
-    fds = (status_fd,) if profile_fd is None else (status_fd, profile_fd)
+    fds = (page.fd,) if profile_fd is None else (page.fd, profile_fd)
     try:
         proc = SandboxedProcess(
             launcher,
@@ -130,12 +157,12 @@ def start_sandboxed(
             text=text,
         )
     except BaseException:
-        os.close(status_fd)
+        page.close()
         raise
     finally:
         if profile_fd is not None:
             os.close(profile_fd)
-    proc.status_fd = status_fd
+    proc.status_page = page
     proc.profile_denies_execve = profile is not None and denies_execve(profile)
     return proc
 

@@ -8,6 +8,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -248,3 +249,42 @@ def test_includes_caps_applies_only_when_the_launcher_has_the_cap(tmp_path: Path
 def test_start_sandboxed_needs_a_command() -> None:
     with pytest.raises(ValueError, match="no command"):
         start_sandboxed(None, [])
+
+
+def _children(pid: int) -> list[int]:
+    path = Path(f"/proc/{pid}/task/{pid}/children")
+    return [int(c) for c in path.read_text().split()] if path.exists() else []
+
+
+def _comm(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/comm").read_text().strip()
+    except OSError:
+        return ""
+
+
+def test_sigterm_to_seclab_exec_reaches_the_command() -> None:
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "lab", "exec", "-p", "audit.json", "--", "sleep", "600"],
+        cwd=REPO,
+        stdin=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        # Wait (a condition, with a generous guard) until the command itself is running.
+        for _ in range(6000):
+            kids = _children(proc.pid)
+            if kids and _comm(kids[0]) == "sleep":
+                break
+            time.sleep(0.01)
+        else:
+            pytest.fail("the command never started")
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    assert proc.returncode == 128 + signal.SIGTERM
+    assert "killed by SIGTERM" in err

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import signal
 import sys
+from collections.abc import Callable
+from types import FrameType
 
 import click
 
@@ -35,6 +37,7 @@ Exit status: the command's own; 128+N when signal N killed it (159 for SIGSYS);
 125 when seclab refused the profile; 2 on usage errors.
 """
 EXIT_REFUSED = 125
+Handler = Callable[[int, FrameType | None], None] | int | signal.Handlers
 
 
 def load(name: str) -> Profile:
@@ -70,12 +73,20 @@ def command(profile_name: str, verbose: bool, cmd: tuple[str, ...]) -> None:
         for line in lines:
             click.echo(f"seclab exec: {line}", err=True)
     proc = start_sandboxed(profile, cmd, stdin=None)
-    # Ctrl-C reaches the command through the terminal; seclab waits for it to decide.
-    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+    # Ctrl-C reaches the command through the terminal, so seclab only waits for its verdict;
+    # SIGTERM and SIGHUP sent to seclab are passed on, so the command is never left behind.
+    def forward(signum: int, _frame: FrameType | None) -> None:
+        proc.send_signal(signum)
+
+    handlers: dict[signal.Signals, Handler] = {signal.SIGINT: signal.SIG_IGN}
+    handlers.update({signal.SIGTERM: forward, signal.SIGHUP: forward})
+    previous = {sig: signal.signal(sig, handler) for sig, handler in handlers.items()}
     try:
         outcome = proc.outcome()
     finally:
-        signal.signal(signal.SIGINT, previous)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
     message = outcome.message()
     if message:
         click.echo(f"seclab exec: {message}", err=True)
