@@ -25,7 +25,7 @@ _RECORD = re.compile(
 _HEADER = re.compile(r"audit\((\d+\.\d+):(\d+)\):")
 _HEX = frozenset("0123456789ABCDEFabcdef")
 _SECCOMP_TYPES = ("1326 ", "SECCOMP ")
-_REQUIRED = ("pid", "arch", "syscall", "code")
+_REQUIRED = ("pid", "arch", "syscall", "code", "sig")
 
 # (arch, syscall number, code) -> (syscall name, action); decode.py supplies the real one.
 Namer = Callable[[int, int, int], tuple[str | None, str]]
@@ -181,7 +181,7 @@ def _parse_fields(line: str, start: int, namer: Namer) -> AuditEvent | None:
         return None
     body = line[head.end() :].split("\x1d", 1)[0]  # auditd appends interpreted fields after GS
     fields = dict(tok.partition("=")[::2] for tok in body.split() if "=" in tok)
-    if any(key not in fields for key in _REQUIRED) or "sig" not in fields:
+    if any(key not in fields for key in _REQUIRED):
         return None
     try:
         arch, nr = int(fields["arch"], 16), int(fields["syscall"])
