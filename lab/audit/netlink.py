@@ -94,6 +94,13 @@ class NetlinkSource:
 
     def open(self) -> None:
         """Join the multicast group with a large receive buffer."""
+        if not hasattr(socket, "AF_NETLINK"):
+            raise SourceUnavailable(
+                self.name,
+                "netlink exists only on Linux; here the kernel runs in Docker's VM",
+                "read the kind node's log: --source command --command "
+                "'docker exec <node> dmesg -w' (rate-limited)",
+            )
         sock = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, NETLINK_AUDIT)
         try:
             sock.bind((0, AUDIT_NLGRP_READLOG))

@@ -74,14 +74,19 @@ def make_source(name: str, command: Sequence[str] | None = None) -> AuditSource:
 def choose_source(
     requested: str | None = None, command: Sequence[str] | None = None
 ) -> AuditSource:
-    """Open the requested source, or the best one that opens here; its `reason` says why."""
+    """Open the requested source, or the best one that opens here; its `reason` says why.
+
+    `command` is the argv for the `command` source, tried last when nothing local opens.
+    """
     if requested:
         source = make_source(requested, command)
         source.open()
         return source
     failures: list[SourceUnavailable] = []
-    for name in _preference():
-        source = make_source(name)
+    # A command (e.g. `docker exec <kind-node> dmesg -w`) is the last resort: on macOS and
+    # Windows the kernel that runs the containers is inside Docker's VM.
+    for name in [*_preference(), *(["command"] if command else [])]:
+        source = make_source(name, command)
         try:
             source.open()
         except SourceUnavailable as exc:

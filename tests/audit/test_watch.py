@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import signal
 import subprocess
 import sys
@@ -122,3 +123,35 @@ def test_a_bad_filter_is_a_usage_error_with_a_suggestion() -> None:
     )  # fmt: skip
     assert proc.returncode == 2
     assert "kill_process" in proc.stderr and "Traceback" not in proc.stderr
+
+
+_LINE = (
+    "[ 12.5] audit: type=1326 audit(1700000000.250:77): auid=4294967295 uid=0 gid=0 "
+    'ses=4294967295 pid=4242 comm="mkdir" exe="/bin/busybox" sig=31 arch=c00000b7 syscall=34 '
+    "compat=0 ip=0xffff8a2b3c4d code=0x80000000"
+)
+
+
+def test_a_command_source_is_decoded_and_ctrl_c_leaves_no_child(tmp_path: Path) -> None:
+    pidfile = tmp_path / "pid"
+    # Stands in for `docker exec <kind-node> dmesg -w`: prints one record, then follows.
+    script = f"echo $$ > {pidfile}; echo '{_LINE}'; echo 'noise'; exec sleep 120"
+    watch = _watch("--json", "--source", "command", "--command", f"sh -c {shlex.quote(script)}")
+    try:
+        ready = _wait_ready(watch)
+        assert watch.stdout is not None
+        first = json.loads(watch.stdout.readline())
+        watch.send_signal(signal.SIGINT)
+        out, err = watch.communicate(timeout=60)
+    finally:
+        if watch.poll() is None:
+            watch.kill()
+            watch.wait()
+    assert "rate-limited" in ready
+    assert (first["syscall_name"], first["action"], first["arch_name"]) == (
+        "mkdirat", "kill_process", "aarch64"
+    )  # fmt: skip
+    assert watch.returncode == 130 and out == ""
+    assert "rate-limited by printk" in err
+    child = int(pidfile.read_text())
+    assert not Path(f"/proc/{child}").exists(), "the source command outlived seclab watch"
