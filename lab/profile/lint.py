@@ -133,6 +133,12 @@ def _lint(text: str, path: str) -> tuple[list[Diagnostic], Node | None]:
         report((1, 1), "error", "binary-file", "this is binary data, not a JSON profile", None)
         return diagnostics, None
     try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        # Lone surrogates (only possible in a str from a caller) cannot be printed later;
+        # "?" keeps every offset, so places stay right.
+        text = text.encode("utf-8", "replace").decode("utf-8")
+    try:
         root = parse(text)
     except JsonSyntaxError as error:
         report((error.line, error.column), "error", *_syntax(error, text))

@@ -5,10 +5,11 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from lab.profile.lint_names import suggest_action, suggest_operator, suggest_syscalls
+from lab.profile.lint_args import check_args
+from lab.profile.lint_names import suggest_action, suggest_syscalls
 from lab.profile.lint_shape import Report
 from lab.profile.located_json import Node
-from lab.profile.model import ACTIONS, OPERATORS
+from lab.profile.model import ACTIONS
 from lab.profile.syscalls import is_known_syscall
 
 # The kernel caps a filter's errno at MAX_ERRNO before the syscall returns it.
@@ -77,7 +78,7 @@ def check_rule(rule: Node, default_effect: str | None, report: Report) -> RuleFa
                "so it has no effect", "delete the rule, or give it a different action")
         effect = None
     args = rule.get("args")
-    _check_args(args, report)
+    check_args(args, report)
     conditions = {
         key: node.plain() for key in ("includes", "excludes") if (node := rule.get(key)) is not None
     }
@@ -150,40 +151,3 @@ def _check_errno(errno: Node | None, action: str | None, report: Report) -> None
         report(errno, "warning", "errno-out-of-range",
                f"the kernel caps errno values at {MAX_ERRNO}; {errno.value} will not be returned",
                "use an errno number such as 1 (EPERM) or 38 (ENOSYS)")
-
-
-def _check_args(args: Node | None, report: Report) -> None:
-    seen: dict[int, Node] = {}
-    for arg in args.items() if args else []:
-        index, op = arg.get("index"), arg.get("op")
-        if index is not None and isinstance(index.value, int) and not isinstance(index.value, bool):
-            if index.value > 5:
-                report(index, "error", "bad-arg-index",
-                       f"argument index {index.value} does not exist: syscalls have arguments "
-                       "0 to 5", "use the 0-based position of the argument (0 … 5)")
-            elif index.value in seen:
-                report(index, "warning", "repeated-arg-index",
-                       f"args[{index.value}] is compared twice: runc then adds each comparison "
-                       "as its own rule, so they match with OR, not AND",
-                       "use one comparison per argument, or one rule per alternative")
-            seen[index.value] = index
-        if op is not None and op.text() is not None and op.value not in OPERATORS:
-            guess = suggest_operator(op.value)
-            report(op, "error", "unknown-operator", f'"{op.value}" is not a seccomp operator',
-                   f'did you mean "{guess}"?' if guess else "operators: " + ", ".join(OPERATORS))
-        _check_values(arg, op.text() if op else None, report)
-
-
-def _check_values(arg: Node, op: str | None, report: Report) -> None:
-    value, two = arg.get("value"), arg.get("valueTwo")
-    if two is None or not isinstance(two.value, int) or isinstance(two.value, bool):
-        return
-    if op in OPERATORS and op != "SCMP_CMP_MASKED_EQ" and two.value != 0:
-        report(two, "warning", "unused-value-two",
-               f"valueTwo is only used by SCMP_CMP_MASKED_EQ; {op} ignores it",
-               "delete valueTwo")
-    mask = value.value if value is not None and isinstance(value.value, int) else None
-    if op == "SCMP_CMP_MASKED_EQ" and mask is not None and two.value & ~mask:
-        report(two, "warning", "mask-never-matches",
-               f"(argument & {mask}) can never equal {two.value}: valueTwo has bits outside the "
-               "mask in value", "with MASKED_EQ, value is the mask and valueTwo the expected bits")

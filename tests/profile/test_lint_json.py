@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import random
 from pathlib import Path
 
 import pytest
 
-from lab.profile.lint import MAX_BYTES, lint_file, lint_text
+from lab.profile.diagnostics import ProfileError
+from lab.profile.lint import MAX_BYTES, lint_file, lint_text, parse_profile_text
 from lab.profile.located_json import MAX_DEPTH, JsonSyntaxError, parse
 
 
@@ -79,3 +81,38 @@ def test_lone_surrogate_escapes_do_not_break_printing() -> None:
     found = lint_text('{"defaultAction": "SCMP_ACT_LOG\\ud800"}', "s.json")
     assert found[0].code == "unknown-action"
     found[0].format().encode("utf-8")  # would raise on a lone surrogate
+
+
+def _mutations(seed: int, count: int) -> list[str]:
+    """Valid and broken profiles: fixtures with characters inserted, deleted or swapped."""
+    fixtures = Path(__file__).resolve().parent.parent / "fixtures" / "profiles"
+    texts = [p.read_text("utf-8", "replace") for p in sorted(fixtures.rglob("*.json"))]
+    pieces = ["{", "}", "[", "]", ",", ":", '"', "null", "-1", "1.5", '"names"', '"args"', "\\",
+              '"SCMP_ACT_NOTIFY"', '"write"', "18446744073709551616", '{"index": 9}', "\ud800"]
+    rnd = random.Random(seed)
+    out = []
+    for _ in range(count):
+        text = rnd.choice(texts)
+        for _ in range(rnd.randint(1, 3)):
+            at = rnd.randrange(len(text) + 1)
+            if rnd.random() < 0.6:
+                text = text[:at] + rnd.choice(pieces) + text[at:]
+            else:
+                text = text[:at] + text[at + rnd.randint(1, 8) :]
+        out.append(text)
+    return out
+
+
+def test_mangled_profiles_give_diagnostics_never_exceptions() -> None:
+    for text in _mutations(seed=7, count=1500):
+        found = lint_text(text, "mangled.json")
+        for diagnostic in found:
+            assert diagnostic.severity in ("error", "warning", "info")
+            diagnostic.format().encode("utf-8")
+        try:
+            parse_profile_text(text, "mangled.json")
+        except ProfileError as error:
+            assert error.errors, "ProfileError without an error"
+            assert "unsupported-profile" not in {d.code for d in error.diagnostics}, text
+        else:
+            assert not any(d.is_error for d in found)
