@@ -6,6 +6,7 @@ records to netlink in serial order, so once our marker is here, everything befor
 
 from __future__ import annotations
 
+import collections
 import ctypes
 import itertools
 import os
@@ -60,10 +61,12 @@ def is_marker(event: AuditEvent) -> bool:
 class AuditCapture:
     """A context manager that keeps every seccomp event from the netlink audit group."""
 
-    def __init__(self) -> None:
+    def __init__(self, max_events: int = 1_000_000) -> None:
         self.gaps = SerialGaps()
+        self.dropped = 0  # oldest events let go because more than `max_events` were kept
         self._source = NetlinkSource()
-        self._events: list[AuditEvent] = []
+        # Bounded because a TUI session may keep a capture open for hours under LOG profiles.
+        self._events: collections.deque[AuditEvent] = collections.deque(maxlen=max_events)
         self._markers: set[str] = set()
         self._cond = threading.Condition()
         self._stop = threading.Event()
@@ -114,6 +117,8 @@ class AuditCapture:
                 continue
             (markers if is_marker(event) else events).append(event)
         with self._cond:
+            overflow = len(self._events) + len(events) - (self._events.maxlen or 0)
+            self.dropped += max(overflow, 0)
             self._events.extend(events)
             self._markers.update(m.comm for m in markers if m.comm)
             if markers:
@@ -144,6 +149,15 @@ class AuditCapture:
         wanted = set(pids)
         return [e for e in events if e.pid in wanted]
 
+    def clear(self) -> None:
+        """Forget the events kept so far (e.g. between two lessons)."""
+        with self._cond:
+            self._events.clear()
+
     def loss(self) -> LossReport:
-        """What was lost while capturing: serial gaps and receive-buffer overflows."""
-        return LossReport(serial_gaps=self.gaps.missing, receive_overflows=self._source.enobufs)
+        """What was lost while capturing: serial gaps, socket overflows, events let go."""
+        return LossReport(
+            serial_gaps=self.gaps.missing,
+            receive_overflows=self._source.enobufs,
+            buffer_dropped=self.dropped,
+        )

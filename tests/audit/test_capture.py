@@ -71,3 +71,16 @@ def test_without_privileges_the_error_says_run_with_sudo() -> None:
         env={**os.environ, "PYTHONPATH": str(REPO)},
     )  # fmt: skip
     assert "run with sudo" in proc.stdout, proc.stdout + proc.stderr
+
+
+@pytest.mark.root
+def test_a_bounded_capture_keeps_the_newest_and_counts_the_rest() -> None:
+    with AuditCapture(max_events=100) as cap:
+        pid, _ = run_workload("LOG:getppid", calls=["getppid:500"])
+        cap.sync()
+        mine = cap.events([pid])
+        loss = cap.loss()
+        cap.clear()
+        after = cap.events()
+    assert len(mine) <= 100 and loss.buffer_dropped >= 400
+    assert after == []
