@@ -42,6 +42,8 @@ class CompiledProfile:
     """A ready-to-load filter, with what was applied and what was left out (and why)."""
 
     filter: pyseccomp.SyscallFilter
+    default: str = ""
+    flags: list[str] = field(default_factory=list)
     architectures: list[str] = field(default_factory=list)
     applied: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
@@ -73,15 +75,25 @@ def action_value(action: str, errno_ret: int | None) -> int:
     return values[action]
 
 
+def action_label(action: str, errno_ret: int | None) -> str:
+    """`SCMP_ACT_ERRNO (EPERM)`: the action with the errno it returns, where it returns one."""
+    if action not in ("SCMP_ACT_ERRNO", "SCMP_ACT_TRACE"):
+        return action
+    code = errno.EPERM if errno_ret is None else errno_ret
+    return f"{action} ({errno.errorcode.get(code, code)})"
+
+
 def compile_profile(profile: Profile, context: LocalContext | None = None) -> CompiledProfile:
     """Build the filter for `profile` as runc would load it for this process."""
     context = context or LocalContext.current()
     default = action_value(profile.default_action, profile.default_errno_ret)
-    compiled = CompiledProfile(pyseccomp.SyscallFilter(default))
+    label = action_label(profile.default_action, profile.default_errno_ret)
+    compiled = CompiledProfile(pyseccomp.SyscallFilter(default), label)
     _add_architectures(profile, context, compiled)
     for flag in profile.flags:
         if flag in _FLAG_ATTRS:
             compiled.filter.set_attr(_FLAG_ATTRS[flag], 1)
+            compiled.flags.append(flag)
         else:
             compiled.notes.append(f"flag {flag} ignored: it only matters with SCMP_ACT_NOTIFY")
     for rule in profile.syscalls:
@@ -119,7 +131,7 @@ def _add_rule(rule: SyscallRule, default: int, ctx: LocalContext, out: CompiledP
         out.skipped.append(f"{', '.join(rule.names)}: same action as the default")
         return
     for group in _condition_groups(rule.args):
-        label = f"{rule.action}{_describe_args(group)}"
+        label = f"{action_label(rule.action, rule.errno_ret)}{_describe_args(group)}"
         for name in rule.names:
             if pyseccomp.resolve_syscall(pyseccomp.Arch.NATIVE, name) == _NR_SCMP_ERROR:
                 if name not in out.unknown_syscalls:
@@ -171,7 +183,10 @@ def _describe_args(args: tuple[ArgRule, ...]) -> str:
 
 def describe_compiled(compiled: CompiledProfile) -> list[str]:
     """Human lines: architectures, rules applied, rules skipped, unknown names, notes."""
-    lines = [f"architectures: {', '.join(compiled.architectures)}"]
+    lines = [f"default: {compiled.default}"]
+    lines.append(f"architectures: {', '.join(compiled.architectures)}")
+    if compiled.flags:
+        lines.append(f"flags: {', '.join(compiled.flags)}")
     lines += [f"applied: {line}" for line in compiled.applied]
     lines += [f"skipped: {line}" for line in compiled.skipped]
     if compiled.unknown_syscalls:
