@@ -116,24 +116,33 @@ def _print_file(path: str, text: str, found: list[Diagnostic], quiet: bool) -> N
     for diagnostic in shown[:_MAX_SHOWN]:
         first = f"{diagnostic.location()}: "
         click.echo(first + click.style(diagnostic.severity, fg=_COLORS[diagnostic.severity])
-                   + f": {diagnostic.message} [{diagnostic.code}]")
+                   + f": {_printable(diagnostic.message)} [{diagnostic.code}]")
         if 0 < diagnostic.line <= len(lines):
             click.echo(_excerpt(lines[diagnostic.line - 1], diagnostic.line, diagnostic.column))
         if diagnostic.suggestion:
-            click.echo(f"    hint: {diagnostic.suggestion}")
+            click.echo(f"    hint: {_printable(diagnostic.suggestion)}")
     if len(shown) > _MAX_SHOWN:
         click.echo(f"… and {len(shown) - _MAX_SHOWN} more findings (--json lists them all)")
 
 
 def _excerpt(line: str, number: int, column: int) -> str:
     """The source line with a caret under the column, cut to a window if the line is long."""
-    line = line.replace("\t", " ")
+    line = _printable(line.replace("\t", " "), keep_width=True)
     start = max(0, column - 1 - _EXCERPT_WIDTH // 2) if len(line) > _EXCERPT_WIDTH else 0
     window = line[start : start + _EXCERPT_WIDTH]
     prefix = "…" if start else ""
     gutter = f"{number:>6} | "
     caret = " " * (len(gutter) - 2) + "| " + " " * (len(prefix) + column - 1 - start) + "^"
     return f"{gutter}{prefix}{window}\n{caret}"
+
+
+def _printable(text: str, keep_width: bool = False) -> str:
+    """Control characters from a hostile file must not reach the terminal as escape codes."""
+    if text.isprintable():
+        return text
+    return "".join(
+        c if c.isprintable() else ("?" if keep_width else f"\\x{ord(c):02x}") for c in text
+    )
 
 
 def _print_summary(all_found: list[list[Diagnostic]]) -> None:

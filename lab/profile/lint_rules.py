@@ -72,8 +72,9 @@ def check_rule(rule: Node, default_effect: str | None, report: Report) -> RuleFa
                        "descriptor to its parent with write(), so it would hang; runc refuses it",
                        'give "write" another action')
     effect = effect_of(action, errno)
-    if effect is not None and effect == default_effect and rule.get("action"):
-        report(rule.get("action") or rule, "warning", "redundant-rule",
+    action_node = rule.get("action")
+    if effect is not None and effect == default_effect and action_node is not None:
+        report(action_node, "warning", "redundant-rule",
                f"this rule repeats the default action ({_shown(action, errno)}): runc skips it, "
                "so it has no effect", "delete the rule, or give it a different action")
         effect = None
@@ -88,7 +89,7 @@ def check_rule(rule: Node, default_effect: str | None, report: Report) -> RuleFa
         names=names,
         args=json.dumps(args.plain(), sort_keys=True) if args and args.items() else None,
         conditions=json.dumps(conditions, sort_keys=True),
-        action=rule.get("action"),
+        action=action_node,
     )
 
 

@@ -112,3 +112,13 @@ def test_hostile_files_never_give_a_traceback(tmp_path: Path) -> None:
     assert "Traceback" not in proc.stderr
     codes = [f["diagnostics"][0]["code"] for f in json.loads(proc.stdout)]
     assert codes == ["too-deep", "too-many-values", "too-large", "binary-file", "not-utf8"]
+
+
+def test_control_characters_never_reach_the_terminal(tmp_path: Path) -> None:
+    path = tmp_path / "escape.json"
+    path.write_text('{"defaultAction": "SCMP_ACT_LOG", "syscalls": '
+                    '[{"names": ["a\\u001b[2Jb"], "action": "SCMP_ACT_ERRNO"}]}')
+    code, output = _lint(str(path))
+    assert code == 0
+    assert "\x1b" not in output
+    assert '"a\\x1b[2Jb"' in output
