@@ -11,7 +11,9 @@ class BacklogGuard:
     def __init__(self, wanted: int | None) -> None:
         self.wanted = wanted
         self.lost_at_start: int | None = None
+        self.limit: int | None = None  # the limit in force during the session
         self.original: int | None = None  # set only when we changed the limit
+        self.restored = False
 
     def enter(self) -> None:
         """Read the baseline; raise the limit when asked and allowed (root)."""
@@ -20,23 +22,24 @@ class BacklogGuard:
         except OSError:
             return  # not root: no kernel counters, and the limit stays as it is
         self.lost_at_start = status.lost
+        self.limit = status.backlog_limit
         if self.wanted and 0 < status.backlog_limit < self.wanted:
             try:
                 set_backlog_limit(self.wanted)
             except OSError:
                 return
-            self.original = status.backlog_limit
+            self.original, self.limit = status.backlog_limit, self.wanted
 
     def exit(self) -> None:
         """Put the old limit back, unless someone else changed it meanwhile."""
-        if self.original is None or self.wanted is None:
+        if self.original is None or self.wanted is None or self.restored:
             return
+        self.restored = True
         try:
             if audit_status().backlog_limit == self.wanted:
                 set_backlog_limit(self.original)
         except OSError:
             pass  # nothing more we can do; the next `seclab doctor` shows the value
-        self.original = None
 
     def lost_since_start(self) -> int | None:
         """Records the kernel dropped since we started (kernel-wide), or None when unknown."""

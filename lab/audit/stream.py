@@ -46,6 +46,8 @@ class StreamStats:
     shown: int
     loss: LossReport
     error: str | None = None
+    backlog_limit: int | None = None  # the kernel's, when root could read it
+    backlog_was: int | None = None  # the limit before this session raised it
 
     @property
     def lost(self) -> int:
@@ -204,4 +206,5 @@ class AuditStream:
         return StreamStats(
             self.source.name, self.source.reason, self.source.rate_limited,
             self.captured, self.shown, loss, self.error,
+            self._backlog.limit, self._backlog.original,
         )  # fmt: skip

@@ -193,6 +193,10 @@ def _summary(stats: StreamStats, shown: int, aggregate: Aggregate) -> None:
         f"buffer dropped {loss.buffer_dropped:,}",
     ]  # fmt: skip
     echo("  lost: " + ", ".join(parts))
+    if stats.backlog_limit is not None:
+        raised = (f" (raised from {stats.backlog_was} for this session, now restored)"
+                  if stats.backlog_was is not None else "")  # fmt: skip
+        echo(f"  kernel audit backlog limit {stats.backlog_limit}{raised}")
     if stats.rate_limited:
         echo("  this source is rate-limited by printk: run as root for the netlink source")
     if stats.error:

@@ -77,7 +77,9 @@ def test_the_stream_raises_the_backlog_for_the_session_and_restores_it() -> None
         stream.close()
     assert during == wanted
     assert audit_status().backlog_limit == before
-    assert stream.stats().loss.kernel_lost is not None  # root can read the kernel's counter
+    stats = stream.stats()
+    assert stats.loss.kernel_lost is not None  # root can read the kernel's counter
+    assert (stats.backlog_limit, stats.backlog_was) == (wanted, before)
 
 
 class _ListSource:
