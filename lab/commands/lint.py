@@ -27,7 +27,7 @@ Every finding has the file, line and column, a severity and a short code:
            `name` with `names`, `architectures` with `archMap`, argument
            index outside 0-5, unknown operators, SCMP_ACT_NOTIFY as the
            default or for write, missing defaultAction)
-  warning  the profile loads but does something else than it seems
+  warning  the profile loads but does something other than it seems
            (unknown syscall names, which runc skips without a word; rules
            that repeat the default action; one syscall under two actions,
            and which one wins)
