@@ -22,6 +22,8 @@ COMMANDS: dict[str, str] = {
     "run": "lab.commands.run:command",
     "record": "lab.commands.record:command",
     "profile": "lab.commands.profile:command",
+    "doctor": "lab.commands.doctor:command",
+    "reset": "lab.commands.reset:command",
 }
 
 EPILOG = """\b

@@ -1,0 +1,251 @@
+"""`seclab doctor`'s checks: what works on this machine, what does not, and the fix for each.
+
+Every check returns a `Check` whose status is ok, missing (not installed or not allowed) or
+broken (present but not working). `needed_by` names the targets that cannot work without it;
+the rest are worth knowing (audit access, auditd, printk limits) but block nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from lab.targets.commands import CommandError, Runner, SubprocessRunner
+
+SECCOMP = Path("/proc/sys/kernel/seccomp")
+
+
+@dataclass(frozen=True)
+class Check:
+    """One line of the report."""
+
+    name: str
+    status: str  # "ok" | "missing" | "broken"
+    detail: str
+    fix: str | None = None
+    needed_by: tuple[str, ...] = field(default=())
+
+    def to_json(self) -> dict[str, object]:
+        """The check as a JSON object."""
+        return {**asdict(self), "needed_by": list(self.needed_by)}
+
+
+def kernel_seccomp() -> list[Check]:
+    """Seccomp filters and the actions this kernel supports and logs."""
+    try:
+        avail = (SECCOMP / "actions_avail").read_text().split()
+        logged = (SECCOMP / "actions_logged").read_text().split()
+    except OSError:
+        return [
+            Check(
+                "kernel seccomp",
+                "missing",
+                "no /proc/sys/kernel/seccomp",
+                "use a kernel built with CONFIG_SECCOMP_FILTER",
+                ("local", "docker", "kind"),
+            )
+        ]
+    checks = [
+        Check(
+            "kernel seccomp", "ok", "actions: " + " ".join(avail), None, ("local", "docker", "kind")
+        )
+    ]
+    unlogged = [a for a in ("log", "kill_process", "kill_thread", "errno") if a not in logged]
+    if unlogged:
+        fix = "echo '" + " ".join(a for a in avail if a != "allow") + f"' | sudo tee {SECCOMP}/"
+        fix += "actions_logged"
+        checks.append(
+            Check("seccomp actions logged", "broken", "not logged: " + " ".join(unlogged), fix)
+        )
+    else:
+        checks.append(Check("seccomp actions logged", "ok", " ".join(logged)))
+    return checks
+
+
+def audit_access() -> list[Check]:
+    """Can we join the netlink audit multicast group; is auditd there; printk's rate limit."""
+    checks = []
+    try:
+        with socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, 9) as sock:
+            sock.bind((0, 1))
+        checks.append(Check("audit records", "ok", "netlink audit group readable"))
+    except PermissionError:
+        checks.append(
+            Check(
+                "audit records",
+                "missing",
+                "joining the audit group needs CAP_AUDIT_READ",
+                "run seclab with sudo to see audit records live",
+            )
+        )
+    except OSError as exc:
+        checks.append(
+            Check(
+                "audit records",
+                "broken",
+                f"netlink audit: {exc.strerror}",
+                "a kernel with CONFIG_AUDIT; in a container, add CAP_AUDIT_READ",
+            )
+        )
+    auditd = any(_comm(p) == "auditd" for p in Path("/proc").iterdir() if p.name.isdigit())
+    if auditd:
+        checks.append(Check("auditd", "ok", "running: records also go to /var/log/audit"))
+    else:
+        checks.append(
+            Check(
+                "auditd",
+                "missing",
+                "not running: records go through printk, "
+                "whose rate limit drops most of a burst (dmesg/journal/syslog)",
+                "nothing needed: seclab reads the audit group itself (sudo)",
+            )
+        )
+    try:
+        limit = Path("/proc/sys/kernel/printk_ratelimit").read_text().strip()
+        burst = Path("/proc/sys/kernel/printk_ratelimit_burst").read_text().strip()
+        checks.append(
+            Check(
+                "printk rate limit",
+                "ok",
+                f"{burst} lines per {limit} s in dmesg; "
+                "`kauditd_printk_skb: N callbacks suppressed` means lines were lost",
+            )
+        )
+    except OSError:
+        pass  # not every kernel exposes it; nothing to advise then
+    return checks
+
+
+def _comm(proc: Path) -> str:
+    try:
+        return (proc / "comm").read_text().strip()
+    except OSError:
+        return ""
+
+
+def libseccomp() -> list[Check]:
+    """The libseccomp bindings the local target compiles profiles with."""
+    try:
+        import pyseccomp
+
+        version = f"{_libseccomp_version()} (pyseccomp {pyseccomp.__version__})"
+    except Exception as exc:  # missing library or bindings: report, never crash the report
+        return [
+            Check(
+                "libseccomp",
+                "missing",
+                str(exc),
+                "sudo apt-get install libseccomp2; pip install pyseccomp",
+                ("local",),
+            )
+        ]
+    return [Check("libseccomp", "ok", version, None, ("local",))]
+
+
+def _libseccomp_version() -> str:
+    import ctypes
+    import ctypes.util
+
+    class Version(ctypes.Structure):
+        _fields_ = [("major", ctypes.c_uint), ("minor", ctypes.c_uint), ("micro", ctypes.c_uint)]
+
+    lib = ctypes.CDLL(ctypes.util.find_library("seccomp") or "libseccomp.so.2")
+    lib.seccomp_version.restype = ctypes.POINTER(Version)
+    v = lib.seccomp_version().contents
+    return f"libseccomp {v.major}.{v.minor}.{v.micro}"
+
+
+def busybox() -> list[Check]:
+    """busybox for the shell exercises; static, so the offline Docker images can use it."""
+    from lab.targets.offline_images import find_busybox
+
+    path = find_busybox()
+    if path is None:
+        return [
+            Check(
+                "busybox-static",
+                "missing",
+                "no busybox on PATH",
+                "sudo apt-get install busybox-static",
+                ("local",),
+            )
+        ]
+    if _is_dynamic(path):
+        return [
+            Check(
+                "busybox-static",
+                "broken",
+                f"{path} is dynamically linked: it cannot run in seclab's empty offline images",
+                "sudo apt-get install busybox-static",
+                ("local",),
+            )
+        ]
+    return [Check("busybox-static", "ok", str(path), None, ("local",))]
+
+
+def _is_dynamic(path: Path) -> bool:
+    """True when the ELF file asks for an interpreter (PT_INTERP): not a static binary."""
+    import struct
+
+    with open(path, "rb") as elf:
+        head = elf.read(64)
+        if head[:4] != b"\x7fELF" or head[4] != 2:
+            return False  # not a 64-bit ELF: no opinion
+        (phoff,) = struct.unpack_from("<Q", head, 32)
+        phentsize, phnum = struct.unpack_from("<HH", head, 54)
+        elf.seek(phoff)
+        table = elf.read(phentsize * phnum)
+    return any(struct.unpack_from("<I", table, i * phentsize)[0] == 3 for i in range(phnum))
+
+
+def tools(runner: Runner) -> list[Check]:
+    """kind and kubectl, asked for their versions."""
+    checks = []
+    for name, argv, parse in (
+        ("kind", ["kind", "version"], lambda out: out.split()[1] if out.split() else out),
+        (
+            "kubectl",
+            ["kubectl", "version", "--client", "-o", "json"],
+            lambda out: json.loads(out)["clientVersion"]["gitVersion"],
+        ),
+    ):
+        checks.append(_tool(runner, name, argv, parse))
+    return checks
+
+
+def _tool(runner: Runner, name: str, argv: list[str], parse: Callable[[str], str]) -> Check:
+    fixes = {
+        "kind": "install kind: https://kind.sigs.k8s.io/docs/user/quick-start/#installation",
+        "kubectl": "install kubectl: https://kubernetes.io/docs/tasks/tools/",
+    }
+    try:
+        done = runner(argv, timeout=20)
+        return Check(name, "ok", parse(done.stdout.strip()), None, ("kind",))
+    except CommandError as exc:
+        status = "missing" if exc.returncode is None and "not installed" in str(exc) else "broken"
+        return Check(name, status, str(exc).splitlines()[0], fixes[name], ("kind",))
+    except (ValueError, KeyError, IndexError) as exc:
+        return Check(name, "broken", f"unexpected output: {exc}", fixes[name], ("kind",))
+
+
+def run_checks(runner: Runner | None = None) -> list[Check]:
+    """Every check, in the order the report shows them."""
+    from lab.targets.docker_doctor import docker_checks
+
+    runner = runner or SubprocessRunner()
+    return [
+        *kernel_seccomp(),
+        *libseccomp(),
+        *busybox(),
+        *audit_access(),
+        *docker_checks(runner),
+        *tools(runner),
+    ]
+
+
+def target_works(checks: list[Check], target: str) -> bool:
+    """True when nothing the target needs is missing or broken."""
+    return all(c.status == "ok" for c in checks if target in c.needed_by)
