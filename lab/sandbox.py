@@ -32,7 +32,9 @@ from lab.profile.compile import compile_profile
 from lab.profile.model import Profile
 
 _ROOT = str(Path(__file__).resolve().parent.parent)
-# -I: the command's PYTHON* variables must not change the launcher; the package root comes first.
+# -E: the command's PYTHON* variables must not change the launcher; -P and the bootstrap put this
+# package's root first on sys.path, never the working directory. (Not -I: that would also drop
+# the user site-packages, where a `pip install --user` keeps pyseccomp.)
 _BOOT = (
     "import sys; sys.path.insert(0, sys.argv[1]); from lab.launcher import main; main(sys.argv[2:])"
 )
@@ -142,7 +144,7 @@ def start_sandboxed(
         compile_profile(profile)  # refuse here, in the caller's process, what cannot load
         profile_fd = _memfd("seclab-profile", json.dumps(profile.to_dict()).encode())
     page = StatusPage()
-    launcher = [sys.executable, "-I", "-c", _BOOT, _ROOT, "--status-fd", str(page.fd)]
+    launcher = [sys.executable, "-E", "-P", "-c", _BOOT, _ROOT, "--status-fd", str(page.fd)]
     launcher += ["--profile-fd", "none" if profile_fd is None else str(profile_fd), "--", *argv]
     fds = (page.fd,) if profile_fd is None else (page.fd, profile_fd)
     try:

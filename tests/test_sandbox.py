@@ -288,3 +288,13 @@ def test_sigterm_to_seclab_exec_reaches_the_command() -> None:
             proc.communicate()
     assert proc.returncode == 128 + signal.SIGTERM
     assert "killed by SIGTERM" in err
+
+
+def test_the_launcher_ignores_the_working_directory_and_python_variables(tmp_path: Path) -> None:
+    decoy = tmp_path / "lab"
+    decoy.mkdir()
+    (decoy / "__init__.py").write_text("raise SystemExit('imported the decoy package')\n")
+    env = {**os.environ, "PYTHONPATH": str(tmp_path), "PYTHONSTARTUP": "/nonexistent"}
+    result = run_sandboxed(profile(), ["sh", "-c", 'echo "$PYTHONPATH"'], cwd=tmp_path, env=env)
+    assert (result.exit_code, result.launch_error) == (0, None), result.stderr
+    assert result.stdout == f"{tmp_path}\n"  # the command still gets the environment it was given
