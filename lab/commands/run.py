@@ -44,7 +44,8 @@ def build_target(name: str) -> Any:
 def interactive(runner: LessonRunner, printer: Printer) -> None:
     """Each step waits for the learner: check, hint, solution or quit."""
     for index, step in enumerate(runner.steps(), 1):
-        runner.begin_step(step, index)
+        if not runner.begin_step(step, index):
+            continue
         if not step.checks:
             runner.finish_step(step, True)
             _ask("Enter to continue", "")

@@ -177,6 +177,7 @@ def _record(ctx: ActionContext, action: Action) -> None:
         action.name,
         action.workload,
         audit=ctx.obs.audit,
+        forks=ctx.obs.forks,
         on_progress=lambda text: ctx.listener(Info("recorder", text)),
     )
     path = _write_profile(ctx, action.save_as, outcome.profile.to_dict())

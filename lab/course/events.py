@@ -98,10 +98,19 @@ class StepFinished(Event):
 
 
 @dataclass(frozen=True)
+class StepSkipped(Event):
+    """The step needs something this host cannot give (e.g. privileged containers)."""
+
+    step: Step
+    reason: str
+
+
+@dataclass(frozen=True)
 class LessonFinished(Event):
     lesson: Lesson
     passed: bool
     failed_steps: tuple[str, ...]
+    skipped_steps: tuple[str, ...] = ()
 
 
 Listener = Callable[[Event], None]

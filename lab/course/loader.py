@@ -9,14 +9,14 @@ import yaml
 
 from lab import paths
 from lab.course.errors import LessonError, did_you_mean
-from lab.course.model import TARGETS, Lesson, Solution, Step
+from lab.course.model import NEEDS, TARGETS, Lesson, Solution, Step
 from lab.course.parts import Context, parse_actions, parse_checks
 from lab.course.yamlnodes import Reader, line_of
 
 TOP_REQUIRED = ("id", "title", "summary", "targets", "steps")
 TOP_OPTIONAL = ("unsupported", "order")
 STEP_REQUIRED = ("id", "title", "text")
-STEP_OPTIONAL = ("actions", "checks", "hints", "solution", "notes", "variants")
+STEP_OPTIONAL = ("actions", "checks", "hints", "solution", "notes", "variants", "needs")
 
 
 def load_lesson(path: Path | str, profiles_dir: Path | None = None) -> Lesson:
@@ -102,6 +102,8 @@ def _step(ctx: Context, node: yaml.Node) -> Step:
         raise reader.fail(
             node, "a step with checks needs hints", "add 'hints:' with at least one hint"
         )
+    for need in reader.sequence(fields["needs"], "needs") if "needs" in fields else []:
+        reader.choice(need, "a need", NEEDS)
     variants: list[tuple[str, str]] = []
     if "variants" in fields:
         for key, value in reader.mapping(fields["variants"], "variants", optional=TARGETS).items():
@@ -117,6 +119,7 @@ def _step(ctx: Context, node: yaml.Node) -> Step:
         solution=solution,
         notes=reader.text(fields["notes"], "notes") if "notes" in fields else "",
         variants=tuple(variants),
+        needs=reader.texts(fields["needs"], "needs") if "needs" in fields else (),
     )
 
 

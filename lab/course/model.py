@@ -15,6 +15,9 @@ PHASES = ("pending", "running", "crash-looping", "failed-to-create", "exited", "
 AUDIT_ACTIONS = ("log", "errno", "kill_thread", "kill_process", "trap", "trace", "user_notif")
 # Profile words that are not files: what Kubernetes calls the other seccompProfile types.
 PROFILE_WORDS = ("runtime-default", "unconfined")
+# What a step may need from the host beyond the target itself; the runner skips it, saying why,
+# when the target reports it cannot be had here.
+NEEDS = ("privileged",)
 
 
 @dataclass(frozen=True)
@@ -110,6 +113,7 @@ class Step:
     solution: Solution = field(default_factory=Solution)
     notes: str = ""  # for instructors only
     variants: tuple[tuple[str, str], ...] = ()  # (target, extra text) where the story differs
+    needs: tuple[str, ...] = ()
 
     def text_for(self, target: str) -> str:
         """The step's text with the paragraph written for `target`, if any."""

@@ -22,6 +22,12 @@ class AuditSource(Protocol):
     def events(self, pids: Iterable[int] | None = None) -> Sequence[Any]: ...
 
 
+class ForkSource(Protocol):
+    """The part of `lab.targets.proctree.ForkWatcher` the course needs."""
+
+    def descendants(self, roots: Iterable[int]) -> set[int]: ...
+
+
 @dataclass(frozen=True)
 class Result:
     """A saved outcome of an action (a command, a request or a recording) for `output` checks."""
@@ -45,6 +51,9 @@ class Observations:
     target: Target
     audit: AuditSource | None = None
     audit_problem: str = "the audit capture is not running (it needs root and CAP_AUDIT_READ)"
+    # Short-lived children (a shell per connection, a forked `mkdir`) are matched through the
+    # forks seen while the lesson ran, when a fork watcher is available.
+    forks: ForkSource | None = None
     results: dict[str, Result] = field(default_factory=dict)
     pids: dict[str, set[int]] = field(default_factory=dict)
 
@@ -84,4 +93,6 @@ class Observations:
         if not pids:
             return [], f"the {self.target.name} target reported no process ids for '{name}'"
         self.audit.sync()
+        if self.forks is not None:
+            pids = self.forks.descendants(pids)
         return list(self.audit.events(pids=sorted(pids))), ""

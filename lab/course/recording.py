@@ -7,6 +7,7 @@ import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from lab.course.observe import ForkSource
 from lab.profile.model import Profile
 from lab.profile.record import Events, Recording, profile_json, record
 from lab.targets.base import Phase, ProfileRef, Target, TargetError, WorkloadSpec
@@ -22,11 +23,11 @@ def target_runner(
     workload: str,
     args: Sequence[str] = (),
     *,
+    workdir: Path,
     ready_timeout: float = 90,
     cancel: threading.Event | None = None,
 ) -> Callable[[Profile], Sequence[int]]:
     """A `run` callable for `record`: one full life of the workload under the given profile."""
-    workdir = Path(tempfile.mkdtemp(prefix="seclab-record-"))
     cancel = cancel or threading.Event()
     counter = iter(range(1, 1000))
 
@@ -72,6 +73,7 @@ def record_workload(
     args: Sequence[str] = (),
     on_progress: Callable[[str], None] = lambda text: None,
     max_iterations: int = 5,
+    forks: ForkSource | None = None,
 ) -> Recording:
     """Record a workload on any target; container targets get the runtime's syscalls added."""
     from lab.profile.record import RUNTIME_SYSCALLS
@@ -82,10 +84,38 @@ def record_workload(
             hint="run seclab as root (it reads the netlink audit group, CAP_AUDIT_READ)",
         )
     runtime = RUNTIME_SYSCALLS if target.name in CONTAINER_TARGETS else ()
+    with tempfile.TemporaryDirectory(prefix="seclab-record-") as workdir:
+        return _record(
+            target,
+            name,
+            workload,
+            args,
+            Path(workdir),
+            audit,
+            runtime,
+            on_progress,
+            max_iterations,
+            forks,
+        )
+
+
+def _record(
+    target: Target,
+    name: str,
+    workload: str,
+    args: Sequence[str],
+    workdir: Path,
+    audit: Events,
+    runtime: Sequence[str],
+    on_progress: Callable[[str], None],
+    max_iterations: int,
+    forks: ForkSource | None,
+) -> Recording:
     return record(
-        target_runner(target, name, workload, args),
+        target_runner(target, name, workload, args, workdir=workdir),
         audit,
         runtime=runtime,
         max_iterations=max_iterations,
         on_progress=on_progress,
+        descendants=forks.descendants if forks else None,
     )

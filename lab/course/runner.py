@@ -26,10 +26,11 @@ from lab.course.events import (
     Listener,
     SolutionShown,
     StepFinished,
+    StepSkipped,
     StepStarted,
 )
 from lab.course.model import Action, Lesson, Step
-from lab.course.observe import AuditSource, Observations, Result
+from lab.course.observe import AuditSource, ForkSource, Observations, Result
 from lab.course.progress import ProgressStore
 from lab.targets.base import CommandEvent, Target, TargetError
 from lab.targets.commands import CommandError
@@ -49,6 +50,7 @@ class LessonRunner:
         listener: Listener,
         *,
         audit: AuditSource | None = None,
+        forks: ForkSource | None = None,
         progress: ProgressStore | None = None,
         workdir: Path | None = None,
     ) -> None:
@@ -57,13 +59,14 @@ class LessonRunner:
         self.listener = listener
         self.progress = progress
         self.cancelled = threading.Event()
-        self.obs = Observations(target, audit)
+        self.obs = Observations(target, audit, forks=forks)
         target.on_command = self._on_command
         self.ctx = ActionContext(
             target, self.obs, listener, workdir or paths.state_dir() / "work" / lesson.id
         )
         self.hints_shown: dict[str, int] = {}
         self.failed: list[str] = []
+        self.skipped: list[str] = []
 
     def _on_command(self, event: CommandEvent) -> None:
         if event.exit_code is None:
@@ -79,7 +82,8 @@ class LessonRunner:
         self.start()
         try:
             for index, step in enumerate(self.lesson.steps, 1):
-                self.begin_step(step, index)
+                if not self.begin_step(step, index):
+                    continue
                 if auto:
                     self.solve(step, show=True)
                 self.finish_step(step, self.run_checks(step))
@@ -91,12 +95,27 @@ class LessonRunner:
         self.listener(LessonStarted(self.lesson, self.target.name))
         self.target.prepare()
 
-    def begin_step(self, step: Step, index: int) -> None:
-        """Show the step's text and perform its actions."""
+    def begin_step(self, step: Step, index: int) -> bool:
+        """Show the step's text and perform its actions; False when the step is skipped here."""
         self.hints_shown[step.id] = 0
         total = len(self.lesson.steps)
         self.listener(StepStarted(step, index, total, step.text_for(self.target.name)))
+        blocker = self.blocker(step)
+        if blocker:
+            self.skipped.append(step.id)
+            self.listener(StepSkipped(step, blocker))
+            return False
         self._perform_all(step.actions)
+        return True
+
+    def blocker(self, step: Step) -> str | None:
+        """Why this host cannot give what the step needs, or None."""
+        if "privileged" not in step.needs:
+            return None
+        probe = getattr(self.target, "privileged_blocker", None)
+        if probe is None and self.target.name == "docker":
+            from lab.targets.capabilities import privileged_blocker as probe
+        return probe() if probe is not None else None
 
     def solve(self, step: Step, *, show: bool = True) -> None:
         """Do what the learner would have done."""
@@ -142,7 +161,7 @@ class LessonRunner:
 
     def finish(self) -> bool:
         passed = not self.failed
-        self.listener(LessonFinished(self.lesson, passed, tuple(self.failed)))
+        self.listener(LessonFinished(self.lesson, passed, tuple(self.failed), tuple(self.skipped)))
         return passed
 
     def cleanup(self) -> None:

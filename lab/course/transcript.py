@@ -20,6 +20,7 @@ from lab.course.events import (
     LessonStarted,
     SolutionShown,
     StepFinished,
+    StepSkipped,
     StepStarted,
 )
 
@@ -64,10 +65,15 @@ def render(event: Event) -> str | None:
         return f"solution:\n{_indent(event.text)}"
     if isinstance(event, StepFinished):
         return f"{'passed' if event.passed else 'FAILED'}: {event.step.title}"
+    if isinstance(event, StepSkipped):
+        return f"SKIPPED on this host: {event.step.title}\n  why: {event.reason}"
     if isinstance(event, LessonFinished):
+        skipped = (
+            f" (skipped here: {', '.join(event.skipped_steps)})" if event.skipped_steps else ""
+        )
         if event.passed:
-            return f"\n== {event.lesson.id}: every check passed"
-        return f"\n== {event.lesson.id}: failed steps: {', '.join(event.failed_steps)}"
+            return f"\n== {event.lesson.id}: every check passed{skipped}"
+        return f"\n== {event.lesson.id}: failed steps: {', '.join(event.failed_steps)}{skipped}"
     return None
 
 

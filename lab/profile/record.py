@@ -16,6 +16,7 @@ from lab.profile.model import Profile, SyscallRule
 from lab.profile.syscalls import arch_name
 
 RunUnder = Callable[[Profile], Sequence[int]]
+Expand = Callable[[Iterable[int]], set[int]]
 Progress = Callable[[str], None]
 LOG_EVERYTHING = Profile(default_action="SCMP_ACT_LOG")
 # What runc does after it loads the filter and before the workload's own code runs (closing
@@ -103,18 +104,30 @@ def record(
     runtime: Sequence[str] = (),
     max_iterations: int = 5,
     on_progress: Progress = lambda text: None,
+    descendants: Expand | None = None,
 ) -> Recording:
-    """Record under LOG, then verify the allow-list under default LOG until no record is left."""
+    """Record under LOG, then verify the allow-list under default LOG until no record is left.
+
+    `descendants` widens the pids `run` returns to the processes they forked (a ForkWatcher's),
+    so a server's per-connection children are recorded too.
+    """
     seen = _Seen()
+
+    def observe(profile: Profile) -> list[str]:
+        pids = run(profile)
+        audit.sync()
+        wanted = descendants(pids) if descendants else set(pids)
+        return seen.add(audit.events(pids=sorted(wanted)))
+
     on_progress("recording run: every syscall allowed and logged")
-    rounds = [tuple(_observe(run, LOG_EVERYTHING, audit, seen))]
+    rounds = [tuple(observe(LOG_EVERYTHING))]
     on_progress(f"seen {len(seen.names)} syscalls")
     extra = tuple(sorted(set(runtime) - seen.names))
     verified = False
     for number in range(1, max_iterations + 1):
         candidate = allow_list(seen.names | set(extra), seen.arches, "SCMP_ACT_LOG")
         on_progress(f"verification {number}: the allow-list with default LOG")
-        added = _observe(run, candidate, audit, seen)
+        added = observe(candidate)
         rounds.append(tuple(added))
         if not added:
             verified = True
@@ -123,9 +136,3 @@ def record(
     names = tuple(sorted(seen.names | set(extra)))
     final = allow_list(names, seen.arches, "SCMP_ACT_ERRNO")
     return Recording(final, names, tuple(sorted(seen.arches)), tuple(rounds), verified, extra)
-
-
-def _observe(run: RunUnder, profile: Profile, audit: Events, seen: _Seen) -> list[str]:
-    pids = run(profile)
-    audit.sync()
-    return seen.add(audit.events(pids=pids))
