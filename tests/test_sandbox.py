@@ -291,9 +291,8 @@ def test_sigterm_to_seclab_exec_reaches_the_command() -> None:
 
 
 def test_the_launcher_ignores_the_working_directory_and_python_variables(tmp_path: Path) -> None:
-    decoy = tmp_path / "lab"
-    decoy.mkdir()
-    (decoy / "__init__.py").write_text("raise SystemExit('imported the decoy package')\n")
+    # The launcher imports pyseccomp: a decoy in the working directory or on PYTHONPATH must lose.
+    (tmp_path / "pyseccomp.py").write_text("raise SystemExit('imported the decoy module')\n")
     env = {**os.environ, "PYTHONPATH": str(tmp_path), "PYTHONSTARTUP": "/nonexistent"}
     result = run_sandboxed(profile(), ["sh", "-c", 'echo "$PYTHONPATH"'], cwd=tmp_path, env=env)
     assert (result.exit_code, result.launch_error) == (0, None), result.stderr
