@@ -173,7 +173,7 @@ def busybox() -> list[Check]:
                 ("local",),
             )
         ]
-    if _is_dynamic(path):
+    if is_dynamic(path):
         return [
             Check(
                 "busybox-static",
@@ -186,7 +186,7 @@ def busybox() -> list[Check]:
     return [Check("busybox-static", "ok", str(path), None, ("local",))]
 
 
-def _is_dynamic(path: Path) -> bool:
+def is_dynamic(path: Path) -> bool:
     """True when the ELF file asks for an interpreter (PT_INTERP): not a static binary."""
     import struct
 
