@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
+import socket
+import time
 from pathlib import Path
 
 import pytest
@@ -16,10 +19,11 @@ from lab.targets.base import CommandEvent, TargetError
 from lab.targets.commands import CommandError, SubprocessRunner
 from lab.targets.kubectl import Kubectl, ReportedRunner, explain
 
+# kubectl 1.32's own words when nothing listens on the API server's port (captured here).
 REFUSED = (
-    "E1122 20:35:02.118311   48213 memcache.go:265] couldn't get current server API group list: "
-    'Get "https://127.0.0.1:39457/api?timeout=32s": dial tcp 127.0.0.1:39457: connect: '
-    "connection refused\n"
+    'E1122 20:21:01.701972   25460 memcache.go:265] "Unhandled Error" err="couldn\'t get current '
+    'server API group list: Get \\"https://127.0.0.1:39457/api?timeout=32s\\": dial tcp '
+    '127.0.0.1:39457: connect: connection refused"\n'
     "The connection to the server 127.0.0.1:39457 was refused - did you specify the right host "
     "or port?\n"
 )
@@ -113,7 +117,13 @@ def test_timeout_kills_the_command_and_its_children(
     with pytest.raises(TargetError, match="timed out after 0.5 s"):
         kubectl("get", "pods", timeout=0.5)
     assert events[-1].exit_code == -1
-    assert not _alive(int(pid_file.read_text()))
+    child = int(pid_file.read_text())
+    # SIGKILL is delivered when the child is next scheduled: wait for that, boundedly.
+    for _ in range(200):
+        if not _alive(child):
+            break
+        time.sleep(0.05)
+    assert not _alive(child)
 
 
 def test_kubectl_not_installed(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
@@ -141,3 +151,36 @@ def test_explain_known_failures(stderr: str, hint: str) -> None:
     error = explain(exc, "seclab")
     assert error.hint and hint in error.hint
     assert error.command == ("kubectl", "--context", "kind-seclab", "get")
+
+
+KUBECONFIG = """\
+apiVersion: v1
+kind: Config
+clusters:
+- {{name: kind-seclab, cluster: {{server: "https://127.0.0.1:{port}"}}}}
+contexts:
+- {{name: kind-seclab, context: {{cluster: kind-seclab, user: kind-seclab}}}}
+users:
+- {{name: kind-seclab, user: {{token: unused}}}}
+"""
+
+
+@pytest.mark.skipif(shutil.which("kubectl") is None, reason="kubectl is not installed")
+def test_real_kubectl_against_a_stopped_api_server(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A port on this machine with nothing listening: what a stopped kind node looks like.
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    config = tmp_path / "kubeconfig"
+    config.write_text(KUBECONFIG.format(port=port))
+    monkeypatch.setenv("KUBECONFIG", str(config))
+    with pytest.raises(TargetError) as err:
+        make().get_json("nodes")
+    assert f"127.0.0.1:{port} was refused" in err.value.message
+    assert err.value.hint and "docker start seclab-control-plane" in err.value.hint
+    monkeypatch.setenv("KUBECONFIG", str(tmp_path / "none"))
+    with pytest.raises(TargetError) as err:
+        make().get_json("nodes")
+    assert err.value.hint == "seclab cluster up"  # no kind-seclab context at all
