@@ -13,6 +13,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import weakref
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -91,13 +92,15 @@ class StatusPage:
         self.fd = _memfd("seclab-status", bytes(PAGE_SIZE))
         self._close = weakref.finalize(self, os.close, self.fd)
         self._status: tuple[int, int, str] | None = None
+        self._lock = threading.Lock()  # a target's watcher thread and its caller may both ask
 
     def read(self) -> tuple[int, int, str]:
         """(state, errno, message), read once after the launcher has ended."""
-        if self._status is None:
-            self._status = read_status(self.fd)
-            self.close()
-        return self._status
+        with self._lock:
+            if self._status is None:
+                self._status = read_status(self.fd)
+                self.close()
+            return self._status
 
     def close(self) -> None:
         self._close()
