@@ -18,21 +18,24 @@ KEYS = "Enter: check   h: hint   s: show and do the solution   q: quit"
 
 
 @contextlib.contextmanager
-def audit_capture(echo: Any) -> Iterator[Any]:
-    """The kernel's seccomp records for audit checks, or None (with a note) when unavailable."""
-    try:
-        from lab.audit.capture import AuditCapture
+def observers(echo: Any) -> Iterator[tuple[Any, Any]]:
+    """The kernel's seccomp records and fork events for audit checks; None when unavailable."""
+    with contextlib.ExitStack() as stack:
+        capture = forks = None
+        try:
+            from lab.audit.capture import AuditCapture
 
-        capture = AuditCapture()
-        capture.__enter__()
-    except Exception as exc:  # any failure only disables the audit checks, and says so
-        echo(f"note: audit records cannot be read here ({exc}); audit checks will fail.")
-        yield None
-        return
-    try:
-        yield capture
-    finally:
-        capture.close()
+            capture = stack.enter_context(AuditCapture())
+        except Exception as exc:  # it only disables the audit checks, and says so
+            echo(f"note: audit records cannot be read here ({exc}); audit checks will fail.")
+        if capture is not None:
+            try:
+                from lab.targets.proctree import ForkWatcher
+
+                forks = stack.enter_context(ForkWatcher())
+            except OSError as exc:  # then only the workload's own pids are matched
+                echo(f"note: fork events cannot be read here ({exc}).")
+        yield capture, forks
 
 
 def build_target(name: str) -> Any:
@@ -117,8 +120,10 @@ def play(lesson: Lesson, target_name: str, *, auto: bool, progress: Any) -> int:
     except (TargetError, ImportError) as exc:
         click.echo(f"the {target_name} target cannot be used here: {exc}", err=True)
         return 2
-    with audit_capture(click.echo) as capture:
-        runner = LessonRunner(lesson, target, printer, audit=capture, progress=progress)
+    with observers(click.echo) as (capture, forks):
+        runner = LessonRunner(
+            lesson, target, printer, audit=capture, forks=forks, progress=progress
+        )
         try:
             if auto:
                 return 0 if runner.play(auto=True) else 1

@@ -9,7 +9,7 @@ from pathlib import Path
 from lab.course.events import CommandOutput, Info, Listener
 from lab.course.model import Action, ProfileChoice
 from lab.course.observe import Observations, Result
-from lab.targets.base import ProfileRef, Target, TargetError, WorkloadSpec
+from lab.targets.base import ExecResult, ProfileRef, Target, TargetError, WorkloadSpec
 
 ECHO_TEXT = "-text=just made some syscalls!"
 
@@ -23,6 +23,8 @@ class ActionContext:
     listener: Listener
     workdir: Path
     derived: dict[str, Path] = field(default_factory=dict)
+    # The output the target itself last reported, so a result is not printed twice.
+    last_output: tuple[str, str] | None = None
     started: list[str] = field(default_factory=list)
 
     def profile_name(self, choice: ProfileChoice) -> str | None:
@@ -58,6 +60,16 @@ class ActionContext:
             self.started.append(name)
 
 
+def _show(ctx: ActionContext, action: Action, result: ExecResult) -> None:
+    """The command's output, unless the target already showed exactly that."""
+    if ctx.last_output == (result.stdout, result.stderr):
+        return
+    command = " ".join(action.argv)
+    ctx.listener(
+        CommandOutput(command, result.exit_code, result.stdout, result.stderr, result.signal)
+    )
+
+
 def _uses_offline_echo(target: Target) -> bool:
     images = getattr(target, "images", None)
     if target.name != "docker" or images is None:
@@ -89,11 +101,7 @@ def perform(ctx: ActionContext, action: Action) -> None:
         ctx.started_workload(action.name)
         result = target.run_to_completion(ctx.spec(action, "busybox"), timeout=action.timeout)
         obs.save(action.result_key, result)
-        emit(
-            CommandOutput(
-                " ".join(action.argv), result.exit_code, result.stdout, result.stderr, result.signal
-            )
-        )
+        _show(ctx, action, result)
     elif action.kind == "request":
         resp = target.request(action.name, action.path, timeout=min(action.timeout, 30))
         obs.save(action.result_key, resp)
@@ -102,11 +110,7 @@ def perform(ctx: ActionContext, action: Action) -> None:
     elif action.kind == "exec":
         result = target.exec(action.name, action.argv, timeout=action.timeout)
         obs.save(action.result_key, result)
-        emit(
-            CommandOutput(
-                " ".join(action.argv), result.exit_code, result.stdout, result.stderr, result.signal
-            )
-        )
+        _show(ctx, action, result)
     elif action.kind == "delete":
         target.delete(action.name)
         obs.forget(action.name)

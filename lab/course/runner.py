@@ -72,6 +72,7 @@ class LessonRunner:
         if event.exit_code is None:
             self.listener(CommandShown(event.shown()))
         else:
+            self.ctx.last_output = (event.stdout, event.stderr)
             self.listener(CommandOutput(event.shown(), event.exit_code, event.stdout, event.stderr))
 
     def steps(self) -> tuple[Step, ...]:
@@ -184,6 +185,7 @@ class LessonRunner:
                 raise checks.Cancelled
             if action.only and self.target.name not in action.only:
                 continue
+            self.ctx.last_output = None
             try:
                 perform(self.ctx, action)
             except FAILURES as exc:

@@ -78,7 +78,8 @@ def render(event: Event) -> str | None:
 
 
 def _output(event: CommandOutput) -> str | None:
-    if event.exit_code is None and not (event.stdout or event.stderr):
+    quiet = not (event.stdout.strip() or event.stderr.strip())
+    if quiet and event.exit_code in (None, 0) and not event.signal:
         return None
     parts = []
     if event.stdout.strip():
