@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from lab.profile import lint_conflicts, lint_docker
+from lab.profile import lint_advice, lint_conflicts, lint_docker
 from lab.profile.lint_names import is_platform_word, suggest_arch, suggest_flag
-from lab.profile.lint_rules import MAX_ERRNO, RuleFacts, check_action, check_rule, effect_of
+from lab.profile.lint_rules import MAX_ERRNO, check_action, check_rule, effect_of
 from lab.profile.lint_shape import Report, check_shape, kind_of
 from lab.profile.located_json import Node
 from lab.profile.model import FLAGS
@@ -29,8 +29,7 @@ def check_profile(root: Node, report: Report) -> None:
         if (fact := check_rule(rule, default, report)) is not None
     ]
     lint_conflicts.check_conflicts(facts, report)
-    _check_logging(root, default, facts, report)
-    _check_listener(root, facts, report)
+    lint_advice.check_advice(root, default, facts, report)
     lint_docker.check_docker_only(root, report)
 
 
@@ -98,29 +97,3 @@ def _check_flags(root: Node, report: Report) -> None:
             report(node, "error", "unknown-flag",
                    f'"{node.value}" is not a seccomp filter flag runc knows',
                    f'did you mean "{guess}"?' if guess else "flags: " + ", ".join(FLAGS))
-
-
-def _check_logging(root: Node, default: str | None, facts: list[RuleFacts], report: Report) -> None:
-    flags = root.get("flags")
-    if any(node.value == "SECCOMP_FILTER_FLAG_LOG" for node in (flags.items() if flags else [])):
-        return
-    at = root.get("defaultAction") if default and default.startswith("SCMP_ACT_ERRNO") else None
-    if at is None:
-        at = next((f.action for f in facts if f.effect and f.effect.startswith("SCMP_ACT_ERRNO")),
-                  None)
-    if at is None:
-        return
-    hint = ('add "SECCOMP_FILTER_FLAG_LOG" to "flags"' if flags is not None else
-            'add "flags": ["SECCOMP_FILTER_FLAG_LOG"] next to "defaultAction"')
-    report(at, "info", "no-log-flag",
-           "ERRNO denials will leave no audit record: the kernel logs them only when the filter "
-           "has SECCOMP_FILTER_FLAG_LOG", hint)
-
-
-def _check_listener(root: Node, facts: list[RuleFacts], report: Report) -> None:
-    notify = next((f.action for f in facts if f.effect == "SCMP_ACT_NOTIFY"), None)
-    if notify is not None and root.get("listenerPath") is None:
-        report(notify, "warning", "notify-without-listener",
-               "SCMP_ACT_NOTIFY hands the syscall to a supervisor that listens on listenerPath, "
-               "and this profile sets none",
-               'add "listenerPath": "/run/…/seccomp-agent.sock", or use another action')

@@ -103,6 +103,7 @@ def test_diagnostic_format_has_place_severity_message_and_hint() -> None:
 
 
 def test_lint_text_labels_findings_with_the_given_path() -> None:
-    (diagnostic,) = lint_text('{"defaultAction": "SCMP_ACT_KILL", "flags": ["TSYNC"]}', "a/b.json")
+    found = lint_text('{"defaultAction": "SCMP_ACT_LOG", "flags": ["TSYNC"]}', "a/b.json")
+    (diagnostic,) = found
     assert (diagnostic.path, diagnostic.code) == ("a/b.json", "unknown-flag")
     assert diagnostic.suggestion == 'did you mean "SECCOMP_FILTER_FLAG_TSYNC"?'
