@@ -72,7 +72,7 @@ class SandboxOutcome:
         if self.signal == signal.SIGSYS:
             return "killed by SIGSYS (seccomp)"
         if self.signal:
-            return f"killed by {signal.Signals(self.signal).name}"
+            return f"killed by {_signal_name(self.signal)}"
         return None
 
 
@@ -201,6 +201,13 @@ def denies_execve(profile: Profile) -> bool:
         if "execve" in rule.names and not rule.args:
             return rule.action in ("SCMP_ACT_ERRNO", "SCMP_ACT_TRACE")
     return profile.default_action in ("SCMP_ACT_ERRNO", "SCMP_ACT_TRACE")
+
+
+def _signal_name(number: int) -> str:
+    try:
+        return signal.Signals(number).name
+    except ValueError:  # real-time signals have no names of their own
+        return f"signal {number}"
 
 
 def _memfd(name: str, data: bytes) -> int:
