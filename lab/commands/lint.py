@@ -30,7 +30,8 @@ Every finding has the file, line and column, a severity and a short code:
   warning  the profile loads but does something other than it seems
            (unknown syscall names, which runc skips without a word; rules
            that repeat the default action; one syscall under two actions,
-           and which one wins)
+           and which one wins; a default that denies execve, so the
+           container never starts)
   info     worth knowing (ERRNO denials leave no audit record without
            SECCOMP_FILTER_FLAG_LOG; fields containerd, so kind, ignores)
 
