@@ -13,6 +13,7 @@ import pytest
 from transcripts import TranscriptRunner
 
 from lab.targets.base import CommandEvent, Phase, ProfileRef, TargetError, WorkloadSpec
+from lab.targets.k8s_status import host_pids
 from lab.targets.kind import KindTarget
 
 # The sync transcripts carry these files' sha256 sums.
@@ -264,3 +265,20 @@ def test_bad_names_are_refused_before_any_command(profiles: Path) -> None:
         target.state("Audit_Pod")
     assert err.value.hint and "lower-case" in err.value.hint
     assert runner.calls == []
+
+
+def test_host_pids_come_from_the_cgroup_paths_naming_the_container(tmp_path: Path) -> None:
+    cid = "9d3f2b8a7c6e5d4f3a2b1c0d9e8f7a6b5c4d3e2f1a0b9c8d7e6f5a4b3c2d1e0f"
+    # The host's view of a kind pod's process: the node's cgroup, then the pod's, then containerd's.
+    cgroups = {
+        "4242": f"0::/system.slice/docker-ab12.scope/kubelet.slice/kubelet-kubepods.slice/"
+        f"kubelet-kubepods-besteffort.slice/cri-containerd-{cid}.scope\n",
+        "4243": "0::/system.slice/docker-ab12.scope/kubelet.slice\n",
+        "self": "0::/\n",
+    }
+    for pid, text in cgroups.items():
+        (tmp_path / pid).mkdir()
+        (tmp_path / pid / "cgroup").write_text(text)
+    (tmp_path / "4244").mkdir()  # a process that went away: no cgroup file to read
+    assert host_pids(cid, proc=tmp_path) == (4242,)
+    assert host_pids(None, proc=tmp_path) == ()
