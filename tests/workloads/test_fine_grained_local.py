@@ -43,16 +43,22 @@ def test_the_workload_serves_under_it(tmp_path: Path) -> None:
 def _logged(profile: Profile, env: dict[str, str] | None = None) -> list[str]:
     """Syscall names the workload made outside `profile`'s allow-list (default set to LOG)."""
     logging = profile.with_changes(default_action="SCMP_ACT_LOG")
-    with AuditCapture() as capture:
-        with running_echo(logging, "-text=fine", env=env) as echo:
-            assert echo.get("/")[0] == 200
-            assert echo.get("/health")[0] == 200
-        assert echo.outcome is not None and echo.outcome.exit_code == 0
-        capture.sync()
-        names = [e.syscall_name or str(e.syscall) for e in capture.events([echo.proc.pid])]
-        # Zero records is only proof if none were lost on the way.
-        assert capture.loss().total_known() == 0, capture.loss()
-    return names
+    losses = []
+    # Zero records proves something only if none were lost on the way. Other tests on this
+    # kernel may flood the audit stream, so a lossy run is repeated, never counted as a pass.
+    for _attempt in range(3):
+        with AuditCapture() as capture:
+            with running_echo(logging, "-text=fine", env=env) as echo:
+                assert echo.get("/")[0] == 200
+                assert echo.get("/health")[0] == 200
+            assert echo.outcome is not None and echo.outcome.exit_code == 0
+            capture.sync()
+            events = capture.events([echo.proc.pid])
+            loss = capture.loss()
+        if loss.total_known() == 0:
+            return [e.syscall_name or str(e.syscall) for e in events]
+        losses.append(loss)
+    pytest.fail(f"audit records were lost in every attempt: {losses}")
 
 
 @pytest.mark.root
