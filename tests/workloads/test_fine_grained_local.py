@@ -8,6 +8,7 @@ Both run with a cold bytecode cache too: Python then writes `__pycache__` (mkdir
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -73,10 +74,7 @@ def test_the_log_check_catches_a_missing_syscall() -> None:
     # The same check with `listen` and `execve` taken off the list must name both.
     profile = load_profile(PROFILE)
     trimmed = tuple(
-        rule.__class__(
-            names=tuple(n for n in rule.names if n not in ("listen", "execve")),
-            action=rule.action,
-        )
+        replace(rule, names=tuple(n for n in rule.names if n not in ("listen", "execve")))
         for rule in profile.syscalls
     )
     assert {"listen", "execve"} <= set(_logged(profile.with_changes(syscalls=trimmed)))
