@@ -16,9 +16,9 @@ import click
 from lab.audit.aggregate import Aggregate
 from lab.audit.decode import describe
 from lab.audit.enrich import ContainerEnricher, docker_names
-from lab.audit.filters import FilterError, make_filter
+from lab.audit.filters import EventFilter, FilterError, make_filter
 from lab.audit.records import AuditEvent
-from lab.audit.sources import SOURCE_NAMES, SourceUnavailable, choose_source
+from lab.audit.sources import SOURCE_NAMES, AuditSource, SourceUnavailable, choose_source
 from lab.audit.stream import AuditStream, StreamStats
 
 HELP = """Show seccomp audit records (type 1326) live, decoded.
@@ -88,21 +88,34 @@ def command(
     except FilterError as exc:
         raise click.UsageError(str(exc)) from None
     argv = shlex.split(source_command) if source_command else None
+    stop = threading.Event()
+    # Installed first: a signal only sets a flag, and the loop ends cleanly within 0.1 s.
+    handlers = {sig: signal.signal(sig, lambda *_: stop.set()) for sig in _STOP_SIGNALS}
     try:
-        opened = choose_source(source or ("command" if argv else None), argv)
-    except SourceUnavailable as exc:
-        raise click.ClickException(str(exc)) from None
-    click.echo(f"seclab watch: reading {opened.name}: {opened.reason}", err=True)
+        try:
+            opened = choose_source(source or ("command" if argv else None), argv)
+        except SourceUnavailable as exc:
+            raise click.ClickException(str(exc)) from None
+        click.echo(f"seclab watch: reading {opened.name}: {opened.reason}", err=True)
+        status = _watch(opened, wanted, _Output(as_json), duration, capacity, stop)
+    finally:
+        for sig, handler in handlers.items():
+            signal.signal(sig, handler)
+    if status:
+        sys.exit(status)
+
+
+def _watch(
+    opened: AuditSource, wanted: EventFilter, out: _Output, duration: float | None,
+    capacity: int, stop: threading.Event,
+) -> int:  # fmt: skip
+    """Print events until stopped; then flush, close, summarise; the exit status."""
     aggregate = Aggregate()
     enricher = ContainerEnricher(names=docker_names())
     stream = AuditStream(
         opened, match=None if wanted.is_empty else wanted.matches, enricher=enricher,
         sinks=(aggregate,), capacity=capacity, backlog_limit=_BACKLOG,
     )  # fmt: skip
-    out = _Output(as_json)
-    stop = threading.Event()
-    # A signal only sets a flag: the loop notices it within 0.1 s and ends cleanly.
-    handlers = {sig: signal.signal(sig, lambda *_: stop.set()) for sig in _STOP_SIGNALS}
     try:
         stream.start()
         deadline = None if duration is None else time.monotonic() + duration
@@ -116,13 +129,8 @@ def command(
     finally:
         stream.close()
         enricher.close()
-        for sig, handler in handlers.items():
-            signal.signal(sig, handler)
     _summary(stream.stats(), out.shown, aggregate)
-    if stop.is_set():
-        sys.exit(130)
-    if stream.error:
-        sys.exit(1)
+    return 130 if stop.is_set() else 1 if stream.error else 0
 
 
 class _Output:
