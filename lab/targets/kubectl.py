@@ -8,6 +8,7 @@ learner can act on.
 from __future__ import annotations
 
 import json
+import shlex
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -58,41 +59,38 @@ def is_not_found(stderr: str) -> bool:
 
 def explain(exc: CommandError, cluster: str) -> TargetError:
     """Turn a failed kubectl command into an error that says what to do about it."""
-    text = exc.stderr.strip() or exc.stdout.strip() or str(exc)
-    last = text.splitlines()[-1] if text else str(exc)
-    if "context was not found" in text or "does not exist" in text and "context" in text:
-        return TargetError(
-            f"kubectl has no context kind-{cluster}: the lab's cluster was never created here",
-            hint="seclab cluster up",
-            command=exc.argv,
-            stderr=exc.stderr,
-        )
-    if "was refused" in text or "connection refused" in text:
-        return TargetError(
-            f"the API server of kind cluster {cluster!r} does not answer ({last})",
-            hint=f"start its node with `docker start {cluster}-control-plane`, "
-            "or recreate it: seclab cluster down && seclab cluster up",
-            command=exc.argv,
-            stderr=exc.stderr,
-        )
-    if "doesn't have a resource type" in text:
-        return TargetError(
-            f"the cluster does not know this kind of object: {last}",
-            hint="kubectl may be much older than the cluster; install a kubectl within one "
-            "minor version of the node image",
-            command=exc.argv,
-            stderr=exc.stderr,
-        )
-    if "timed out" in str(exc) or "cancelled" in str(exc) or "not installed" in str(exc):
+    said = str(exc.args[0])  # the runner's own words: exit status, timed out, not installed
+    text = exc.stderr.strip() or exc.stdout.strip()
+    last = text.splitlines()[-1] if text else said
+
+    def error(message: str, hint: str | None = None) -> TargetError:
+        return TargetError(message, hint=hint, command=exc.argv, stderr=exc.stderr)
+
+    if exc.returncode is None or said == "cancelled":  # timed out, cancelled, not installed
         hint = (
-            "install kubectl (https://kubernetes.io/docs/tasks/tools/)"
-            if ("not installed" in str(exc))
+            "install kubectl: https://kubernetes.io/docs/tasks/tools/"
+            if ("not installed" in said)
             else None
         )
-        return TargetError(str(exc).splitlines()[0], hint=hint, command=exc.argv)
-    return TargetError(
-        f"{' '.join(exc.argv[:5])} … failed: {last}", command=exc.argv, stderr=exc.stderr
-    )
+        return error(f"{shlex.join(exc.argv)}: {said}", hint)
+    if "context was not found" in text:
+        return error(
+            f"kubectl has no context kind-{cluster}: the lab's cluster was never created here",
+            "seclab cluster up",
+        )
+    if "was refused" in text or "connection refused" in text:
+        return error(
+            f"the API server of kind cluster {cluster!r} does not answer ({last})",
+            f"start its node with `docker start {cluster}-control-plane`, "
+            "or recreate it: seclab cluster down && seclab cluster up",
+        )
+    if "doesn't have a resource type" in text:
+        return error(
+            f"the cluster does not know this kind of object: {last}",
+            "kubectl may be much older than the cluster; install a kubectl within one "
+            "minor version of the node image",
+        )
+    return error(f"{shlex.join(exc.argv[:5])} … failed: {last}")
 
 
 @dataclass
