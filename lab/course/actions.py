@@ -53,7 +53,8 @@ class ActionContext:
         kind = workload or action.workload
         args = action.argv or ((ECHO_TEXT,) if kind == "http-echo" else ())
         profile = self.profile_ref(action.profile) if action.profile else ProfileRef.unconfined()
-        return WorkloadSpec(action.name, kind, profile, tuple(args), action.privileged)  # type: ignore[arg-type]
+        name = self.obs.real(action.name)
+        return WorkloadSpec(name, kind, profile, tuple(args), action.privileged)  # type: ignore[arg-type]
 
     def started_workload(self, name: str) -> None:
         if name not in self.started:
@@ -103,16 +104,16 @@ def perform(ctx: ActionContext, action: Action) -> None:
         obs.save(action.result_key, result)
         _show(ctx, action, result)
     elif action.kind == "request":
-        resp = target.request(action.name, action.path, timeout=min(action.timeout, 30))
+        resp = target.request(obs.real(action.name), action.path, timeout=min(action.timeout, 30))
         obs.save(action.result_key, resp)
         status = f"HTTP {resp.status}" if resp.status else f"no answer: {resp.error}"
         emit(CommandOutput(f"GET {action.path}", 0 if resp.status else None, resp.body, status))
     elif action.kind == "exec":
-        result = target.exec(action.name, action.argv, timeout=action.timeout)
+        result = target.exec(obs.real(action.name), action.argv, timeout=action.timeout)
         obs.save(action.result_key, result)
         _show(ctx, action, result)
     elif action.kind == "delete":
-        target.delete(action.name)
+        target.delete(obs.real(action.name))
         obs.forget(action.name)
         if action.name in ctx.started:
             ctx.started.remove(action.name)
@@ -178,7 +179,7 @@ def _record(ctx: ActionContext, action: Action) -> None:
     ctx.started_workload(action.name)
     outcome = record_workload(
         ctx.target,
-        action.name,
+        ctx.obs.real(action.name),
         action.workload,
         audit=ctx.obs.audit,
         forks=ctx.obs.forks,

@@ -54,16 +54,23 @@ class Observations:
     # Short-lived children (a shell per connection, a forked `mkdir`) are matched through the
     # forks seen while the lesson ran, when a fork watcher is available.
     forks: ForkSource | None = None
+    # Put before every workload name sent to the target, so parallel runs (tests) never share
+    # a container or pod name; the lesson's own names stay what the learner reads.
+    prefix: str = ""
     results: dict[str, Result] = field(default_factory=dict)
     pids: dict[str, set[int]] = field(default_factory=dict)
 
     def state(self, name: str) -> WorkloadState:
-        state = self.target.state(name)
+        state = self.target.state(self.real(name))
         self.remember_pids(name, state.pids)
         return state
 
     def request(self, name: str, path: str) -> HttpResponse:
-        return self.target.request(name, path, timeout=5)
+        return self.target.request(self.real(name), path, timeout=5)
+
+    def real(self, name: str) -> str:
+        """The name the target knows the workload by."""
+        return self.prefix + name
 
     def result(self, key: str) -> Result | None:
         return self.results.get(key)

@@ -53,13 +53,14 @@ class LessonRunner:
         forks: ForkSource | None = None,
         progress: ProgressStore | None = None,
         workdir: Path | None = None,
+        name_prefix: str = "",
     ) -> None:
         self.lesson = lesson
         self.target = target
         self.listener = listener
         self.progress = progress
         self.cancelled = threading.Event()
-        self.obs = Observations(target, audit, forks=forks)
+        self.obs = Observations(target, audit, forks=forks, prefix=name_prefix)
         target.on_command = self._on_command
         self.ctx = ActionContext(
             target, self.obs, listener, workdir or paths.state_dir() / "work" / lesson.id
@@ -169,7 +170,7 @@ class LessonRunner:
         """Delete every workload this run started (also after Ctrl-C)."""
         for name in reversed(self.ctx.started):
             try:
-                self.target.delete(name)
+                self.target.delete(self.obs.real(name))
             except FAILURES as exc:
                 self.listener(ActionFailed("delete", f"could not delete {name}: {exc}"))
         self.ctx.started.clear()
