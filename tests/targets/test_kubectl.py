@@ -10,6 +10,7 @@ import json
 import os
 import shutil
 import socket
+import threading
 import time
 from pathlib import Path
 
@@ -17,6 +18,7 @@ import pytest
 
 from lab.targets.base import CommandEvent, TargetError
 from lab.targets.commands import CommandError, SubprocessRunner
+from lab.targets.kind import KindTarget
 from lab.targets.kubectl import Kubectl, ReportedRunner, explain
 
 # kubectl 1.32's own words when nothing listens on the API server's port (captured here).
@@ -184,3 +186,24 @@ def test_real_kubectl_against_a_stopped_api_server(
     with pytest.raises(TargetError) as err:
         make().get_json("nodes")
     assert err.value.hint == "seclab cluster up"  # no kind-seclab context at all
+
+
+def test_kind_target_cancel_kills_the_command_in_flight(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    stub_kubectl(tmp_path, monkeypatch, "exec sleep 120\n")
+    started, finished = threading.Event(), threading.Event()
+    target = KindTarget(tmp_path, lambda e: started.set() if e.exit_code is None else None)
+
+    def cancel_until_done() -> None:
+        started.wait(30)
+        # The event comes just before the process exists: repeat until the call returns.
+        while not finished.wait(0.05):
+            target.cancel()
+
+    threading.Thread(target=cancel_until_done, daemon=True).start()
+    try:
+        with pytest.raises(TargetError, match="cancelled"):
+            target.state("audit-pod")
+    finally:
+        finished.set()
