@@ -55,7 +55,14 @@ def _refused(message: str) -> click.ClickException:
 
 
 @click.command("exec", help=HELP, context_settings={"allow_interspersed_args": False})
-@click.option("--profile", "-p", "profile_name", required=True, metavar="PROFILE")
+@click.option(
+    "--profile",
+    "-p",
+    "profile_name",
+    required=True,
+    metavar="PROFILE",
+    help="A profile file, a lab profile's name (audit.json), or `unconfined`.",
+)
 @click.option("--verbose", "-v", is_flag=True, help="Show what was compiled before running.")
 @click.argument("cmd", nargs=-1, required=True, type=click.UNPROCESSED, metavar="-- CMD [ARGS]...")
 def command(profile_name: str, verbose: bool, cmd: tuple[str, ...]) -> None:
