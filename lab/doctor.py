@@ -7,13 +7,11 @@ the rest are worth knowing (audit access, auditd, printk limits) but block nothi
 
 from __future__ import annotations
 
-import json
 import socket
-from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from lab.targets.commands import CommandError, Runner, SubprocessRunner
+from lab.targets.commands import Runner, SubprocessRunner
 
 SECCOMP = Path("/proc/sys/kernel/seccomp")
 
@@ -160,7 +158,7 @@ def _libseccomp_version() -> str:
 
 def busybox() -> list[Check]:
     """busybox for the shell exercises; static, so the offline Docker images can use it."""
-    from lab.targets.offline_images import find_busybox
+    from lab.targets.offline_images import find_busybox, is_dynamic
 
     path = find_busybox()
     if path is None:
@@ -186,54 +184,9 @@ def busybox() -> list[Check]:
     return [Check("busybox-static", "ok", str(path), None, ("local",))]
 
 
-def is_dynamic(path: Path) -> bool:
-    """True when the ELF file asks for an interpreter (PT_INTERP): not a static binary."""
-    import struct
-
-    with open(path, "rb") as elf:
-        head = elf.read(64)
-        if head[:4] != b"\x7fELF" or head[4] != 2:
-            return False  # not a 64-bit ELF: no opinion
-        (phoff,) = struct.unpack_from("<Q", head, 32)
-        phentsize, phnum = struct.unpack_from("<HH", head, 54)
-        elf.seek(phoff)
-        table = elf.read(phentsize * phnum)
-    return any(struct.unpack_from("<I", table, i * phentsize)[0] == 3 for i in range(phnum))
-
-
-def tools(runner: Runner) -> list[Check]:
-    """kind and kubectl, asked for their versions."""
-    checks = []
-    for name, argv, parse in (
-        ("kind", ["kind", "version"], lambda out: out.split()[1] if out.split() else out),
-        (
-            "kubectl",
-            ["kubectl", "version", "--client", "-o", "json"],
-            lambda out: json.loads(out)["clientVersion"]["gitVersion"],
-        ),
-    ):
-        checks.append(_tool(runner, name, argv, parse))
-    return checks
-
-
-def _tool(runner: Runner, name: str, argv: list[str], parse: Callable[[str], str]) -> Check:
-    fixes = {
-        "kind": "install kind: https://kind.sigs.k8s.io/docs/user/quick-start/#installation",
-        "kubectl": "install kubectl: https://kubernetes.io/docs/tasks/tools/",
-    }
-    try:
-        done = runner(argv, timeout=20)
-        return Check(name, "ok", parse(done.stdout.strip()), None, ("kind",))
-    except CommandError as exc:
-        status = "missing" if exc.returncode is None and "not installed" in str(exc) else "broken"
-        return Check(name, status, str(exc).splitlines()[0], fixes[name], ("kind",))
-    except (ValueError, KeyError, IndexError) as exc:
-        return Check(name, "broken", f"unexpected output: {exc}", fixes[name], ("kind",))
-
-
 def run_checks(runner: Runner | None = None) -> list[Check]:
     """Every check, in the order the report shows them."""
-    from lab.targets.docker_doctor import docker_checks
+    from lab.targets.tool_checks import docker_checks, tools
 
     runner = runner or SubprocessRunner()
     return [

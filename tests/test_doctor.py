@@ -11,10 +11,12 @@ import pytest
 from click.testing import CliRunner
 
 from lab.commands.doctor import command
-from lab.doctor import Check, audit_access, busybox, is_dynamic, kernel_seccomp, target_works, tools
+from lab.doctor import Check, audit_access, busybox, kernel_seccomp, target_works
 from lab.targets.capabilities import missing_capabilities, privileged_blocker
 from lab.targets.commands import CommandError, Completed
+from lab.targets.offline_images import is_dynamic
 from lab.targets.runtime_versions import log_flag_blocker, parse_version
+from lab.targets.tool_checks import tools
 
 
 def test_kernel_line_reports_the_kernels_own_actions() -> None:
@@ -76,8 +78,8 @@ def test_privileged_line_matches_the_bounding_set() -> None:
 def test_docker_lines_agree_with_the_engine() -> None:
     import docker
 
-    from lab.targets.docker_doctor import docker_checks
     from lab.targets.runtime_versions import engine_versions
+    from lab.targets.tool_checks import docker_checks
 
     checks = {c.name: c for c in docker_checks(lambda *a, **k: None)}  # type: ignore[arg-type]
     engine, runc = engine_versions(docker.from_env().version())

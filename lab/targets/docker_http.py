@@ -25,7 +25,7 @@ def host_port(container: Any) -> int | None:
 
 def request(target: DockerTarget, name: str, path: str, timeout: float) -> HttpResponse:
     """GET http://127.0.0.1:<published port><path>, retried while the container runs."""
-    container = target._container(name)
+    container = target.find_container(name)
     port = host_port(container) if container is not None else None
     if container is None or port is None:
         state = target.state(name)

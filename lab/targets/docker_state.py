@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import signal
+from dataclasses import replace
 from typing import Any
 
 from lab.targets.base import Phase, WorkloadState
@@ -76,3 +77,14 @@ def state_from_attrs(attrs: dict[str, Any]) -> WorkloadState:
             message=message, **common,
         )  # fmt: skip
     return WorkloadState(Phase.PENDING, reason=status, message=error or None, **common)
+
+
+def with_top_pids(state: WorkloadState, container: Any) -> WorkloadState:
+    """Add every host pid in the container (docker top), for matching audit records."""
+    try:
+        top = container.top()
+        col = top["Titles"].index("PID")
+        pids = tuple(int(row[col]) for row in top["Processes"])
+    except Exception:  # best effort: the main pid is already known
+        return state
+    return replace(state, pids=tuple(dict.fromkeys(state.pids + pids)))

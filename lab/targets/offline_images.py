@@ -120,3 +120,18 @@ def image_changes(*, with_echo: bool) -> list[str]:
     else:
         changes += ['CMD ["sh"]']
     return changes
+
+
+def is_dynamic(path: Path) -> bool:
+    """True when the ELF file asks for an interpreter (PT_INTERP): not a static binary."""
+    import struct
+
+    with open(path, "rb") as elf:
+        head = elf.read(64)
+        if head[:4] != b"\x7fELF" or head[4] != 2:
+            return False  # not a 64-bit ELF: no opinion
+        (phoff,) = struct.unpack_from("<Q", head, 32)
+        phentsize, phnum = struct.unpack_from("<HH", head, 54)
+        elf.seek(phoff)
+        table = elf.read(phentsize * phnum)
+    return any(struct.unpack_from("<I", table, i * phentsize)[0] == 3 for i in range(phnum))

@@ -1,6 +1,9 @@
-"""`seclab doctor`'s Docker lines: the engine, runc and its seccomp flags, privileged containers."""
+"""`seclab doctor`'s container lines: Docker engine, runc and its flags, privileged mode, kind."""
 
 from __future__ import annotations
+
+import json
+from collections.abc import Callable
 
 from lab.doctor import Check
 from lab.targets.capabilities import privileged_blocker
@@ -66,3 +69,33 @@ def _runc_cli(runner: Runner) -> str | None:
         return None
     first = done.stdout.splitlines()[0] if done.stdout else ""
     return first.removeprefix("runc version ").strip() or None
+
+
+def tools(runner: Runner) -> list[Check]:
+    """kind and kubectl, asked for their versions."""
+    checks = []
+    for name, argv, parse in (
+        ("kind", ["kind", "version"], lambda out: out.split()[1] if out.split() else out),
+        (
+            "kubectl",
+            ["kubectl", "version", "--client", "-o", "json"],
+            lambda out: json.loads(out)["clientVersion"]["gitVersion"],
+        ),
+    ):
+        checks.append(_tool(runner, name, argv, parse))
+    return checks
+
+
+def _tool(runner: Runner, name: str, argv: list[str], parse: Callable[[str], str]) -> Check:
+    fixes = {
+        "kind": "install kind: https://kind.sigs.k8s.io/docs/user/quick-start/#installation",
+        "kubectl": "install kubectl: https://kubernetes.io/docs/tasks/tools/",
+    }
+    try:
+        done = runner(argv, timeout=20)
+        return Check(name, "ok", parse(done.stdout.strip()), None, ("kind",))
+    except CommandError as exc:
+        status = "missing" if exc.returncode is None and "not installed" in str(exc) else "broken"
+        return Check(name, status, str(exc).splitlines()[0], fixes[name], ("kind",))
+    except (ValueError, KeyError, IndexError) as exc:
+        return Check(name, "broken", f"unexpected output: {exc}", fixes[name], ("kind",))
