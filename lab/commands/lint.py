@@ -9,13 +9,14 @@ import click
 
 from lab.paths import resolve_profile
 from lab.profile.diagnostics import Diagnostic, count, plural
-from lab.profile.lint import lint_text, read_profile
+from lab.profile.lint import MAX_BYTES, decode_profile, lint_text, read_profile
 
 _COLORS = {"error": "red", "warning": "yellow", "info": "cyan"}
 # Long (minified) lines are shown as a window around the column.
 _EXCERPT_WIDTH = 76
 # A generated file can hold thousands of findings; the first ones are what a reader acts on.
 _MAX_SHOWN = 100
+_STDIN = "<stdin>"
 
 HELP = """Check seccomp profiles before a runtime silently ignores a mistake.
 
@@ -36,7 +37,8 @@ Every finding has the file, line and column, a severity and a short code:
            SECCOMP_FILTER_FLAG_LOG; fields containerd, so kind, ignores)
 
 \b
-PROFILE is a path, or the name of one of the lab's profiles (audit.json).
+PROFILE is a path, the name of one of the lab's profiles (audit.json),
+or - for standard input.
 Exit status: 0 when every profile is valid (warnings and info allowed),
 1 when any has an error, 2 on usage errors (no profile, no such file).
 
@@ -66,11 +68,12 @@ Examples:
 def command(ctx: click.Context, profiles: tuple[str, ...], as_json: bool, quiet: bool) -> None:
     if not profiles:
         raise click.UsageError("give at least one profile, e.g. `seclab lint profiles/*.json`")
-    paths = [resolve_profile(name) for name in profiles]
+    paths = [resolve_profile(name) if name != "-" else Path("-") for name in profiles]
     missing = [(name, path) for name, path in zip(profiles, paths, strict=True)
-               if not path.is_file()]
+               if name != "-" and not path.is_file()]
     for name, path in missing:
-        what = "is a directory, not a profile" if path.is_dir() else "no such profile"
+        what = ("is a directory, not a profile" if path.is_dir() else
+                "is not a regular file" if path.exists() else "no such profile")
         click.echo(f"seclab lint: {name}: {what}", err=True)
     if missing:
         click.echo("give a profile file, or a name from the lab's profiles/ folder", err=True)
@@ -88,7 +91,12 @@ def command(ctx: click.Context, profiles: tuple[str, ...], as_json: bool, quiet:
 
 
 def _lint_one(path: Path) -> tuple[Path, str, list[Diagnostic]]:
-    text, found = read_profile(path)
+    if str(path) == "-":
+        data = click.get_binary_stream("stdin").read(MAX_BYTES + 1)
+        path = Path(_STDIN)
+        text, found = decode_profile(data, _STDIN)
+    else:
+        text, found = read_profile(path)
     if text is None:
         return path, "", found
     return path, text, sorted(found + lint_text(text, str(path)), key=lambda d: (d.line, d.column))

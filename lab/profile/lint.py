@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import os
 import re
+import stat
+from functools import partial
 
 from lab.paths import resolve_profile
 from lab.profile.diagnostics import Diagnostic, ProfileError, sort_key
@@ -22,6 +24,7 @@ __all__ = [
     "lint_file",
     "lint_text",
     "load_profile",
+    "decode_profile",
     "parse_profile_text",
     "read_profile",
 ]
@@ -63,22 +66,27 @@ def load_profile(path: str | os.PathLike[str]) -> Profile:
 def read_profile(path: str | os.PathLike[str]) -> tuple[str | None, list[Diagnostic]]:
     """The file's text (None when unusable) and findings about the file itself."""
     name = str(path)
-
-    def problem(
-        code: str, message: str, hint: str | None, line: int = 0, col: int = 0
-    ) -> Diagnostic:
-        return Diagnostic(name, line, col, "error", code, message, hint)
-
+    problem = partial(_problem, name)
     try:
+        mode = os.stat(path).st_mode
+        if stat.S_ISDIR(mode):
+            return None, [problem("is-a-directory", "this is a directory, not a profile",
+                                  f"lint the files in it: seclab lint {name.rstrip('/')}/*.json")]
+        if not stat.S_ISREG(mode):
+            # A FIFO or a device could block or never end.
+            return None, [problem("not-a-file", "this is not a regular file", None)]
         with open(path, "rb") as handle:
             data = handle.read(MAX_BYTES + 1)
     except FileNotFoundError:
-        return None, [problem("file-not-found", "no such file", _missing_hint(name))]
-    except IsADirectoryError:
-        return None, [problem("is-a-directory", "this is a directory, not a profile",
-                              f"lint the files in it: seclab lint {name.rstrip('/')}/*.json")]
+        return None, [problem("file-not-found", "no such file", _missing_hint())]
     except OSError as error:
         return None, [problem("unreadable", f"cannot read the file: {error.strerror}", None)]
+    return decode_profile(data, name)
+
+
+def decode_profile(data: bytes, name: str) -> tuple[str | None, list[Diagnostic]]:
+    """Bytes read from a file or a pipe as profile text (None when unusable), with findings."""
+    problem = partial(_problem, name)
     if len(data) > MAX_BYTES:
         return None, [problem("too-large", f"the file is larger than {MAX_BYTES // 2**20} MiB; "
                               "a seccomp profile is a few KiB", "check that this is a profile")]
@@ -101,13 +109,19 @@ def read_profile(path: str | os.PathLike[str]) -> tuple[str | None, list[Diagnos
                               "save the file as UTF-8", *_place(data, error.start))]
 
 
+def _problem(
+    name: str, code: str, message: str, hint: str | None, line: int = 0, column: int = 0
+) -> Diagnostic:
+    return Diagnostic(name, line, column, "error", code, message, hint)
+
+
 def _place(data: bytes, offset: int) -> tuple[int, int]:
     line_start = data.rfind(b"\n", 0, offset) + 1
     column = len(data[line_start:offset].decode("utf-8", "replace")) + 1
     return data.count(b"\n", 0, offset) + 1, column
 
 
-def _missing_hint(name: str) -> str:
+def _missing_hint() -> str:
     return f"give a path, or the name of one of the lab's profiles ({_shipped()})"
 
 

@@ -122,3 +122,18 @@ def test_control_characters_never_reach_the_terminal(tmp_path: Path) -> None:
     assert code == 0
     assert "\x1b" not in output
     assert '"a\\x1b[2Jb"' in output
+
+
+def test_dash_reads_the_profile_from_stdin() -> None:
+    result = CliRunner().invoke(cli, ["lint", "--json", "-"],
+                                input='{"defaultAction": "SCMP_ACT_LOGG"}')
+    assert result.exit_code == 1
+    (report,) = json.loads(result.output)
+    assert report["path"] == "<stdin>"
+    assert report["diagnostics"][0]["suggestion"] == 'did you mean "SCMP_ACT_LOG"?'
+
+
+def test_a_device_is_refused_rather_than_read() -> None:
+    code, output = _lint("/dev/zero")
+    assert code == 2
+    assert "/dev/zero: is not a regular file" in output
