@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from lab.paths import resolve_profile
-from lab.profile.diagnostics import Diagnostic, count, plural
+from lab.profile.diagnostics import Diagnostic, count, plural, sort_key
 from lab.profile.lint import MAX_BYTES, decode_profile, lint_text, read_profile
 
 _COLORS = {"error": "red", "warning": "yellow", "info": "cyan"}
@@ -91,6 +91,7 @@ def command(ctx: click.Context, profiles: tuple[str, ...], as_json: bool, quiet:
 
 
 def _lint_one(path: Path) -> tuple[Path, str, list[Diagnostic]]:
+    """The path shown, the text (for excerpts) and every finding."""
     if str(path) == "-":
         data = click.get_binary_stream("stdin").read(MAX_BYTES + 1)
         path = Path(_STDIN)
@@ -99,7 +100,7 @@ def _lint_one(path: Path) -> tuple[Path, str, list[Diagnostic]]:
         text, found = read_profile(path)
     if text is None:
         return path, "", found
-    return path, text, sorted(found + lint_text(text, str(path)), key=lambda d: (d.line, d.column))
+    return path, text, sorted(found + lint_text(text, str(path)), key=sort_key)
 
 
 def _as_json(path: Path, found: list[Diagnostic], quiet: bool) -> dict[str, object]:
