@@ -297,3 +297,10 @@ def test_the_launcher_ignores_the_working_directory_and_python_variables(tmp_pat
     result = run_sandboxed(profile(), ["sh", "-c", 'echo "$PYTHONPATH"'], cwd=tmp_path, env=env)
     assert (result.exit_code, result.launch_error) == (0, None), result.stderr
     assert result.stdout == f"{tmp_path}\n"  # the command still gets the environment it was given
+
+
+def test_the_command_inherits_no_launcher_descriptors() -> None:
+    code = "import os; print(sorted(int(fd) for fd in os.listdir('/proc/self/fd')))"
+    result = run_sandboxed(profile(), [sys.executable, "-c", code])
+    # stdin, stdout, stderr, and the descriptor listdir itself holds open
+    assert json.loads(result.stdout) == [0, 1, 2, 3]
