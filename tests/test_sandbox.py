@@ -304,3 +304,12 @@ def test_the_command_inherits_no_launcher_descriptors() -> None:
     result = run_sandboxed(profile(), [sys.executable, "-c", code])
     # stdin, stdout, stderr, and the descriptor listdir itself holds open
     assert json.loads(result.stdout) == [0, 1, 2, 3]
+
+
+def test_unknown_syscall_names_are_ignored_and_named(tmp_path: Path) -> None:
+    prof = tmp_path / "typo.json"
+    rule = {"names": ["mkdir", "mkdri"], "action": "SCMP_ACT_ERRNO"}
+    prof.write_text(json.dumps({"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [rule]}))
+    proc = seclab("exec", "--profile", str(prof), "--", "true")
+    assert proc.returncode == 0
+    assert "ignoring unknown syscalls, as runc does: mkdri" in proc.stderr
