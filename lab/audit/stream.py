@@ -56,7 +56,11 @@ class StreamStats:
 
 
 class AuditStream:
-    """Reads one source on a dedicated thread; hands decoded, matching events out in batches."""
+    """Reads one opened source on a dedicated thread; hands decoded, matching events out in batches.
+
+    `match` and the enricher run on the reader thread, before the ring, so only matching events
+    take space; `on_batch`, when given, is called on the reader thread too and must not block.
+    """
 
     def __init__(
         self,
