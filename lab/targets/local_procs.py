@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import contextlib
+import os
+import signal
 import subprocess
 import threading
 from collections.abc import Callable, Mapping
@@ -131,6 +133,10 @@ class Workload:
         self._stopping.set()
         proc = self.proc
         if proc is not None and proc.poll() is None:
+            # Its children first (a shell's), while they can still be found through it.
+            for child in descendants(proc.pid):
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(child, signal.SIGKILL)
             proc.terminate()
             try:
                 proc.wait(grace)
@@ -163,3 +169,23 @@ def describe(workload: Workload) -> str:
     """`audit-pod (pid 1234)` for reset's report."""
     pid = workload.proc.pid if workload.proc else None
     return f"{workload.spec.name}" + (f" (pid {pid})" if pid else "")
+
+
+def descendants(pid: int) -> list[int]:
+    """Every live process below `pid`, from the parent pids in /proc."""
+    children: dict[int, list[int]] = {}
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry.name}/stat") as stat:
+                ppid = int(stat.read().rsplit(")", 1)[1].split()[1])
+        except (OSError, ValueError, IndexError):
+            continue  # gone meanwhile
+        children.setdefault(ppid, []).append(int(entry.name))
+    found, todo = [], [pid]
+    while todo:
+        for child in children.get(todo.pop(), ()):
+            found.append(child)
+            todo.append(child)
+    return found

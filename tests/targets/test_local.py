@@ -196,3 +196,22 @@ def test_workloads_are_stopped_after_ctrl_c(tmp_path: Path) -> None:
     while Path(f"/proc/{pid}").exists() and time.monotonic() < deadline:
         time.sleep(0.1)  # reparented to init, which reaps it
     assert not Path(f"/proc/{pid}").exists()
+
+
+def test_delete_stops_the_workloads_children_too(target: LocalTarget) -> None:
+    from lab.targets.local_procs import descendants
+
+    spec = busybox("kids", ProfileRef.localhost("audit.json"), "sh", "-c", "sleep 300 & wait")
+    main = target.run(spec).pids[0]
+    deadline = time.monotonic() + 10
+    while not descendants(main) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    children = descendants(main)
+    assert children, "the shell should have started sleep"
+    target.delete("kids")
+    assert target.state("kids").phase == Phase.NOT_FOUND
+    for pid in [main, *children]:
+        deadline = time.monotonic() + 10
+        while Path(f"/proc/{pid}").exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not Path(f"/proc/{pid}").exists()
