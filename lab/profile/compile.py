@@ -113,7 +113,10 @@ def _add_architectures(profile: Profile, context: LocalContext, out: CompiledPro
         if name not in ARCHES:
             raise CompileError(f"{name!r} is not a seccomp architecture (write SCMP_ARCH_X86_64)")
         if ARCHES[name] != context.native_arch:
-            out.filter.add_arch(ARCHES[name])
+            try:
+                out.filter.add_arch(ARCHES[name])
+            except OSError as exc:
+                raise CompileError(f"libseccomp cannot add {name}: {exc.strerror}") from None
             out.architectures.append(name)
 
 
