@@ -1,0 +1,86 @@
+"""`seclab lessons`, `seclab run` and `seclab record` as a learner types them."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from lab.cli import cli
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "lessons"
+REPO = Path(__file__).resolve().parents[2]
+
+
+def _run(*args: str, input: str | None = None) -> tuple[int, str]:
+    result = CliRunner().invoke(cli, list(args), input=input)
+    return result.exit_code, result.output
+
+
+def test_lessons_lists_all_nine_with_targets_and_progress() -> None:
+    code, out = _run("lessons", "--json")
+    assert code == 0
+    rows = json.loads(out)
+    assert [r["id"] for r in rows][:3] == ["seccomp-here", "audit", "violation"]
+    assert len(rows) == 9
+    mine = next(r for r in rows if r["id"] == "make-your-own")
+    assert mine["targets"] == ["local", "docker"] and "kind" in mine["unsupported"]
+    assert mine["passed"] == {"local": [], "docker": []}
+    code, text = _run("lessons")
+    assert code == 0 and "make-your-own" in text and "kind –" in text
+
+
+def test_run_refuses_unknown_lessons_and_targets_with_a_fix() -> None:
+    code, out = _run("run", "block-mkdri")
+    assert code == 2 and "did you mean 'block-mkdir'" in out
+    code, out = _run("run", "make-your-own", "--target", "kind")
+    assert code == 2 and "does not run on kind" in out
+    code, out = _run("run", str(FIXTURES / "unknown-action.yaml"))
+    assert code == 2 and "unknown-action.yaml:11:9: unknown action 'requst'" in out
+
+
+@pytest.mark.root
+def test_run_auto_prints_commands_and_checks_and_records_progress() -> None:
+    code, out = _run("run", "block-mkdir", "--auto")
+    assert code == 0, out
+    assert "$ seclab exec --profile block-mkdir.json" in out
+    assert "✓ output mkdir-errno" in out and "✓ output mkdir-kill" in out
+    rows = {r["id"]: r for r in json.loads(_run("lessons", "--json")[1])}
+    assert rows["block-mkdir"]["passed"]["local"] == ["errno", "kill"]
+
+
+@pytest.mark.root
+def test_run_exits_1_when_a_check_fails(tmp_path: Path) -> None:
+    lesson = (REPO / "lessons" / "block-mkdir.yaml").read_text()
+    broken = tmp_path / "wrong.yaml"
+    broken.write_text(lesson.replace("exit_code: 1,", "exit_code: 0,"))
+    code, out = _run("run", str(broken), "--auto")
+    assert code == 1
+    assert "✗ output mkdir-errno: expected exit status 0" in out
+    assert "failed steps: errno" in out
+
+
+@pytest.mark.root
+def test_interactive_hint_check_and_quit() -> None:
+    code, out = _run("run", "block-mkdir", input="h\n\n\n")
+    assert code == 0, out
+    assert "hint 1/2: EPERM prints as" in out
+    code, out = _run("run", "audit", input="q\n")
+    assert code == 130
+    assert "removing what this lesson started" in out
+
+
+@pytest.mark.root
+def test_record_writes_a_verified_allow_list(tmp_path: Path) -> None:
+    out_file = tmp_path / "true.json"
+    code, out = _run("record", "--out", str(out_file), "--", "busybox", "true")
+    assert code == 0, out
+    profile = json.loads(out_file.read_text())
+    assert profile["defaultAction"] == "SCMP_ACT_ERRNO"
+    names = profile["syscalls"][0]["names"]
+    assert "execve" in names and names == sorted(names)
+    assert "no record left" in out
+    code, out = _run("exec", "--profile", str(out_file), "--", "busybox", "true")
+    assert code == 0, out
