@@ -1,0 +1,97 @@
+"""Offline images and engine errors: what a class without network or rights gets told."""
+
+from __future__ import annotations
+
+import io
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tarfile
+from pathlib import Path
+
+import pytest
+
+from lab.targets import offline_images
+from lab.targets.base import CommandEvent, TargetError
+from lab.targets.docker import DockerTarget
+from lab.targets.images import ImageResolver
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def test_offline_rootfs_holds_busybox_its_applets_and_the_echo_stand_in() -> None:
+    busybox = offline_images.find_busybox()
+    if busybox is None:
+        pytest.skip("busybox is not installed (apt-get install busybox-static)")
+    data = offline_images.busybox_rootfs(busybox, with_echo=True)
+    with tarfile.open(fileobj=io.BytesIO(data)) as tar:
+        members = {m.name: m for m in tar.getmembers()}
+        entry = tar.extractfile("http-echo")
+        assert entry is not None
+        script = entry.read().decode()
+    assert members["bin/busybox"].size == busybox.stat().st_size
+    assert members["bin/sh"].issym() and members["bin/sh"].linkname == "/bin/busybox"
+    assert members["tmp"].mode == 0o1777
+    assert "-text=" in script and "nc -ll" in script
+    assert "LABEL seclab=1" in offline_images.image_changes(with_echo=False)
+
+
+def test_no_busybox_and_no_image_is_explained(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(offline_images, "find_busybox", lambda: None)
+    events: list[CommandEvent] = []
+    resolver = ImageResolver(client=None, emit=events.append)
+    with pytest.raises(TargetError) as caught:
+        resolver.build_offline("busybox")
+    assert "busybox:latest" in caught.value.message
+    assert "busybox-static" in (caught.value.hint or "")
+    assert events == []  # nothing was sent to an engine
+
+
+def test_an_absent_engine_is_explained(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("DOCKER_HOST", f"unix://{tmp_path}/docker.sock")
+    with pytest.raises(TargetError) as caught:
+        DockerTarget(tmp_path).docker()
+    assert "no Docker engine answers at DOCKER_HOST" in caught.value.message
+    assert "unset DOCKER_HOST" in (caught.value.hint or "")
+
+
+@pytest.mark.root
+def test_a_user_outside_the_docker_group_is_told_how_to_get_in(tmp_path: Path) -> None:
+    if shutil.which("setpriv") is None:
+        pytest.skip("setpriv (util-linux) is needed to drop root's file-permission override")
+    # A socket this process may not open: owned by nobody, mode 000, and the subprocess runs
+    # without CAP_DAC_OVERRIDE, as a user outside the docker group would meet the real one.
+    path = tmp_path / "docker.sock"
+    with socket.socket(socket.AF_UNIX) as server:
+        server.bind(str(path))
+        server.listen(1)
+        os.chown(path, 65534, 65534)
+        path.chmod(0)
+        code = (
+            "from pathlib import Path\n"
+            "from lab.targets.docker import DockerTarget\n"
+            "from lab.targets.base import TargetError\n"
+            "try:\n    DockerTarget(Path('.')).docker()\n"
+            "except TargetError as e:\n    print(e.message); print(e.hint)\n"
+        )
+        env = {**os.environ, "PYTHONPATH": str(REPO), "DOCKER_HOST": f"unix://{path}"}
+        drop = ["setpriv", "--inh-caps=-all", "--bounding-set=-dac_override,-dac_read_search"]
+        proc = subprocess.run(
+            [*drop, sys.executable, "-c", code], capture_output=True, text=True, env=env,
+            stdin=subprocess.DEVNULL, timeout=60,
+        )  # fmt: skip
+    assert "permission denied" in proc.stdout, proc.stdout + proc.stderr
+    assert "docker` group" in proc.stdout and "sudo" in proc.stdout
+
+
+@pytest.mark.docker
+def test_offline_images_are_labelled_for_reset(tmp_path: Path) -> None:
+    events: list[CommandEvent] = []
+    target = DockerTarget(tmp_path, on_command=events.append, prefer_offline=True)
+    image = target.images().image_for("busybox")
+    assert image == offline_images.BUSYBOX_IMAGE
+    labels = target.docker().images.get(image).labels
+    assert labels.get("seclab") == "1"
+    assert not any(e.argv[:2] == ("docker", "pull") for e in events)  # offline: never pulled
