@@ -123,7 +123,10 @@ def _watch(
             if deadline is not None and time.monotonic() >= deadline:
                 break
             out.write(stream.get_batch(0.1))
-        stream.sync(timeout=5)  # netlink: everything made before now, printed before we stop
+        # Netlink: everything made before now is printed before we stop. If the marker itself
+        # was lost (socket overflow), a second one lets the serial gaps show the lost tail.
+        if not stream.sync(timeout=5) and not stream.source.rate_limited:
+            stream.sync(timeout=5)
         while not out.closed and (batch := stream.drain()):
             out.write(batch)
     finally:
