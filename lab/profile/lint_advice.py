@@ -9,11 +9,14 @@ from lab.profile.located_json import Node
 # Default actions under which a syscall with no rule of its own does not run.
 _DENYING = ("SCMP_ACT_ERRNO", "SCMP_ACT_KILL", "SCMP_ACT_TRAP", "SCMP_ACT_TRACE")
 _RUNNING = ("SCMP_ACT_ALLOW", "SCMP_ACT_LOG")
+# Measured here: Docker 20.10 drops "flags" from the OCI config; runc added them in 1.2.
+_FLAG_SUPPORT = "; runc 1.2+ and `seclab exec` honour the flag"
 
 
 def check_advice(root: Node, default: str | None, facts: list[RuleFacts], report: Report) -> None:
     """Logging of denials, the container's own exec, KILL's real scope, NOTIFY's listener."""
     _check_logging(root, default, facts, report)
+    _check_flag_support(root, report)
     _check_exec(root, default, facts, report)
     _check_kill_scope(root, facts, report)
     _check_listener(root, facts, report)
@@ -30,10 +33,19 @@ def _check_logging(root: Node, default: str | None, facts: list[RuleFacts], repo
     if at is None:
         return
     hint = ('add "SECCOMP_FILTER_FLAG_LOG" to "flags"' if flags is not None else
-            'add "flags": ["SECCOMP_FILTER_FLAG_LOG"] next to "defaultAction"')
+            'add "flags": ["SECCOMP_FILTER_FLAG_LOG"] next to "defaultAction"') + _FLAG_SUPPORT
     report(at, "info", "no-log-flag",
            "ERRNO denials will leave no audit record: the kernel logs them only when the filter "
            "has SECCOMP_FILTER_FLAG_LOG", hint)
+
+
+def _check_flag_support(root: Node, report: Report) -> None:
+    flags = root.get("flags")
+    if flags is not None and flags.items():
+        report(root.keys["flags"], "info", "flags-runtime-support",
+               'runc before 1.2 refuses a profile with "flags" ("seccomp flags are not yet '
+               'supported by runc"), and Docker 20.10 leaves them out (measured)',
+               "check `runc --version` where the profile will run" + _FLAG_SUPPORT)
 
 
 def _check_exec(root: Node, default: str | None, facts: list[RuleFacts], report: Report) -> None:

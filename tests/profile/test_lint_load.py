@@ -53,6 +53,13 @@ def test_good_fixtures_have_no_findings_but_info(name: str) -> None:
     assert [d for d in lint_file(FIXTURES / "good" / name) if d.severity != "info"] == []
 
 
+def test_flags_come_with_a_note_on_runtime_support() -> None:
+    found = lint_file(FIXTURES / "good" / "errno-logged.json")
+    (note,) = [d for d in found if d.code == "flags-runtime-support"]
+    assert (note.line, note.column, note.severity) == (5, 3, "info")
+    assert "runc before 1.2" in note.message
+
+
 def test_load_refuses_a_bad_profile_with_the_lint_message() -> None:
     path = FIXTURES / "bad" / "miscased-action.json"
     with pytest.raises(ProfileError) as caught:
@@ -104,6 +111,6 @@ def test_diagnostic_format_has_place_severity_message_and_hint() -> None:
 
 def test_lint_text_labels_findings_with_the_given_path() -> None:
     found = lint_text('{"defaultAction": "SCMP_ACT_LOG", "flags": ["TSYNC"]}', "a/b.json")
-    (diagnostic,) = found
+    (diagnostic,) = [d for d in found if d.is_error]
     assert (diagnostic.path, diagnostic.code) == ("a/b.json", "unknown-flag")
     assert diagnostic.suggestion == 'did you mean "SECCOMP_FILTER_FLAG_TSYNC"?'
