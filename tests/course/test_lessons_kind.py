@@ -1,0 +1,95 @@
+"""The kind rendering of every lesson: the exact commands and pod manifests the kind target runs.
+
+kind cannot run here, and the kind transcripts in tests/fixtures/kind/ record single operations,
+not whole lessons. So each lesson plays against `KindWorld`, a stand-in that answers from those
+recordings, and the commands it received are compared with a golden file per lesson
+(tests/fixtures/lessons/kind/). Check outcomes are not asserted: the stand-in does not crash
+pods. Regenerate the golden files after an intended change with SECLAB_REGEN_KIND=1.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from kind_world import KindWorld
+from lesson_play import LESSONS, lesson_ids
+
+from lab.course.events import Event
+from lab.course.model import Lesson
+from lab.course.runner import LessonRunner
+from lab.targets.kind import KindTarget
+
+GOLDEN = Path(__file__).resolve().parent.parent / "fixtures" / "lessons" / "kind"
+
+
+def _quick(lesson: Lesson) -> Lesson:
+    """The lesson with every check looking once: outcomes are not what this test is about."""
+    steps = tuple(
+        replace(s, checks=tuple(replace(c, timeout=0) for c in s.checks)) for s in lesson.steps
+    )
+    return replace(lesson, steps=steps)
+
+
+def _render(world: KindWorld, profiles: Path, work: Path) -> str:
+    lines = []
+    for argv, stdin in world.calls:
+        line = shlex.join(argv)
+        if stdin:
+            line += "  <<< " + " ".join(stdin.split())
+        lines.append(line.replace(str(work), "{work}").replace(str(profiles), "{profiles}"))
+    return "\n".join(lines) + "\n"
+
+
+def _profile_of(manifest: dict) -> tuple[str, str | None, bool]:
+    pod = manifest["spec"]
+    profile = pod.get("securityContext", {}).get("seccompProfile", {})
+    container = pod["containers"][0].get("securityContext", {})
+    return (
+        profile.get("type", "Unconfined"),
+        profile.get("localhostProfile"),
+        bool(container.get("privileged")),
+    )
+
+
+@pytest.mark.parametrize("lesson_id", lesson_ids("kind"))
+def test_kind_rendering_of_lesson(lesson_id: str, profiles_dir: Path, tmp_path: Path) -> None:
+    world = KindWorld()
+    target = KindTarget(profiles_dir, runner=world)
+    target.poll_interval = 0
+    events: list[Event] = []
+    runner = LessonRunner(_quick(LESSONS[lesson_id]), target, events.append, workdir=tmp_path)
+    runner.play(auto=True)
+
+    # Every run action became one pod, under the profile the lesson names for kind.
+    runs = [
+        a
+        for s in LESSONS[lesson_id].steps
+        for a in (*s.actions, *s.solution.actions)
+        if a.kind in ("run", "run_once") and (not a.only or "kind" in a.only)
+    ]
+    applied = world.applied()
+    assert [m["metadata"]["name"] for m in applied] == [a.name for a in runs]
+    for action, manifest in zip(runs, applied, strict=True):
+        kind, file, privileged = _profile_of(manifest)
+        assert action.profile is not None
+        wanted = action.profile.for_target("kind")
+        assert privileged == action.privileged
+        if wanted == "runtime-default":
+            assert kind == "RuntimeDefault"
+        elif wanted == "unconfined":
+            assert kind == "Unconfined"
+        else:
+            assert kind == "Localhost" and file is not None and file.endswith(f"/{wanted}")
+        assert manifest["metadata"]["labels"]["app.kubernetes.io/managed-by"] == "seclab"
+
+    text = _render(world, profiles_dir, tmp_path)
+    golden = GOLDEN / f"{lesson_id}.txt"
+    if os.environ.get("SECLAB_REGEN_KIND"):
+        golden.parent.mkdir(parents=True, exist_ok=True)
+        golden.write_text(text)
+    assert golden.is_file(), f"no golden file {golden}: run with SECLAB_REGEN_KIND=1"
+    assert text == golden.read_text(), f"kind commands changed for {lesson_id} (see {golden})"
