@@ -34,7 +34,9 @@ Every finding has the file, line and column, a severity and a short code:
            and which one wins; a default that denies execve, so the
            container never starts)
   info     worth knowing (ERRNO denials leave no audit record without
-           SECCOMP_FILTER_FLAG_LOG; fields containerd, so kind, ignores)
+           SECCOMP_FILTER_FLAG_LOG, and which runtimes honour flags;
+           SCMP_ACT_KILL ends only the calling thread; fields containerd,
+           so kind, ignores)
 
 \b
 PROFILE is a path, the name of one of the lab's profiles (audit.json),
