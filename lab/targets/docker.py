@@ -167,9 +167,13 @@ class DockerTarget(Target):
         """The workload's state from `docker inspect`."""
         if name in self.failed:
             return self.failed[name]
+        argv = ("docker", "inspect", "--format", "{{json .State}}", container_name(name))
+        self.emit(CommandEvent(argv))
         container = self.find_container(name)
         if container is None:
+            self.emit(CommandEvent(argv, 1, stderr=f"Error: No such object: {argv[-1]}"))
             return WorkloadState(Phase.NOT_FOUND, reason="NotFound")
+        self.emit(CommandEvent(argv, 0, stdout=str(container.attrs.get("State", ""))))
         state = state_from_attrs(container.attrs)
         if state.phase == Phase.RUNNING:
             state = with_top_pids(state, container)
@@ -182,8 +186,11 @@ class DockerTarget(Target):
         container = self.find_container(name)
         if container is None:
             return ""
-        self.emit(CommandEvent(("docker", "logs", container.name)))
-        return str(container.logs().decode(errors="replace"))
+        argv = ("docker", "logs", container.name)
+        self.emit(CommandEvent(argv))
+        text = str(container.logs().decode(errors="replace"))
+        self.emit(CommandEvent(argv, 0, stdout=text))
+        return text
 
     def delete(self, name: str, quiet: bool = False) -> None:
         """`docker rm -f`; nothing happens when the workload does not exist."""
