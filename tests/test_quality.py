@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import subprocess
 import sys
 from pathlib import Path
@@ -29,11 +30,33 @@ def test_mypy_is_clean() -> None:
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
 
+def _forbidden_call_keywords(source: str) -> list[int]:
+    """Lines of calls that pass `shell=True` or any `preexec_fn`."""
+    lines = []
+    for node in ast.walk(ast.parse(source)):
+        if not isinstance(node, ast.Call):
+            continue
+        for kw in node.keywords:
+            shell_true = kw.arg == "shell" and not (
+                isinstance(kw.value, ast.Constant) and kw.value.value in (False, None)
+            )
+            if shell_true or kw.arg == "preexec_fn":
+                lines.append(node.lineno)
+    return lines
+
+
+def test_the_call_checker_catches_both() -> None:
+    assert _forbidden_call_keywords("subprocess.run(x, shell=True)\nPopen(y, preexec_fn=f)") == [
+        1,
+        2,
+    ]
+    assert _forbidden_call_keywords('"""no preexec_fn here"""\nrun(x, shell=False)') == []
+
+
 def test_no_shell_true_or_preexec_fn() -> None:
     offenders = [
-        f"{path}:{n}"
+        f"{path.relative_to(REPO)}:{line}"
         for path in (REPO / "lab").rglob("*.py")
-        for n, line in enumerate(path.read_text().splitlines(), 1)
-        if "shell=True" in line.replace(" ", "") or "preexec_fn" in line
+        for line in _forbidden_call_keywords(path.read_text())
     ]
     assert offenders == []
