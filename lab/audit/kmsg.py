@@ -64,7 +64,7 @@ class KmsgSource:
             if not data:
                 break
             # "PRIORITY,SEQ,USEC,FLAGS;message\n" followed by optional " KEY=value" lines.
-            head, _, rest = data.partition(b";")
+            rest = data.partition(b";")[2]
             out.append((0, rest.split(b"\n", 1)[0].decode("utf-8", "replace")))
         return out
 
