@@ -171,8 +171,8 @@ class Target(ABC):
         """Check the target works here and get it ready (images, cluster); say what is missing."""
 
     @abstractmethod
-    def sync_profiles(self) -> None:
-        """Make the current profiles directory available to workloads (kind: copy into nodes)."""
+    def sync_profiles(self) -> list[str] | None:
+        """Make the current profiles available to workloads; kind says what it copied where."""
 
     @abstractmethod
     def run(self, spec: WorkloadSpec) -> WorkloadState:

@@ -80,7 +80,7 @@ class KindTarget(Target):
                 hint="wait a minute and look again with `seclab cluster status`",
             )
 
-    def sync_profiles(self) -> list[str]:  # type: ignore[override]
+    def sync_profiles(self) -> list[str]:
         """Copy profiles that differ (or are missing) into every node; return what was copied."""
         return self.cluster.sync_profiles(self.profiles_dir)
 
