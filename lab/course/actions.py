@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-import json
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from lab.course.events import CommandOutput, Info, Listener
 from lab.course.model import Action, ProfileChoice
-from lab.course.observe import Observations, Result
-from lab.targets.base import ExecResult, ProfileRef, Target, TargetError, WorkloadSpec
+from lab.course.observe import Observations
+from lab.course.profile_actions import derive, diff, record, source_profile
+from lab.targets.base import ExecResult, ProfileRef, Target, WorkloadSpec
 
 ECHO_TEXT = "-text=just made some syscalls!"
 
@@ -26,6 +27,7 @@ class ActionContext:
     # The output the target itself last reported, so a result is not printed twice.
     last_output: tuple[str, str] | None = None
     started: list[str] = field(default_factory=list)
+    cancel: threading.Event = field(default_factory=threading.Event)
 
     def profile_name(self, choice: ProfileChoice) -> str | None:
         """The profile this target uses; the offline echo image has its own fine-grained list."""
@@ -84,12 +86,12 @@ def perform(ctx: ActionContext, action: Action) -> None:
     if action.kind == "note":
         emit(Info("note", action.text))
     elif action.kind == "show_profile":
-        name = _source(ctx, action)
+        name = source_profile(ctx, action)
         emit(Info(f"profile {name}", ctx.profile_path(name).read_text(encoding="utf-8")))
     elif action.kind == "derive_profile":
-        _derive(ctx, action)
+        derive(ctx, action)
     elif action.kind == "diff":
-        _diff(ctx, action)
+        diff(ctx, action)
     elif action.kind == "run":
         obs.forget(action.name)
         ctx.started_workload(action.name)
@@ -118,75 +120,6 @@ def perform(ctx: ActionContext, action: Action) -> None:
         if action.name in ctx.started:
             ctx.started.remove(action.name)
     elif action.kind == "record":
-        _record(ctx, action)
+        record(ctx, action)
     else:  # the loader refuses unknown kinds; this guards a model built by hand
         raise ValueError(f"unknown action {action.kind!r}")
-
-
-def _source(ctx: ActionContext, action: Action) -> str:
-    choice = action.source or action.profile
-    name = ctx.profile_name(choice) if choice else None
-    if name is None or not name.endswith(".json"):
-        raise TargetError(f"line {action.line}: {action.kind} needs a profile file on this target")
-    return name
-
-
-def _diff(ctx: ActionContext, action: Action) -> None:
-    from lab.profile.diagnostics import ProfileError
-    from lab.profile.diff import diff_profiles
-    from lab.profile.lint import load_profile
-
-    old = _source(ctx, action)
-    try:
-        result = diff_profiles(
-            load_profile(ctx.profile_path(old)), load_profile(ctx.profile_path(action.text))
-        )
-    except ProfileError as exc:
-        raise TargetError(str(exc)) from None
-    body = "\n".join(result.lines()) or "no difference"
-    ctx.listener(Info(f"seclab profile diff {old} {action.text}", body))
-
-
-def _derive(ctx: ActionContext, action: Action) -> None:
-    source = _source(ctx, action)
-    data = json.loads(ctx.profile_path(source).read_text(encoding="utf-8"))
-    if action.default_action:
-        data["defaultAction"] = action.default_action
-    if action.flags is not None:
-        if action.flags:
-            data["flags"] = list(action.flags)
-        else:
-            data.pop("flags", None)
-    _write_profile(ctx, action.save_as, data)
-    ctx.target.sync_profiles()
-    changes = [f"defaultAction {data['defaultAction']}"]
-    if action.flags is not None:
-        changes.append(f"flags {list(action.flags) or 'none'}")
-    ctx.listener(Info(f"wrote {action.save_as} from {source}", "; ".join(changes)))
-
-
-def _write_profile(ctx: ActionContext, name: str, data: dict[str, object]) -> Path:
-    ctx.workdir.mkdir(parents=True, exist_ok=True)
-    path = ctx.workdir / name
-    path.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
-    ctx.derived[name] = path
-    return path
-
-
-def _record(ctx: ActionContext, action: Action) -> None:
-    from lab.course.recording import record_workload
-
-    ctx.started_workload(action.name)
-    outcome = record_workload(
-        ctx.target,
-        ctx.obs.real(action.name),
-        action.workload,
-        audit=ctx.obs.audit,
-        forks=ctx.obs.forks,
-        on_progress=lambda text: ctx.listener(Info("recorder", text)),
-    )
-    path = _write_profile(ctx, action.save_as, outcome.profile.to_dict())
-    ctx.target.sync_profiles()
-    summary = outcome.summary()
-    ctx.obs.save(action.result_key, Result(0 if outcome.verified else 1, summary))
-    ctx.listener(Info(f"wrote {path.name}", summary))

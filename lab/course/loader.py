@@ -8,9 +8,10 @@ from pathlib import Path
 import yaml
 
 from lab import paths
+from lab.course.check_parts import parse_checks
 from lab.course.errors import LessonError, did_you_mean
 from lab.course.model import NEEDS, TARGETS, Lesson, Solution, Step
-from lab.course.parts import Context, parse_actions, parse_checks
+from lab.course.parts import Context, parse_actions
 from lab.course.yamlnodes import Reader, line_of
 
 TOP_REQUIRED = ("id", "title", "summary", "targets", "steps")

@@ -1,4 +1,4 @@
-"""The actions and checks of a step, read from YAML and cross-checked against what came before."""
+"""The actions of a step, read from YAML and cross-checked against what came before."""
 
 from __future__ import annotations
 
@@ -10,13 +10,10 @@ import yaml
 
 from lab.course.errors import did_you_mean
 from lab.course.model import (
-    AUDIT_ACTIONS,
-    PHASES,
     PROFILE_WORDS,
     TARGETS,
     WORKLOADS,
     Action,
-    Check,
     ProfileChoice,
 )
 from lab.course.yamlnodes import Reader, line_of
@@ -36,14 +33,6 @@ ACTIONS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "diff": (("old", "new"), ONLY),
     "record": (("name", "as"), ("workload", *ONLY)),
 }
-_WAIT = ("timeout", "interval", *ONLY)
-CHECKS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
-    "state": (("name", "phase"), ("reason", "exit_code", "signal", *_WAIT)),
-    "http": (("name",), ("path", "status", "contains", "not_contains", "fails", *_WAIT)),
-    "output": (("of",), ("exit_code", "signal", "contains", "not_contains", *_WAIT)),
-    "audit": (("name",), ("count", "min", "max", "present", "absent", "action", *_WAIT)),
-}
-DEFAULT_TIMEOUT = {"state": 90.0, "http": 30.0, "output": 0.0, "audit": 10.0}
 
 
 @dataclass
@@ -63,13 +52,7 @@ def parse_actions(ctx: Context, node: yaml.Node | None, what: str) -> tuple[Acti
     return tuple(_action(ctx, item) for item in ctx.reader.sequence(node, what))
 
 
-def parse_checks(ctx: Context, node: yaml.Node | None) -> tuple[Check, ...]:
-    if node is None:
-        return ()
-    return tuple(_check(ctx, item) for item in ctx.reader.sequence(node, "checks"))
-
-
-def _single(reader: Reader, node: yaml.Node, table: dict[str, Any], what: str) -> tuple[str, Any]:
+def single(reader: Reader, node: yaml.Node, table: dict[str, Any], what: str) -> tuple[str, Any]:
     if not isinstance(node, yaml.MappingNode) or len(node.value) != 1:
         raise reader.fail(
             node,
@@ -84,7 +67,7 @@ def _single(reader: Reader, node: yaml.Node, table: dict[str, Any], what: str) -
     return kind, value
 
 
-def _fields(reader: Reader, kind: str, value: yaml.Node, table: dict[str, Any]) -> dict[str, Any]:
+def fields_of(reader: Reader, kind: str, value: yaml.Node, table: dict[str, Any]) -> dict[str, Any]:
     required, optional = table[kind]
     if isinstance(value, yaml.ScalarNode) and len(required) == 1:
         return {required[0]: value}
@@ -93,11 +76,11 @@ def _fields(reader: Reader, kind: str, value: yaml.Node, table: dict[str, Any]) 
 
 def _action(ctx: Context, node: yaml.Node) -> Action:
     r = ctx.reader
-    kind, value = _single(r, node, ACTIONS, "action")
-    f = _fields(r, kind, value, ACTIONS)
+    kind, value = single(r, node, ACTIONS, "action")
+    f = fields_of(r, kind, value, ACTIONS)
     args: dict[str, Any] = {"kind": kind, "line": line_of(node)}
     if "only" in f:
-        args["only"] = _only(r, f["only"])
+        args["only"] = only_of(r, f["only"])
     if "name" in f:
         args["name"] = r.text(f["name"], "the workload name")
     if "workload" in f:
@@ -146,11 +129,11 @@ def _action(ctx: Context, node: yaml.Node) -> Action:
     return action
 
 
-def _only(reader: Reader, node: yaml.Node) -> tuple[str, ...]:
-    return tuple(reader.choice(n, "a target in 'only'", TARGETS) for n in _list(reader, node))
+def only_of(reader: Reader, node: yaml.Node) -> tuple[str, ...]:
+    return tuple(reader.choice(n, "a target in 'only'", TARGETS) for n in list_of(reader, node))
 
 
-def _list(reader: Reader, node: yaml.Node) -> list[yaml.Node]:
+def list_of(reader: Reader, node: yaml.Node) -> list[yaml.Node]:
     return [node] if isinstance(node, yaml.ScalarNode) else reader.sequence(node, "a list")
 
 
@@ -187,62 +170,3 @@ def _profile_file(ctx: Context, node: yaml.Node, words: bool = False) -> str:
         f"no profile '{name}' in {ctx.profiles_dir}",
         did_you_mean(name, known + (list(PROFILE_WORDS) if words else []), "profiles"),
     )
-
-
-def _check(ctx: Context, node: yaml.Node) -> Check:
-    from lab.profile.syscalls import all_syscall_names, is_known_syscall
-
-    r = ctx.reader
-    kind, value = _single(r, node, CHECKS, "check")
-    f = _fields(r, kind, value, CHECKS)
-    name_node = f["of"] if kind == "output" else f["name"]
-    name = r.text(name_node, "the name")
-    pool, what = (ctx.workloads, "workloads")
-    if kind == "output":
-        pool, what = (ctx.results, "saved results")
-    if name not in pool:
-        raise r.fail(
-            name_node,
-            f"the {kind} check names '{name}', which no earlier action produced",
-            did_you_mean(name, pool, what) if pool else "add the action that produces it first",
-        )
-    args: dict[str, Any] = {"kind": kind, "line": line_of(node), "name": name}
-    args["timeout"] = DEFAULT_TIMEOUT[kind]
-    for key in ("timeout", "interval"):
-        if key in f:
-            args[key] = r.scalar(f[key], key, float)
-    if "only" in f:
-        args["only"] = _only(r, f["only"])
-    if "phase" in f:
-        args["phases"] = tuple(r.choice(n, "a phase", PHASES) for n in _list(r, f["phase"]))
-    for key, target in (("exit_code", "exit_code"), ("signal", "signal"), ("status", "status")):
-        if key in f:
-            args[target] = r.scalar(f[key], key, int)
-    if "count" in f:
-        args["min_count"] = args["max_count"] = r.scalar(f["count"], "count", int)
-    for key, target in (("min", "min_count"), ("max", "max_count")):
-        if key in f:
-            args[target] = r.scalar(f[key], key, int)
-    if "reason" in f:
-        args["reason"] = r.text(f["reason"], "reason")
-    if "path" in f:
-        args["path"] = r.text(f["path"], "path")
-    if "fails" in f:
-        args["fails"] = r.scalar(f["fails"], "fails", bool)
-    if "contains" in f:
-        args["contains"] = r.texts(f["contains"], "contains")
-    if "not_contains" in f:
-        args["absent_text"] = r.texts(f["not_contains"], "not_contains")
-    if "action" in f:
-        args["action"] = r.choice(f["action"], "the audit action", AUDIT_ACTIONS)
-    for key in ("present", "absent"):
-        for item in _list(r, f[key]) if key in f else []:
-            syscall = r.text(item, "a syscall name")
-            if not is_known_syscall(syscall):
-                raise r.fail(
-                    item,
-                    f"'{syscall}' is not a syscall libseccomp knows",
-                    did_you_mean(syscall, all_syscall_names(), "syscalls").split(" (")[0],
-                )
-            args[key] = (*args.get(key, ()), syscall)
-    return Check(**args)

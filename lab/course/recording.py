@@ -74,6 +74,7 @@ def record_workload(
     on_progress: Callable[[str], None] = lambda text: None,
     max_iterations: int = 5,
     forks: ForkSource | None = None,
+    cancel: threading.Event | None = None,
 ) -> Recording:
     """Record a workload on any target; container targets get the runtime's syscalls added."""
     from lab.profile.record import RUNTIME_SYSCALLS
@@ -85,37 +86,12 @@ def record_workload(
         )
     runtime = RUNTIME_SYSCALLS if target.name in CONTAINER_TARGETS else ()
     with tempfile.TemporaryDirectory(prefix="seclab-record-") as workdir:
-        return _record(
-            target,
-            name,
-            workload,
-            args,
-            Path(workdir),
+        run = target_runner(target, name, workload, args, workdir=Path(workdir), cancel=cancel)
+        return record(
+            run,
             audit,
-            runtime,
-            on_progress,
-            max_iterations,
-            forks,
+            runtime=runtime,
+            max_iterations=max_iterations,
+            on_progress=on_progress,
+            descendants=forks.descendants if forks else None,
         )
-
-
-def _record(
-    target: Target,
-    name: str,
-    workload: str,
-    args: Sequence[str],
-    workdir: Path,
-    audit: Events,
-    runtime: Sequence[str],
-    on_progress: Callable[[str], None],
-    max_iterations: int,
-    forks: ForkSource | None,
-) -> Recording:
-    return record(
-        target_runner(target, name, workload, args, workdir=workdir),
-        audit,
-        runtime=runtime,
-        max_iterations=max_iterations,
-        on_progress=on_progress,
-        descendants=forks.descendants if forks else None,
-    )

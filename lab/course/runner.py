@@ -63,7 +63,11 @@ class LessonRunner:
         self.obs = Observations(target, audit, forks=forks, prefix=name_prefix)
         target.on_command = self._on_command
         self.ctx = ActionContext(
-            target, self.obs, listener, workdir or paths.state_dir() / "work" / lesson.id
+            target,
+            self.obs,
+            listener,
+            workdir or paths.state_dir() / "work" / lesson.id,
+            cancel=self.cancelled,
         )
         self.hints_shown: dict[str, int] = {}
         self.failed: list[str] = []

@@ -1,0 +1,86 @@
+"""The checks of a step, read from YAML; each names a workload or result started before it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import yaml
+
+from lab.course.errors import did_you_mean
+from lab.course.model import AUDIT_ACTIONS, PHASES, Check
+from lab.course.parts import ONLY, Context, fields_of, list_of, only_of, single
+from lab.course.yamlnodes import line_of
+
+_WAIT = ("timeout", "interval", *ONLY)
+CHECKS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "state": (("name", "phase"), ("reason", "exit_code", "signal", *_WAIT)),
+    "http": (("name",), ("path", "status", "contains", "not_contains", "fails", *_WAIT)),
+    "output": (("of",), ("exit_code", "signal", "contains", "not_contains", *_WAIT)),
+    "audit": (("name",), ("count", "min", "max", "present", "absent", "action", *_WAIT)),
+}
+DEFAULT_TIMEOUT = {"state": 90.0, "http": 30.0, "output": 0.0, "audit": 10.0}
+
+
+def parse_checks(ctx: Context, node: yaml.Node | None) -> tuple[Check, ...]:
+    if node is None:
+        return ()
+    return tuple(_check(ctx, item) for item in ctx.reader.sequence(node, "checks"))
+
+
+def _check(ctx: Context, node: yaml.Node) -> Check:
+    from lab.profile.syscalls import all_syscall_names, is_known_syscall
+
+    r = ctx.reader
+    kind, value = single(r, node, CHECKS, "check")
+    f = fields_of(r, kind, value, CHECKS)
+    name_node = f["of"] if kind == "output" else f["name"]
+    name = r.text(name_node, "the name")
+    pool, what = (ctx.workloads, "workloads")
+    if kind == "output":
+        pool, what = (ctx.results, "saved results")
+    if name not in pool:
+        raise r.fail(
+            name_node,
+            f"the {kind} check names '{name}', which no earlier action produced",
+            did_you_mean(name, pool, what) if pool else "add the action that produces it first",
+        )
+    args: dict[str, Any] = {"kind": kind, "line": line_of(node), "name": name}
+    args["timeout"] = DEFAULT_TIMEOUT[kind]
+    for key in ("timeout", "interval"):
+        if key in f:
+            args[key] = r.scalar(f[key], key, float)
+    if "only" in f:
+        args["only"] = only_of(r, f["only"])
+    if "phase" in f:
+        args["phases"] = tuple(r.choice(n, "a phase", PHASES) for n in list_of(r, f["phase"]))
+    for key, target in (("exit_code", "exit_code"), ("signal", "signal"), ("status", "status")):
+        if key in f:
+            args[target] = r.scalar(f[key], key, int)
+    if "count" in f:
+        args["min_count"] = args["max_count"] = r.scalar(f["count"], "count", int)
+    for key, target in (("min", "min_count"), ("max", "max_count")):
+        if key in f:
+            args[target] = r.scalar(f[key], key, int)
+    if "reason" in f:
+        args["reason"] = r.text(f["reason"], "reason")
+    if "path" in f:
+        args["path"] = r.text(f["path"], "path")
+    if "fails" in f:
+        args["fails"] = r.scalar(f["fails"], "fails", bool)
+    if "contains" in f:
+        args["contains"] = r.texts(f["contains"], "contains")
+    if "not_contains" in f:
+        args["absent_text"] = r.texts(f["not_contains"], "not_contains")
+    if "action" in f:
+        args["action"] = r.choice(f["action"], "the audit action", AUDIT_ACTIONS)
+    for key in ("present", "absent"):
+        for item in list_of(r, f[key]) if key in f else []:
+            syscall = r.text(item, "a syscall name")
+            if not is_known_syscall(syscall):
+                raise r.fail(
+                    item,
+                    f"'{syscall}' is not a syscall libseccomp knows",
+                    did_you_mean(syscall, all_syscall_names(), "syscalls").split(" (")[0],
+                )
+            args[key] = (*args.get(key, ()), syscall)
+    return Check(**args)
