@@ -99,7 +99,7 @@ class NetlinkSource:
                 self.name,
                 "netlink exists only on Linux; here the kernel runs in Docker's VM",
                 "read the kind node's log: --source command --command "
-                "'docker exec <node> dmesg -w' (rate-limited)",
+                "'docker exec <node> dmesg --follow-new' (rate-limited)",
             )
         sock = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, NETLINK_AUDIT)
         try:

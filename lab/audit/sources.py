@@ -63,12 +63,19 @@ def make_source(name: str, command: Sequence[str] | None = None) -> AuditSource:
     if name == "command":
         if not command:
             raise SourceUnavailable(
-                "command", "no command given", "pass the command, e.g. docker exec NODE dmesg -w"
+                "command",
+                "no command given",
+                "pass the command, e.g. docker exec NODE dmesg --follow-new",
             )
         return tail.CommandSource(list(command))
     raise SourceUnavailable(
         name, "there is no source of that name", f"use one of: {', '.join(SOURCE_NAMES)}"
     )
+
+
+def node_log_command(node: str) -> list[str]:
+    """The kernel log of a kind node, new lines only (`-W`: old lines would look like news)."""
+    return ["docker", "exec", node, "dmesg", "--follow-new"]
 
 
 def choose_source(
@@ -83,7 +90,7 @@ def choose_source(
         source.open()
         return source
     failures: list[SourceUnavailable] = []
-    # A command (e.g. `docker exec <kind-node> dmesg -w`) is the last resort: on macOS and
+    # A command (e.g. `docker exec <kind-node> dmesg -W`) is the last resort: on macOS and
     # Windows the kernel that runs the containers is inside Docker's VM.
     for name in [*_preference(), *(["command"] if command else [])]:
         source = make_source(name, command)

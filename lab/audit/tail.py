@@ -1,4 +1,4 @@
-"""Line sources: a log file followed across rotation, and a command's output (dmesg -w)."""
+"""Line sources: a log file followed across rotation, and a command's output (dmesg -W)."""
 
 from __future__ import annotations
 
@@ -88,7 +88,7 @@ class FileTail:
 
 
 class CommandSource:
-    """The output of a long-running command, e.g. `docker exec NODE dmesg -w` (Docker Desktop)."""
+    """The output of a long-running command, e.g. `docker exec NODE dmesg -W` (Docker Desktop)."""
 
     def __init__(
         self, argv: Sequence[str], *, name: str = "command", reason: str = "", fix: str = ""

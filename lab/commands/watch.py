@@ -37,7 +37,7 @@ at the end what was lost and why: serial gaps, printk suppression, the kernel's 
 Examples:
   sudo seclab watch                              everything, one line per record
   sudo seclab watch --json --pid 4242            one JSON object per record
-  seclab watch --source command --command 'docker exec kind-control-plane dmesg -w'
+  seclab watch --command 'docker exec kind-control-plane dmesg --follow-new'
 """
 
 _BACKLOG = 8192  # raised for the session (root), restored on exit

@@ -15,7 +15,13 @@ from lab.audit.capture import emit_marker
 from lab.audit.kmsg import KmsgSource
 from lab.audit.loss import SerialGaps, serial_of
 from lab.audit.netlink import AUDIT_SECCOMP, NetlinkSource
-from lab.audit.sources import RawRecord, SourceUnavailable, choose_source, make_source
+from lab.audit.sources import (
+    RawRecord,
+    SourceUnavailable,
+    choose_source,
+    make_source,
+    node_log_command,
+)
 from lab.audit.tail import CommandSource, FileTail
 
 REPO = Path(__file__).resolve().parents[2]
@@ -159,3 +165,10 @@ def test_a_command_that_is_not_installed_is_refused() -> None:
     with pytest.raises(SourceUnavailable) as info:
         CommandSource(["seclab-no-such-tool", "-w"]).open()
     assert "not installed" in info.value.why
+
+
+def test_the_kind_node_log_command_follows_new_lines_only() -> None:
+    # `dmesg -w` would replay the node's old records as if they had just happened.
+    assert node_log_command("seclab-control-plane") == [
+        "docker", "exec", "seclab-control-plane", "dmesg", "--follow-new"
+    ]  # fmt: skip
