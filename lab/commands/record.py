@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -58,18 +59,21 @@ def command(
     from lab.audit.capture import AuditCapture
     from lab.profile.record import profile_json, record
     from lab.targets.base import TargetError
+    from lab.targets.proctree import ForkWatcher
 
     def say(text: str) -> None:
         click.echo(text, err=True)
 
     try:
-        with AuditCapture() as capture:
+        # Fork events widen the match to the command's children (a shell's commands).
+        with AuditCapture() as capture, ForkWatcher() as forks:
             if target == "local":
                 outcome = record(
                     local_runner(argv, timeout),
                     capture,
                     on_progress=say,
                     max_iterations=max_iterations,
+                    descendants=forks.descendants,
                 )
             else:
                 from lab.course.recording import record_workload
@@ -77,12 +81,13 @@ def command(
 
                 outcome = record_workload(
                     make_target(target),
-                    "recorded",
+                    f"record-{os.getpid()}",  # two recordings never share a name
                     "busybox",
                     audit=capture,
                     args=argv,
                     on_progress=say,
                     max_iterations=max_iterations,
+                    forks=forks,
                 )
     except (OSError, RuntimeError, TargetError) as exc:
         click.echo(f"error: {exc}", err=True)

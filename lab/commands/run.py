@@ -120,7 +120,9 @@ def play(lesson: Lesson, target_name: str, *, auto: bool, progress: Any) -> int:
     except (TargetError, ImportError) as exc:
         click.echo(f"the {target_name} target cannot be used here: {exc}", err=True)
         return 2
-    with observers(click.echo) as (capture, forks):
+    with contextlib.ExitStack() as stack, observers(click.echo) as (capture, forks):
+        if hasattr(target, "close"):  # the local target stops what it started, even on errors
+            stack.callback(target.close)
         runner = LessonRunner(
             lesson, target, printer, audit=capture, forks=forks, progress=progress
         )

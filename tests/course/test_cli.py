@@ -84,3 +84,15 @@ def test_record_writes_a_verified_allow_list(tmp_path: Path) -> None:
     assert "no record left" in out
     code, out = _run("exec", "--profile", str(out_file), "--", "busybox", "true")
     assert code == 0, out
+
+
+@pytest.mark.root
+@pytest.mark.docker
+def test_record_on_docker_sees_the_commands_children(tmp_path: Path) -> None:
+    out_file = tmp_path / "shell.json"
+    argv = ["sh", "-c", "mkdir -p /tmp/seclab-record && sleep 2"]
+    code, out = _run("record", "--target", "docker", "--out", str(out_file), "--", *argv)
+    assert code == 0, out
+    names = json.loads(out_file.read_text())["syscalls"][0]["names"]
+    assert "mkdir" in names  # made by a forked child, matched through the fork watcher
+    assert "added for the container runtime" in out
