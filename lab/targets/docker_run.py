@@ -96,7 +96,7 @@ def plan_run(
         args = args or [DEFAULT_ECHO_TEXT]
         kwargs["ports"] = {ECHO_PORT: ("127.0.0.1", None)}
         cli += ["-p", "127.0.0.1::5678"]
-    if detach:
+    if detach and restart_limit > 0:  # (on-failure:0 would mean: retry for ever)
         # A crash then restarts a few times, the Docker counterpart of CrashLoopBackOff.
         kwargs["restart_policy"] = {"Name": "on-failure", "MaximumRetryCount": restart_limit}
         cli += ["--restart", f"on-failure:{restart_limit}"]

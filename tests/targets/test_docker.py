@@ -161,6 +161,22 @@ def test_workload_denied_bind_crash_loops(target: DockerTarget, tmp_path: Path) 
     assert "restarting" in (state.message or "") or state.restarts >= 1
 
 
+def test_sigsys_death_is_named(profiles_dir: Path) -> None:
+    target = DockerTarget(profiles_dir, session=uuid.uuid4().hex[:12], restart_limit=0)
+    try:
+        name = unique("sigsys")
+        script = "sleep 0.3; mkdir /tmp/x"
+        spec = busybox("sigsys", ProfileRef.localhost("kill-mkdir.json"), "sh", "-c", script)
+        target.run(WorkloadSpec(name, "busybox", spec.profile, spec.args))
+        state = wait_for(target, name, {Phase.EXITED, Phase.CRASH_LOOPING})
+        assert (state.phase, state.exit_code, state.signal) == (Phase.EXITED, 159, 31)
+        assert state.reason == "SIGSYS" and "128 + 31" in (state.message or "")
+        policy = target.find_container(name).attrs["HostConfig"]["RestartPolicy"]
+        assert policy["Name"] in ("", "no")  # on-failure:0 would have retried for ever
+    finally:
+        target.reset()
+
+
 def test_privileged_refusal_is_explained(target: DockerTarget) -> None:
     blocker = privileged_blocker()
     spec = busybox("priv", ProfileRef.runtime_default(), "true")
