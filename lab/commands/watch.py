@@ -2,24 +2,20 @@
 
 from __future__ import annotations
 
-import json
-import os
 import shlex
 import signal
 import sys
 import threading
 import time
-from collections.abc import Callable
 
 import click
 
 from lab.audit.aggregate import Aggregate
-from lab.audit.decode import describe
 from lab.audit.enrich import ContainerEnricher, docker_names
 from lab.audit.filters import EventFilter, FilterError, make_filter
-from lab.audit.records import AuditEvent
 from lab.audit.sources import SOURCE_NAMES, AuditSource, SourceUnavailable, choose_source
-from lab.audit.stream import AuditStream, StreamStats
+from lab.audit.stream import AuditStream
+from lab.commands.watch_output import Output, summary
 
 HELP = """Show seccomp audit records (type 1326) live, decoded.
 
@@ -97,7 +93,7 @@ def command(
         except SourceUnavailable as exc:
             raise click.ClickException(str(exc)) from None
         click.echo(f"seclab watch: reading {opened.name}: {opened.reason}", err=True)
-        status = _watch(opened, wanted, _Output(as_json), duration, capacity, stop)
+        status = _watch(opened, wanted, Output(as_json), duration, capacity, stop)
     finally:
         for sig, handler in handlers.items():
             signal.signal(sig, handler)
@@ -106,7 +102,7 @@ def command(
 
 
 def _watch(
-    opened: AuditSource, wanted: EventFilter, out: _Output, duration: float | None,
+    opened: AuditSource, wanted: EventFilter, out: Output, duration: float | None,
     capacity: int, stop: threading.Event,
 ) -> int:  # fmt: skip
     """Print events until stopped; then flush, close, summarise; the exit status."""
@@ -132,87 +128,5 @@ def _watch(
     finally:
         stream.close()
         enricher.close()
-    _summary(stream.stats(), out.shown, aggregate)
+    summary(stream.stats(), out.shown, aggregate)
     return 130 if stop.is_set() else 1 if stream.error else 0
-
-
-class _Output:
-    """Writes batches of events to stdout with os.write.
-
-    Python's buffered writers can drop the rest of a large write to a full pipe when a signal
-    arrives in the middle (measured here); a plain os.write loop resumes after each partial write.
-    """
-
-    def __init__(self, as_json: bool) -> None:
-        self.format: Callable[[AuditEvent], str] = _json_line if as_json else describe
-        self.shown = 0
-        self.closed = False
-        self._fd = sys.stdout.fileno()
-        sys.stdout.flush()
-
-    def write(self, events: list[AuditEvent]) -> None:
-        if not events or self.closed:
-            return
-        view = memoryview("".join(self.format(e) + "\n" for e in events).encode())
-        try:
-            while view:
-                view = view[os.write(self._fd, view) :]
-        except BrokenPipeError:
-            self.closed = True  # the reader went away (`| head`): stop quietly
-            return
-        self.shown += len(events)
-
-
-def _json_line(event: AuditEvent) -> str:
-    return json.dumps(event.to_json())
-
-
-def _matcher(
-    pids: tuple[int, ...], comms: tuple[str, ...], containers: tuple[str, ...],
-    actions: tuple[str, ...],
-) -> Callable[[AuditEvent], bool] | None:  # fmt: skip
-    if not (pids or comms or containers or actions):
-        return None
-    pid_set, comm_set, action_set = set(pids), set(comms), set(actions)
-
-    def match(event: AuditEvent) -> bool:
-        if pid_set and event.pid not in pid_set:
-            return False
-        if comm_set and event.comm not in comm_set:
-            return False
-        if action_set and event.action not in action_set:
-            return False
-        return not containers or any(
-            (event.container_id or "").startswith(c) or event.container_name == c
-            for c in containers
-        )
-
-    return match
-
-
-def _summary(stats: StreamStats, shown: int, aggregate: Aggregate) -> None:
-    echo = lambda text: click.echo(text, err=True)  # noqa: E731
-    echo(f"seclab watch: source {stats.source} ({stats.reason})")
-    echo(f"  events shown {shown:,} of {stats.captured:,} captured ({stats.shown:,} matched)")
-    loss = stats.loss
-    parts = [
-        f"serial gaps {loss.serial_gaps:,}",
-        f"printk suppressed {loss.printk_suppressed:,}",
-        "kernel lost " + ("unknown (needs root)" if loss.kernel_lost is None
-                          else f"{loss.kernel_lost:,} (all processes)"),
-        f"socket overflows {loss.receive_overflows:,}",
-        f"buffer dropped {loss.buffer_dropped:,}",
-    ]  # fmt: skip
-    echo("  lost: " + ", ".join(parts))
-    if stats.backlog_limit is not None:
-        raised = (f" (raised from {stats.backlog_was} for this session, now restored)"
-                  if stats.backlog_was is not None else "")  # fmt: skip
-        echo(f"  kernel audit backlog limit {stats.backlog_limit}{raised}")
-    if stats.rate_limited:
-        echo("  this source is rate-limited by printk: run as root for the netlink source")
-    if stats.error:
-        echo(f"  the source stopped: {stats.error}")
-    if aggregate.total:
-        echo("  top syscalls:")
-        for line in aggregate.format_top(10):
-            echo("  " + line)
