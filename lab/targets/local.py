@@ -111,8 +111,13 @@ class LocalTarget(Target):
         except ProfileUnusable as exc:
             workload.fail(exc.reason, str(exc))
             return workload.state()
+        from lab.profile.compile import CompileError
+
         env = echo_env() if spec.workload == "http-echo" else None
-        workload.start(env)
+        try:
+            workload.start(env)
+        except CompileError as exc:  # libseccomp refused a rule: the runtime would refuse too
+            workload.fail("InvalidProfile", f"cannot enforce the profile: {exc}")
         return workload.state()
 
     def run_to_completion(self, spec: WorkloadSpec, timeout: float = 60) -> ExecResult:
@@ -136,7 +141,9 @@ class LocalTarget(Target):
                 local.profile, local.argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
             )
         except CompileError as exc:
-            return ExecResult(125, stderr=f"seclab exec: cannot enforce the profile: {exc}")
+            message = f"seclab exec: cannot enforce the profile: {exc}"
+            self.emit(CommandEvent(argv, 125, stderr=message, display=display))
+            return ExecResult(125, stderr=message, commands=(display,))
         local_state.record(proc.pid, "one-shot", list(local.argv))
         with self._lock:
             self._one_shot = proc
