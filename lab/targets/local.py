@@ -158,9 +158,9 @@ class LocalTarget(Target):
                 self._one_shot = None
             local_state.forget(proc.pid)
         outcome = proc.outcome()
-        message = outcome.message()
-        if message:
-            err += f"seclab exec: {message}\n"
+        notice = outcome.message()
+        if notice:
+            err += f"seclab exec: {notice}\n"
         self.emit(CommandEvent(argv, outcome.exit_code, out, err, display=display))
         return ExecResult(outcome.exit_code, out, err, signal=outcome.signal, commands=(display,))
 
