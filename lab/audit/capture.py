@@ -7,55 +7,15 @@ records to netlink in serial order, so once our marker is here, everything befor
 from __future__ import annotations
 
 import collections
-import ctypes
-import itertools
-import os
 import threading
 from collections.abc import Iterable
 from types import TracebackType
 
-import pyseccomp
-
 from lab.audit.decode import decode_line
 from lab.audit.loss import LossReport, SerialGaps, serial_of
+from lab.audit.marker import emit_marker, is_marker
 from lab.audit.netlink import AUDIT_SECCOMP, NetlinkSource
 from lab.audit.records import AuditEvent
-
-# The marker thread renames itself: the record's comm= is the calling thread's name, so each
-# marker is unique even when several captures in one process sync at the same time.
-MARKER_PREFIX = "sl-sync-"
-MARKER_SYSCALL = "getsid"
-_PR_SET_NAME = 15
-_tokens = itertools.count(1)
-
-
-def emit_marker() -> str:
-    """Make one logged `getsid` from a short-lived thread; returns the comm it carries."""
-    token = f"{MARKER_PREFIX}{next(_tokens) % 10_000_000:07d}"
-    failure: list[BaseException] = []
-
-    def run() -> None:
-        try:
-            ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_NAME, token.encode(), 0, 0, 0)
-            # Without TSYNC the filter binds this thread only, and it dies with the thread.
-            flt = pyseccomp.SyscallFilter(pyseccomp.ALLOW)
-            flt.add_rule(pyseccomp.LOG, MARKER_SYSCALL)
-            flt.load()
-            os.getsid(0)
-        except BaseException as exc:  # handed to the caller's thread below
-            failure.append(exc)
-
-    thread = threading.Thread(target=run, name=token, daemon=True)
-    thread.start()
-    thread.join()
-    if failure:
-        raise RuntimeError(f"could not make the audit marker record: {failure[0]}")
-    return token
-
-
-def is_marker(event: AuditEvent) -> bool:
-    """True for the records `emit_marker` makes (in any process): plumbing, not workload."""
-    return event.comm is not None and event.comm.startswith(MARKER_PREFIX)
 
 
 class AuditCapture:

@@ -15,9 +15,9 @@ from types import TracebackType
 from typing import Protocol
 
 from lab.audit import backlog
-from lab.audit.capture import MARKER_PREFIX, emit_marker
 from lab.audit.decode import decode_line
 from lab.audit.loss import LossReport, SerialGaps, serial_of, suppressed_count
+from lab.audit.marker import MARKER_PREFIX, emit_marker
 from lab.audit.netlink import AUDIT_SECCOMP
 from lab.audit.records import AuditEvent
 from lab.audit.sources import AuditSource, RawRecord

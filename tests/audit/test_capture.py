@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 from workload import run_workload
 
-from lab.audit.capture import MARKER_SYSCALL, AuditCapture, emit_marker, is_marker
+from lab.audit.capture import AuditCapture
+from lab.audit.marker import MARKER_SYSCALL, emit_marker, is_marker
 
 REPO = Path(__file__).resolve().parents[2]
 

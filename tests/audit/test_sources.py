@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 from workload import run_workload
 
-from lab.audit.capture import emit_marker
 from lab.audit.kmsg import KmsgSource
 from lab.audit.loss import SerialGaps, serial_of
+from lab.audit.marker import emit_marker
 from lab.audit.netlink import AUDIT_SECCOMP, NetlinkSource
 from lab.audit.sources import (
     RawRecord,
