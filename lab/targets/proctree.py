@@ -39,14 +39,17 @@ class ForkWatcher:
 
     def __enter__(self) -> ForkWatcher:
         sock = socket.socket(socket.AF_NETLINK, socket.SOCK_DGRAM, NETLINK_CONNECTOR)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 << 20)
-        sock.bind((0, CN_IDX_PROC))
-        op = struct.pack("=I", PROC_CN_MCAST_LISTEN)
-        body = _CN_MSG.pack(CN_IDX_PROC, CN_VAL_PROC, 0, 0, len(op), 0) + op
-        sock.send(
-            _NLMSG_HDR.pack(_NLMSG_HDR.size + len(body), NLMSG_DONE, 0, 0, os.getpid()) + body
-        )
-        sock.settimeout(0.1)
+        try:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 << 20)
+            sock.bind((0, CN_IDX_PROC))  # EPERM without root (CAP_NET_ADMIN)
+            op = struct.pack("=I", PROC_CN_MCAST_LISTEN)
+            body = _CN_MSG.pack(CN_IDX_PROC, CN_VAL_PROC, 0, 0, len(op), 0) + op
+            header = _NLMSG_HDR.pack(_NLMSG_HDR.size + len(body), NLMSG_DONE, 0, 0, os.getpid())
+            sock.send(header + body)
+            sock.settimeout(0.1)
+        except OSError:
+            sock.close()
+            raise
         self._sock = sock
         self._thread = threading.Thread(target=self._read, name="seclab-forks", daemon=True)
         self._thread.start()
