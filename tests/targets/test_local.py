@@ -215,3 +215,21 @@ def test_delete_stops_the_workloads_children_too(target: LocalTarget) -> None:
         while Path(f"/proc/{pid}").exists() and time.monotonic() < deadline:
             time.sleep(0.05)
         assert not Path(f"/proc/{pid}").exists()
+
+
+@pytest.mark.root
+def test_fork_watcher_finds_short_lived_grandchildren() -> None:
+    from lab.targets.proctree import ForkWatcher
+
+    with ForkWatcher() as forks:
+        shell = subprocess.run(
+            ["sh", "-c", "sh -c 'echo $$' & wait"], capture_output=True, text=True,
+            stdin=subprocess.DEVNULL, timeout=30,
+        )  # fmt: skip
+        grandchild = int(shell.stdout.split()[0])
+        deadline = time.monotonic() + 10
+        while grandchild not in forks.descendants([os.getpid()]) and time.monotonic() < deadline:
+            time.sleep(0.05)  # the fork event may still be in the socket
+        found = forks.descendants([os.getpid()])
+    assert grandchild in found  # gone long before we looked, yet known as ours
+    assert 1 not in found and os.getppid() not in found
