@@ -212,7 +212,9 @@ class DockerTarget(Target):
         from lab.targets.docker_reset import remove_labelled
 
         self.failed.clear()
-        return remove_labelled(self, dry_run=False)
+        done = remove_labelled(self, dry_run=False)
+        self._images = None  # the offline images may be gone: look (or build) again next run
+        return done
 
     def cancel(self) -> None:
         """Stop the one-shot container in flight, so its wait returns."""
