@@ -13,7 +13,7 @@ from types import TracebackType
 
 from lab.audit.decode import decode_line
 from lab.audit.loss import LossReport, SerialGaps, serial_of
-from lab.audit.marker import emit_marker, is_marker
+from lab.audit.marker import MARKER_PREFIX, emit_marker, is_marker
 from lab.audit.netlink import AUDIT_SECCOMP, NetlinkSource
 from lab.audit.records import AuditEvent
 
@@ -25,10 +25,14 @@ class AuditCapture:
         self.gaps = SerialGaps()
         self.dropped = 0  # oldest events let go because more than `max_events` were kept
         self._source = NetlinkSource()
+        # The reader thread only keeps raw text: it must outrun floods from other processes
+        # (a socket overflow loses records). Decoding happens when someone asks for events.
         # Bounded because a TUI session may keep a capture open for hours under LOG profiles.
+        self._raw: collections.deque[str] = collections.deque(maxlen=max_events)
         self._events: collections.deque[AuditEvent] = collections.deque(maxlen=max_events)
         self._markers: set[str] = set()
         self._cond = threading.Condition()
+        self._decoding = threading.Lock()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._error: BaseException | None = None
@@ -64,23 +68,26 @@ class AuditCapture:
                 self._cond.notify_all()
 
     def _take(self, batch: Iterable[tuple[int, str]]) -> None:
-        events: list[AuditEvent] = []
-        markers: list[AuditEvent] = []
+        raw: list[str] = []
+        markers: list[str] = []
+        see = self.gaps.see
         for kind, text in batch:
             serial = serial_of(text)
             if serial is not None:
-                self.gaps.see(serial)
+                see(serial)
             if kind != AUDIT_SECCOMP:
                 continue
-            event = decode_line(text)
-            if event is None:
-                continue
-            (markers if is_marker(event) else events).append(event)
+            if MARKER_PREFIX in text:
+                event = decode_line(text)
+                if event is not None and event.comm is not None and is_marker(event):
+                    markers.append(event.comm)
+                    continue
+            raw.append(text)
         with self._cond:
-            overflow = len(self._events) + len(events) - (self._events.maxlen or 0)
+            overflow = len(self._raw) + len(raw) - (self._raw.maxlen or 0)
             self.dropped += max(overflow, 0)
-            self._events.extend(events)
-            self._markers.update(m.comm for m in markers if m.comm)
+            self._raw.extend(raw)
+            self._markers.update(markers)
             if markers:
                 self._cond.notify_all()
 
@@ -95,15 +102,23 @@ class AuditCapture:
                 raise RuntimeError(f"the audit reader failed: {self._error}") from self._error
             if not arrived:
                 raise TimeoutError(
-                    f"the audit marker record did not arrive within {timeout:g} s; is "
-                    "/proc/sys/kernel/seccomp/actions_logged missing `log`?"
+                    f"the audit marker record did not arrive within {timeout:g} s: it was lost "
+                    f"({self.loss()}), or /proc/sys/kernel/seccomp/actions_logged lacks `log`"
                 )
             self._markers.discard(token)
 
     def events(self, pids: Iterable[int] | None = None) -> list[AuditEvent]:
         """The events captured so far, optionally only those of the given pids."""
-        with self._cond:
-            events = list(self._events)
+        with self._decoding:  # one caller decodes the backlog; events stay in serial order
+            with self._cond:
+                pending = list(self._raw)
+                self._raw.clear()
+            decoded = [e for e in map(decode_line, pending) if e is not None]
+            with self._cond:
+                overflow = len(self._events) + len(decoded) - (self._events.maxlen or 0)
+                self.dropped += max(overflow, 0)
+                self._events.extend(decoded)
+                events = list(self._events)
         if pids is None:
             return events
         wanted = set(pids)
@@ -111,7 +126,8 @@ class AuditCapture:
 
     def clear(self) -> None:
         """Forget the events kept so far (e.g. between two lessons)."""
-        with self._cond:
+        with self._decoding, self._cond:
+            self._raw.clear()
             self._events.clear()
 
     def loss(self) -> LossReport:
