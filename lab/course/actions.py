@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -73,6 +74,19 @@ def _show(ctx: ActionContext, action: Action, result: ExecResult) -> None:
     )
 
 
+def _show_audit(ctx: ActionContext, action: Action) -> None:
+    """The workload's audit records so far, counted by syscall and action."""
+    events, problem = ctx.obs.audit_events(action.name)
+    title = f"audit records of {action.name}"
+    if problem:
+        ctx.listener(Info(title, problem))
+        return
+    counts = Counter((e.syscall_name or f"syscall {e.syscall}", e.action) for e in events)
+    ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    body = "\n".join(f"{count:>6}  {name:<20} {verdict}" for (name, verdict), count in ranked)
+    ctx.listener(Info(f"{title}: {len(events)}, by syscall", body))
+
+
 def _uses_offline_echo(target: Target) -> bool:
     images = getattr(target, "images", None)
     if target.name != "docker" or images is None:
@@ -119,6 +133,8 @@ def perform(ctx: ActionContext, action: Action) -> None:
         obs.forget(action.name)
         if action.name in ctx.started:
             ctx.started.remove(action.name)
+    elif action.kind == "show_audit":
+        _show_audit(ctx, action)
     elif action.kind == "record":
         record(ctx, action)
     else:  # the loader refuses unknown kinds; this guards a model built by hand

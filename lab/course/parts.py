@@ -31,7 +31,8 @@ ACTIONS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "note": (("text",), ONLY),
     "derive_profile": (("from", "as"), ("default_action", "flags", *ONLY)),
     "diff": (("old", "new"), ONLY),
-    "record": (("name", "as"), ("workload", *ONLY)),
+    "show_audit": (("name",), ONLY),
+    "record": (("name", "as"), ("workload", "exercise", *ONLY)),
 }
 
 
@@ -94,6 +95,8 @@ def _action(ctx: Context, node: yaml.Node) -> Action:
         args["path"] = r.text(f["path"], "the path")
     if "privileged" in f:
         args["privileged"] = r.scalar(f["privileged"], "privileged", bool)
+    if "exercise" in f:
+        args["exercise"] = r.scalar(f["exercise"], "exercise", bool)
     if "timeout" in f:
         args["timeout"] = r.scalar(f["timeout"], "timeout", float)
     if "as" in f:
@@ -112,7 +115,7 @@ def _action(ctx: Context, node: yaml.Node) -> Action:
     if "flags" in f:
         args["flags"] = r.texts(f["flags"], "flags")
     action = Action(**args)
-    if kind in ("request", "exec", "delete") and action.name not in ctx.workloads:
+    if kind in ("request", "exec", "delete", "show_audit") and action.name not in ctx.workloads:
         raise r.fail(
             f["name"],
             f"'{kind}' names the workload '{action.name}', which no earlier action started",

@@ -76,6 +76,7 @@ def record(ctx: ActionContext, action: Action) -> None:
         audit=ctx.obs.audit,
         forks=ctx.obs.forks,
         cancel=ctx.cancel,
+        exercise=action.exercise,
         on_progress=lambda text: ctx.listener(Info("recorder", text)),
     )
     path = _write_profile(ctx, action.save_as, outcome.profile.to_dict())

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import tempfile
 import threading
+import uuid
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -26,17 +27,21 @@ def target_runner(
     workdir: Path,
     ready_timeout: float = 90,
     cancel: threading.Event | None = None,
+    exercise: bool = True,
 ) -> Callable[[Profile], Sequence[int]]:
     """A `run` callable for `record`: one full life of the workload under the given profile."""
     cancel = cancel or threading.Event()
     counter = iter(range(1, 1000))
+    token = uuid.uuid4().hex[:4]
 
     def run(profile: Profile) -> Sequence[int]:
-        path = workdir / f"{name}-{next(counter)}.json"
+        # Each run gets its own name: fresh logs and state, never the last run's.
+        run_name = f"{name}-{token}{next(counter)}"
+        path = workdir / f"{run_name}.json"
         path.write_text(profile_json(profile), encoding="utf-8")
         target.sync_profiles()
         spec = WorkloadSpec(
-            name,
+            run_name,
             workload,  # type: ignore[arg-type]
             ProfileRef.localhost(str(path)),
             tuple(args) or (ECHO_ARGS if workload == "http-echo" else ()),
@@ -50,18 +55,30 @@ def target_runner(
                 if cancel.wait(0.25):
                     break
                 waited += 0.25
-                state = target.state(name)
+                state = target.state(run_name)
                 pids.update(state.pids)
             if workload == "http-echo" and state.phase == Phase.RUNNING:
-                # Exercise it the way the lessons do: the text, and the health endpoint.
-                target.request(name, "/")
-                target.request(name, "/health")
-            pids.update(target.state(name).pids)
+                if exercise:
+                    # Exercise it the way the lessons do: the text, and the health endpoint.
+                    target.request(run_name, "/")
+                    target.request(run_name, "/health")
+                else:
+                    _wait_listening(target, run_name, ready_timeout, cancel)
+            pids.update(target.state(run_name).pids)
         finally:
-            target.delete(name)
+            target.delete(run_name)
         return sorted(pids)
 
     return run
+
+
+def _wait_listening(target: Target, name: str, timeout: float, cancel: threading.Event) -> None:
+    """Wait for http-echo's start-up line ("server is listening"), without sending a request."""
+    waited = 0.0
+    while "listening" not in target.logs(name) and waited < timeout:
+        if cancel.wait(0.2):
+            return
+        waited += 0.2
 
 
 def record_workload(
@@ -75,6 +92,7 @@ def record_workload(
     max_iterations: int = 5,
     forks: ForkSource | None = None,
     cancel: threading.Event | None = None,
+    exercise: bool = True,
 ) -> Recording:
     """Record a workload on any target; container targets get the runtime's syscalls added."""
     from lab.profile.record import RUNTIME_SYSCALLS
@@ -86,7 +104,9 @@ def record_workload(
         )
     runtime = RUNTIME_SYSCALLS if target.name in CONTAINER_TARGETS else ()
     with tempfile.TemporaryDirectory(prefix="seclab-record-") as workdir:
-        run = target_runner(target, name, workload, args, workdir=Path(workdir), cancel=cancel)
+        run = target_runner(
+            target, name, workload, args, workdir=Path(workdir), cancel=cancel, exercise=exercise
+        )
         return record(
             run,
             audit,
