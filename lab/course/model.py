@@ -32,6 +32,11 @@ class ProfileChoice:
         """The profile to use on `target` (None when this lesson gives none for it)."""
         return dict(self.per_target).get(target, self.default)
 
+    def names(self) -> tuple[str, ...]:
+        """Every profile named, on any target (words such as runtime-default included)."""
+        named = [self.default, *(name for _, name in self.per_target)]
+        return tuple(dict.fromkeys(n for n in named if n))
+
 
 @dataclass(frozen=True)
 class Action:
@@ -53,6 +58,23 @@ class Action:
     flags: tuple[str, ...] | None = None  # derive_profile: the new flags
     timeout: float = 60.0
     only: tuple[str, ...] = ()  # targets it applies to (empty: all)
+
+    def profile_files(self, target: str | None = None) -> tuple[str, ...]:
+        """The profile files this action uses on `target` (None: on any target), in order.
+
+        `run`/`run_once`/`show_profile` name theirs in `profile`; `derive_profile` and `diff`
+        start from `source`; `diff` compares with the file in `text`; `derive_profile` and
+        `record` write the file in `save_as`.
+        """
+        names: list[str | None] = []
+        for choice in (self.profile, self.source):
+            if choice is not None:
+                names += [choice.for_target(target)] if target else list(choice.names())
+        if self.kind == "diff":
+            names.append(self.text)
+        if self.kind in ("derive_profile", "record"):
+            names.append(self.save_as)
+        return tuple(dict.fromkeys(n for n in names if n and n.endswith(".json")))
 
     @property
     def result_key(self) -> str:

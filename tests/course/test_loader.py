@@ -92,3 +92,15 @@ def test_find_lesson_by_id_suggests_a_close_one(tmp_path: Path) -> None:
     with pytest.raises(LessonError) as info:
         find_lesson("goood", tmp_path, PROFILES)
     assert info.value.fix is not None and "did you mean 'good'" in info.value.fix
+
+
+def test_actions_say_which_profile_files_they_use() -> None:
+    lesson = load_lesson(LESSONS / "good.yaml", PROFILES)
+    start, mkdir = lesson.steps
+    show, run, derive, diff = start.actions[1:]
+    assert show.profile_files() == ("audit.json",)
+    assert derive.profile_files() == ("block-mkdir.json", "block-mkdir-log.json")
+    assert diff.profile_files() == ("block-mkdir.json", "block-mkdir-log.json")
+    mkdir_try = mkdir.actions[0]
+    assert mkdir_try.profile_files("local") == ("block-mkdir-log.json",)
+    assert mkdir_try.profile_files() == ("block-mkdir.json", "block-mkdir-log.json")
