@@ -1,0 +1,58 @@
+"""Course runner events in the lab screen's terms: commands, output lines and check outcomes."""
+
+from __future__ import annotations
+
+from lab.course import events as ev
+from lab.tui.session import (
+    CheckOutcome,
+    CommandFinished,
+    CommandStarted,
+    OutputLine,
+    SessionEvent,
+)
+
+_BODY_LINES = 12  # a profile or a long note: the profile viewer shows the whole thing
+
+
+def translate(event: ev.Event) -> list[SessionEvent]:
+    """What the screen shows for one runner event (nothing for the ones it draws itself)."""
+    if isinstance(event, ev.CommandShown):
+        return [CommandStarted(event.command)]
+    if isinstance(event, ev.CommandOutput):
+        return [
+            CommandFinished(
+                event.command, event.exit_code, event.stdout, event.stderr, event.signal
+            )
+        ]
+    if isinstance(event, ev.Info):
+        return [OutputLine(line) for line in _info_lines(event)]
+    if isinstance(event, ev.ActionFailed):
+        lines: list[SessionEvent] = [OutputLine(f"{event.action} failed: {event.message}", "fail")]
+        if event.hint:
+            lines.append(OutputLine(f"  fix: {event.hint}", "warn"))
+        return lines
+    if isinstance(event, ev.CheckStarted):
+        return [OutputLine(f"checking {event.description} …")]
+    if isinstance(event, ev.CheckPassed):
+        return [OutputLine(f"  ✔ {event.result.expected}", "ok")]
+    if isinstance(event, ev.CheckFailed):
+        return [OutputLine(f"  ✘ {event.result.reason()}", "fail")]
+    if isinstance(event, ev.SolutionShown):
+        return [OutputLine(f"solution: {event.text.strip()}", "info")]
+    return []
+
+
+def outcome(passed: bool, failures: list[ev.CheckFailed]) -> CheckOutcome:
+    """A step's check result for the learner: what was expected and seen, and the next hint."""
+    if passed:
+        return CheckOutcome(True, "every check passed")
+    reasons = "; ".join(f.result.reason() for f in failures) or "a check did not pass"
+    hint = next((f.hint for f in failures if f.hint), None)
+    return CheckOutcome(False, reasons, hint)
+
+
+def _info_lines(event: ev.Info) -> list[str]:
+    body = event.body.rstrip().splitlines()
+    if len(body) > _BODY_LINES:
+        body = [*body[:_BODY_LINES], f"… {len(body) - _BODY_LINES} more lines (press v)"]
+    return [event.title, *(f"  {line}" for line in body)]

@@ -1,0 +1,232 @@
+"""The lab screen's session facade over `lab.course`: lessons, steps, checks and progress.
+
+One `LessonRunner` per lesson opened, all on one target; closing the session deletes every
+workload any of them started. Plain Python: workers call it from threads.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from lab.course import events as ev
+from lab.course.loader import load_lessons
+from lab.course.model import Lesson, Step
+from lab.course.observe import AuditSource
+from lab.course.progress import ProgressStore
+from lab.course.runner import LessonRunner
+from lab.targets.base import Target, WorkloadState
+from lab.tui.course_events import outcome, translate
+from lab.tui.session import CheckOutcome, LessonSummary, Listener, StepView
+
+
+def _ignore(event: object) -> None:
+    del event
+
+
+class CourseSession:
+    """A learner's session on one target, backed by the course engine."""
+
+    def __init__(
+        self,
+        target: Target,
+        lessons: list[Lesson],
+        *,
+        progress: ProgressStore | None = None,
+        audit: AuditSource | None = None,
+        on_close: Callable[[], None] | None = None,
+    ) -> None:
+        self.target = target
+        self.target_name = target.name
+        self._lessons = {lesson.id: lesson for lesson in lessons}
+        self._order = [lesson.id for lesson in lessons]
+        self._progress = progress or ProgressStore()
+        self._audit = audit
+        self._on_close = on_close
+        self._runners: dict[str, LessonRunner] = {}
+        self._runners_started: dict[str, bool] = {}
+        self._listener: Listener = _ignore
+        self._failures: list[ev.CheckFailed] = []
+        self._lock = threading.RLock()  # one step operation at a time, whichever worker asks
+        self._closed = False
+
+    def _forward(self, event: ev.Event) -> None:
+        if isinstance(event, ev.CheckFailed):
+            self._failures.append(event)
+        for shown in translate(event):
+            self._listener(shown)
+
+    def _runner(self, lesson_id: str, listener: Listener) -> tuple[LessonRunner, Lesson]:
+        lesson = self._lessons[lesson_id]
+        self._listener = listener
+        runner = self._runners.get(lesson_id)
+        if runner is None:
+            runner = LessonRunner(
+                lesson, self.target, self._forward, audit=self._audit, progress=self._progress
+            )
+            self._runners[lesson_id] = runner
+        # Several runners share the target: the one in use hears its commands.
+        runner.target.on_command = runner._on_command
+        return runner, lesson
+
+    def lessons(self) -> list[LessonSummary]:
+        out = []
+        for lesson_id in self._order:
+            lesson = self._lessons[lesson_id]
+            passed = self._progress.passed(lesson.id, self.target_name)
+            done = sum(step.id in passed for step in lesson.steps)
+            out.append(
+                LessonSummary(
+                    lesson.id,
+                    lesson.title,
+                    lesson.summary,
+                    len(lesson.steps),
+                    done,
+                    lesson.supports(self.target_name),
+                )
+            )
+        return out
+
+    def resume_index(self, lesson_id: str) -> int:
+        lesson = self._lessons[lesson_id]
+        passed = self._progress.passed(lesson_id, self.target_name)
+        return next((i for i, s in enumerate(lesson.steps) if s.id not in passed), 0)
+
+    def step(self, lesson_id: str, index: int) -> StepView:
+        lesson = self._lessons[lesson_id]
+        step = lesson.steps[index]
+        passed = self._progress.passed(lesson_id, self.target_name)
+        text = step.text_for(self.target_name)
+        if not lesson.supports(self.target_name):
+            text = f"**Not on {self.target_name}:** {lesson.why_not(self.target_name)}\n\n{text}"
+        return StepView(
+            lesson_id=lesson_id,
+            index=index,
+            count=len(lesson.steps),
+            title=step.title,
+            text=text,
+            hints=step.hints,
+            solution=step.solution.text or None,
+            notes=step.notes or None,
+            profiles=_profiles(step),
+            done=step.id in passed,
+            learner_part=bool(step.solution.actions),
+        )
+
+    def run_step(self, lesson_id: str, index: int, listener: Listener) -> None:
+        with self._lock:
+            runner, lesson = self._runner(lesson_id, listener)
+            if not self._runners_started.get(lesson_id):
+                runner.start()  # prepares the target (quick once it is ready)
+                self._runners_started[lesson_id] = True
+            runner.begin_step(lesson.steps[index], index + 1)
+
+    def solve(self, lesson_id: str, index: int, listener: Listener) -> None:
+        with self._lock:
+            runner, lesson = self._runner(lesson_id, listener)
+            runner.solve(lesson.steps[index], show=True)
+
+    def check(self, lesson_id: str, index: int, listener: Listener) -> CheckOutcome:
+        with self._lock:
+            runner, lesson = self._runner(lesson_id, listener)
+            step = lesson.steps[index]
+            self._failures = []
+            passed = runner.run_checks(step)
+            runner.finish_step(step, passed)
+            return outcome(passed, self._failures)
+
+    def reset_step(self, lesson_id: str, index: int, listener: Listener) -> None:
+        with self._lock:
+            runner, lesson = self._runner(lesson_id, listener)
+            step = lesson.steps[index]
+            for name in _workloads(step):
+                if name in runner.ctx.started:
+                    self.target.delete(name)
+                    runner.ctx.started.remove(name)
+                    runner.obs.forget(name)
+            self._progress.reset_step(lesson_id, self.target_name, step.id)
+
+    def workloads(self) -> list[tuple[str, WorkloadState]]:
+        with self._lock:
+            names = [name for r in self._runners.values() for name in r.ctx.started]
+            return [(name, self.target.state(name)) for name in dict.fromkeys(names)]
+
+    def watched_pids(self) -> set[int]:
+        return {pid for r in self._runners.values() for pids in r.obs.pids.values() for pid in pids}
+
+    def close(self) -> list[str]:
+        """Delete every workload this session started; safe to call twice."""
+        if self._closed:
+            return []
+        self._closed = True
+        self.target.cancel()  # a step still waiting gives up rather than holding the lock
+        with self._lock:
+            removed = []
+            for runner in self._runners.values():
+                removed += runner.ctx.started
+                runner.cleanup()
+            if self._on_close is not None:
+                self._on_close()
+            return removed
+
+
+def _workloads(step: Step) -> list[str]:
+    actions = (*step.actions, *step.solution.actions)
+    return [a.name for a in actions if a.kind in ("run", "run_once", "record")]
+
+
+def _profiles(step: Step) -> tuple[str, ...]:
+    names: list[str] = []
+    for action in (*step.actions, *step.solution.actions):
+        if action.profile is not None and action.profile.default:
+            names.append(action.profile.default)
+        if action.kind == "show_profile":
+            names.append(action.text)
+        if action.source:
+            names.append(action.source)
+    return tuple(n for n in dict.fromkeys(names) if n.endswith(".json"))
+
+
+def course_session_factory(
+    target_factory: Callable[..., Target] | None = None,
+    *,
+    lessons: list[Lesson] | None = None,
+    progress: ProgressStore | None = None,
+    audit_factory: Callable[[], Any] | None = None,
+) -> Callable[[str], CourseSession]:
+    """A factory the app calls (on a worker) to start a session on the named target."""
+
+    def make(target_name: str) -> CourseSession:
+        factory = target_factory
+        if factory is None:
+            from lab.targets.factory import make_target
+
+            factory = make_target
+        target = factory(target_name)
+        target.prepare()
+        audit, closer = _open_audit(audit_factory)
+        return CourseSession(
+            target,
+            lessons if lessons is not None else load_lessons(),
+            progress=progress,
+            audit=audit,
+            on_close=closer,
+        )
+
+    return make
+
+
+def _open_audit(factory: Callable[[], Any] | None) -> tuple[Any, Callable[[], None] | None]:
+    """The checks' audit capture; without it (no root) audit checks say why they cannot pass."""
+    if factory is None:
+        from lab.audit.capture import AuditCapture
+
+        factory = AuditCapture
+    try:
+        capture = factory()
+        if hasattr(capture, "__enter__"):
+            capture = capture.__enter__()
+    except Exception:  # the audit pane explains the cause; checks report it in their own words
+        return None, None
+    return capture, getattr(capture, "close", None)

@@ -1,0 +1,1 @@
+"""The app's screens: the lab, help, errors, and the target picker."""

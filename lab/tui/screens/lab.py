@@ -1,0 +1,310 @@
+"""The lab screen: lessons, the step, commands and output, the audit pane, status and profiles."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Footer, Header, Input, Static, TabbedContent, TabPane
+from textual.worker import Worker, WorkerState
+
+from lab.tui.audit_filter import compile_filter
+from lab.tui.profile_view import list_profiles
+from lab.tui.screens.dialogs import ErrorScreen, HelpScreen, TargetScreen
+from lab.tui.screens.lab_workers import LabWorkers
+from lab.tui.session import (
+    CheckOutcome,
+    CommandFinished,
+    CommandStarted,
+    LessonSummary,
+    OutputLine,
+    StepView,
+    WorkloadUpdate,
+)
+from lab.tui.widgets.audit import AuditPane
+from lab.tui.widgets.commands import CommandPane
+from lab.tui.widgets.lessons import LessonList
+from lab.tui.widgets.profile import ProfileViewer
+from lab.tui.widgets.status import StatusPane
+from lab.tui.widgets.step import StepPane
+
+if TYPE_CHECKING:
+    from lab.tui.config import LabConfig
+
+# (key, action, description): the footer, the help screen and the command palette share these.
+LAB_KEYS = [
+    ("r", "run_step", "Run step"),
+    ("c", "check", "Check"),
+    ("n", "next_step", "Next"),
+    ("p", "previous_step", "Previous"),
+    ("h", "hint", "Hint"),
+    ("s", "solution", "Solution"),
+    ("x", "reset_step", "Reset step"),
+    ("slash", "filter", "Filter audit"),
+    ("v", "profile", "Profile"),
+    ("t", "switch_target", "Target"),
+    ("question_mark", "help", "Help"),
+]
+
+
+class LabScreen(LabWorkers):
+    """Where the learner works; all blocking work is in `LabWorkers`."""
+
+    BINDINGS = [Binding(key, action, text) for key, action, text in LAB_KEYS]
+
+    def __init__(self, config: LabConfig) -> None:
+        super().__init__()
+        self.config = config
+        self.target_name = config.target_name
+        self.session = None
+        self.lessons: list[LessonSummary] = []
+        self.step: StepView | None = None
+        self.hints_shown = 0
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Horizontal(id="main"):
+            with Vertical(id="left"):
+                yield Static("Lessons", classes="pane-title")
+                yield LessonList(id="lessons")
+                yield Static("Workloads", classes="pane-title")
+                yield StatusPane(id="status")
+            with Vertical(id="center"):
+                yield StepPane(id="step")
+                yield Static("", id="notes")
+                yield Static("Commands the target runs", classes="pane-title")
+                yield CommandPane(id="commands")
+            with TabbedContent(id="right"):
+                with TabPane("Audit", id="tab-audit"):
+                    yield AuditPane(id="audit")
+                with TabPane("Profile", id="tab-profile"):
+                    yield ProfileViewer(id="profile")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.sub_title = f"target: {self.target_name}"
+        self.query_one("#notes").display = self.config.demo
+        if self.config.notice:
+            self.query_one(CommandPane).output(OutputLine(self.config.notice, "warn"))
+        self.start_session(self.target_name, self.config.lesson_id)
+        self.start_audit()
+        if self.config.profiles_dir is not None:
+            self.query_one(ProfileViewer).offer(list_profiles(self.config.profiles_dir))
+        self.set_interval(self.config.status_interval, self._poll_status)
+
+    # -- what the workers report -------------------------------------------------------------
+
+    def on_lab_workers_session_ready(self, message: LabWorkers.SessionReady) -> None:
+        self.session = message.session
+        self._show_lessons(message.lessons)
+        if message.step is None:
+            self.query_one(StepPane).show_message("No lesson runs on this target.")
+        else:
+            self._show_step(message.step)
+        if self.config.demo:
+            self.start_demo()
+
+    def on_lab_workers_step_loaded(self, message: LabWorkers.StepLoaded) -> None:
+        self._show_lessons(message.lessons)
+        if self.step is None or (self.step.lesson_id, self.step.index) != (
+            message.step.lesson_id,
+            message.step.index,
+        ):
+            self._show_step(message.step)
+        else:
+            self.step = message.step
+        if message.outcome is not None:
+            self._show_outcome(message.outcome)
+
+    def on_lab_workers_posted(self, message: LabWorkers.Posted) -> None:
+        event = message.event
+        commands = self.query_one(CommandPane)
+        if isinstance(event, CommandStarted):
+            commands.started(event)
+        elif isinstance(event, CommandFinished):
+            commands.finished(event)
+        elif isinstance(event, OutputLine):
+            commands.output(event)
+        elif isinstance(event, WorkloadUpdate):
+            self.query_one(StatusPane).update_one(event.name, event.state)
+        elif isinstance(event, CheckOutcome):
+            self._show_outcome(event)
+
+    def on_lab_workers_workloads(self, message: LabWorkers.Workloads) -> None:
+        self.query_one(StatusPane).show(message.workloads)
+
+    def on_lab_workers_audit_ready(self, message: LabWorkers.AuditReady) -> None:
+        self.query_one(AuditPane).watch_feed(message.feed)
+
+    def on_lab_workers_audit_unavailable(self, message: LabWorkers.AuditUnavailable) -> None:
+        self.query_one(AuditPane).explain(message.reason)
+
+    def on_lab_workers_profile_loaded(self, message: LabWorkers.ProfileLoaded) -> None:
+        self.query_one(ProfileViewer).show(message.document)
+
+    def on_lab_workers_session_closed(self, message: LabWorkers.SessionClosed) -> None:
+        if message.removed:
+            self.notify("stopped: " + ", ".join(message.removed))
+        if message.final:
+            self.app.exit()
+
+    def shut_down(self) -> None:
+        """Stop the audit feed and every workload this session started, then exit the app."""
+        self.query_one(AuditPane).stop()
+        self.close_session(self.session, final=True)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """The one place a failed worker becomes a readable message."""
+        if event.state is not WorkerState.ERROR:
+            return
+        error = event.worker.error
+        if event.worker.group == "session" and self.session is None:
+            self.query_one(StepPane).show_message(f"The {self.target_name} target is not ready.")
+        self.query_one(CommandPane).output(OutputLine(f"error: {error}", "fail"))
+        self.app.push_screen(
+            ErrorScreen(
+                f"{event.worker.name.replace('_', ' ')} failed",
+                str(error) or type(error).__name__,
+                getattr(error, "hint", None),
+            )
+        )
+
+    # -- widgets asking for things -----------------------------------------------------------
+
+    def on_lesson_list_chosen(self, message: LessonList.Chosen) -> None:
+        current = self.step.lesson_id if self.step else None
+        if self.session is not None and message.lesson_id != current:
+            self.load_step(self.session, message.lesson_id, None)
+
+    def on_audit_pane_filter_changed(self, message: AuditPane.FilterChanged) -> None:
+        pane = self.query_one(AuditPane)
+        try:
+            predicate = compile_filter(message.expression)
+        except ValueError as exc:
+            pane.explain(f"filter: {exc}")
+            return
+        if pane.feed is not None:
+            pane.feed.set_filter(predicate)
+
+    def on_profile_viewer_wanted(self, message: ProfileViewer.Wanted) -> None:
+        self.load_profile(message.path, message.compare_with)
+
+    # -- keys ----------------------------------------------------------------------------------
+
+    def _ready(self) -> bool:
+        if self.session is None or self.step is None:
+            self.notify("The lab is still starting…", severity="warning")
+            return False
+        if any(w.group == "step" and w.is_running for w in self.workers):
+            self.notify("A step is still running…", severity="warning")
+            return False
+        return True
+
+    def action_run_step(self) -> None:
+        if self._ready() and self.session and self.step:
+            self.run_step(self.session, self.step.lesson_id, self.step.index)
+
+    def action_check(self) -> None:
+        if self._ready() and self.session and self.step:
+            self.check_step(self.session, self.step.lesson_id, self.step.index)
+
+    def action_next_step(self) -> None:
+        self._move(+1)
+
+    def action_previous_step(self) -> None:
+        self._move(-1)
+
+    def _move(self, delta: int) -> None:
+        if self._ready() and self.session and self.step:
+            index = self.step.index + delta
+            if 0 <= index < self.step.count:
+                self.load_step(self.session, self.step.lesson_id, index)
+            else:
+                self.notify("That was the last step." if delta > 0 else "This is the first step.")
+
+    def action_hint(self) -> None:
+        if self.step is None:
+            return
+        if not self.step.hints:
+            self.query_one(StepPane).show_extra("_This step has no hints._")
+            return
+        self.hints_shown = min(self.hints_shown + 1, len(self.step.hints))
+        shown = self.step.hints[: self.hints_shown]
+        text = "\n\n".join(f"**Hint {n}:** {hint}" for n, hint in enumerate(shown, 1))
+        self.query_one(StepPane).show_extra(text)
+
+    def action_solution(self) -> None:
+        """Show the solution; when the step has a learner's part, the lab does it, then checks."""
+        if self.step is None:
+            return
+        text = self.step.solution or "_This step has no written solution: press `r`._"
+        self.query_one(StepPane).show_extra(f"**Solution:**\n\n{text}")
+        if self.step.learner_part and self._ready() and self.session:
+            self.solve_step(self.session, self.step.lesson_id, self.step.index)
+
+    def action_reset_step(self) -> None:
+        if self._ready() and self.session and self.step:
+            self.reset_step(self.session, self.step.lesson_id, self.step.index)
+
+    def action_filter(self) -> None:
+        self.query_one(TabbedContent).active = "tab-audit"
+        self.query_one("#audit-filter", Input).focus()
+
+    def action_profile(self) -> None:
+        self.query_one(TabbedContent).active = "tab-profile"
+        if self.step is not None and self.step.profiles and self.config.profiles_dir:
+            path = self.config.profiles_dir / self.step.profiles[0]
+            self.query_one(ProfileViewer).offer(list_profiles(self.config.profiles_dir), path)
+
+    def action_help(self) -> None:
+        self.app.push_screen(HelpScreen())
+
+    def action_switch_target(self) -> None:
+        self.app.push_screen(TargetScreen(self.target_name), self._switch_to)
+
+    def _switch_to(self, name: str | None) -> None:
+        if name is None or name == self.target_name:
+            return
+        old, self.session, self.step = self.session, None, None
+        self.target_name = name
+        self.sub_title = f"target: {name}"
+        self.query_one(StepPane).show_message(f"Switching to {name}…")
+        self.query_one(StatusPane).show([])
+        self.close_session(old)
+        self.start_session(name, None)
+
+    def _poll_status(self) -> None:
+        if self.session is not None:
+            self.refresh_status(self.session)
+
+    # -- drawing -------------------------------------------------------------------------------
+
+    def _show_lessons(self, lessons: list[LessonSummary]) -> None:
+        self.lessons = lessons
+        current = self.step.lesson_id if self.step else None
+        self.query_one(LessonList).show(lessons, current)
+
+    def _show_step(self, step: StepView) -> None:
+        self.step = step
+        self.hints_shown = 0
+        title = next((item.title for item in self.lessons if item.id == step.lesson_id), "")
+        self.query_one(StepPane).show(step, title)
+        self.query_one(LessonList).mark_current(step.lesson_id)
+        notes = self.query_one("#notes", Static)
+        notes.update(Text(f"Instructor notes: {step.notes}" if step.notes else "", style="italic"))
+
+    def _show_outcome(self, outcome: CheckOutcome) -> None:
+        mark = "✔ passed" if outcome.passed else "✘ not yet"
+        text = f"**{mark}:** {outcome.message}"
+        if not outcome.passed and outcome.hint:
+            text += f"\n\n**Hint:** {outcome.hint}"
+        self.query_one(StepPane).show_extra(text)
+        self.query_one(CommandPane).output(
+            OutputLine(f"check {mark}: {outcome.message}", "ok" if outcome.passed else "fail")
+        )
+
+    def start_demo(self) -> None:
+        """Demo mode hooks in here (see `lab.tui.screens.demo`)."""

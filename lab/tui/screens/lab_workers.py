@@ -1,0 +1,184 @@
+"""The lab screen's background work: every blocking call runs here, on worker threads.
+
+Workers call the session facade and post small messages; they never touch widgets. Failures
+surface through `Worker.StateChanged`, handled once by the lab screen.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from textual import work
+from textual.message import Message
+from textual.screen import Screen
+
+from lab.targets.base import WorkloadState
+from lab.tui.audit_feed import AuditFeed
+from lab.tui.profile_view import ProfileDocument, load_profile
+from lab.tui.session import (
+    CheckOutcome,
+    LessonSummary,
+    OutputLine,
+    Session,
+    SessionEvent,
+    StepView,
+)
+
+if TYPE_CHECKING:
+    from lab.tui.config import LabConfig
+
+
+class LabWorkers(Screen[None]):
+    """Thread workers and the messages they post."""
+
+    config: LabConfig
+    session: Session | None
+
+    @dataclass
+    class SessionReady(Message):
+        session: Session
+        lessons: list[LessonSummary]
+        step: StepView | None
+
+    @dataclass
+    class StepLoaded(Message):
+        step: StepView
+        lessons: list[LessonSummary]
+        outcome: CheckOutcome | None = None
+
+    @dataclass
+    class Posted(Message):
+        """An event from the session while a step runs (a command, output, a state)."""
+
+        event: SessionEvent
+
+    @dataclass
+    class Workloads(Message):
+        workloads: list[tuple[str, WorkloadState]]
+
+    @dataclass
+    class AuditReady(Message):
+        feed: AuditFeed
+
+    @dataclass
+    class AuditUnavailable(Message):
+        reason: str
+
+    @dataclass
+    class ProfileLoaded(Message):
+        document: ProfileDocument
+
+    @dataclass
+    class SessionClosed(Message):
+        removed: list[str]
+        final: bool = False  # the app is quitting
+
+    def _listener(self, event: SessionEvent) -> None:
+        self.post_message(self.Posted(event))
+
+    def _loaded(
+        self, session: Session, lesson_id: str, index: int, outcome: CheckOutcome | None = None
+    ) -> None:
+        step = session.step(lesson_id, index)
+        self.post_message(self.StepLoaded(step, session.lessons(), outcome))
+
+    @work(thread=True, exclusive=True, group="session", exit_on_error=False)
+    def start_session(self, target_name: str, lesson_id: str | None) -> None:
+        """Make the session (the target may need preparing), and find where the learner was."""
+        session = self.config.session_factory(target_name)
+        lessons = session.lessons()
+        runnable = [lesson for lesson in lessons if lesson.supported]
+        chosen = lesson_id or next(
+            (lesson.id for lesson in runnable if lesson.done < lesson.steps),
+            runnable[0].id if runnable else None,
+        )
+        step = None
+        if chosen is not None:
+            step = session.step(chosen, session.resume_index(chosen))
+        self.post_message(self.SessionReady(session, lessons, step))
+
+    @work(thread=True, exclusive=True, group="step", exit_on_error=False)
+    def load_step(self, session: Session, lesson_id: str, index: int | None) -> None:
+        """Show a step; `index` None resumes where the learner left the lesson."""
+        if index is None:
+            index = session.resume_index(lesson_id)
+        self.post_message(self.StepLoaded(session.step(lesson_id, index), session.lessons()))
+
+    @work(thread=True, exclusive=True, group="step", exit_on_error=False)
+    def run_step(self, session: Session, lesson_id: str, index: int) -> None:
+        """Run the step's actions; check at once unless the learner has a part to play."""
+        session.run_step(lesson_id, index, self._listener)
+        step = session.step(lesson_id, index)
+        outcome = None
+        if not step.learner_part:
+            outcome = session.check(lesson_id, index, self._listener)
+            step = session.step(lesson_id, index)
+        else:
+            turn = "Your turn: do the step (or press s: the lab does it), then press c."
+            self._listener(OutputLine(turn, "warn"))
+        self.post_message(self.StepLoaded(step, session.lessons(), outcome))
+        self.post_message(self.Workloads(session.workloads()))
+
+    @work(thread=True, exclusive=True, group="step", exit_on_error=False)
+    def solve_step(self, session: Session, lesson_id: str, index: int) -> None:
+        """Do the learner's part (the solution), then check."""
+        session.solve(lesson_id, index, self._listener)
+        outcome = session.check(lesson_id, index, self._listener)
+        self._loaded(session, lesson_id, index, outcome)
+        self.post_message(self.Workloads(session.workloads()))
+
+    @work(thread=True, exclusive=True, group="step", exit_on_error=False)
+    def check_step(self, session: Session, lesson_id: str, index: int) -> None:
+        outcome = session.check(lesson_id, index, self._listener)
+        self._loaded(session, lesson_id, index, outcome)
+
+    @work(thread=True, exclusive=True, group="step", exit_on_error=False)
+    def reset_step(self, session: Session, lesson_id: str, index: int) -> None:
+        session.reset_step(lesson_id, index, self._listener)
+        self.post_message(self.StepLoaded(session.step(lesson_id, index), session.lessons()))
+        self.post_message(self.Workloads(session.workloads()))
+
+    @work(thread=True, exclusive=True, group="status", exit_on_error=False)
+    def refresh_status(self, session: Session) -> None:
+        self.post_message(self.Workloads(session.workloads()))
+
+    @work(thread=True, exclusive=True, group="profile", exit_on_error=False)
+    def load_profile(self, path: Path, compare_with: Path | None) -> None:
+        self.post_message(self.ProfileLoaded(load_profile(path, compare_with)))
+
+    @work(thread=True, exclusive=True, group="audit", exit_on_error=False)
+    def start_audit(self) -> None:
+        """Open the audit stream; when it cannot be read, say why and how to fix it."""
+        factory = self.config.audit_stream_factory
+        if factory is None:
+            self.post_message(self.AuditUnavailable("audit: no audit source configured"))
+            return
+        try:
+            stream = factory()
+        except Exception as exc:  # a source's own error type: its message and hint say it all
+            self.post_message(self.AuditUnavailable(unavailable_reason(exc)))
+            return
+        self.post_message(self.AuditReady(AuditFeed(stream)))
+
+    @work(thread=True, exclusive=True, group="session", exit_on_error=False)
+    def close_session(self, session: Session | None, final: bool = False) -> None:
+        """Stop every workload this session started (quit, Ctrl-C, switching target)."""
+        try:
+            removed = session.close() if session is not None else []
+        finally:
+            # Even when cleanup fails, a quitting app must still exit (the error is shown).
+            if final:
+                self.post_message(self.SessionClosed([], final=True))
+        if not final:
+            self.post_message(self.SessionClosed(removed))
+
+
+def unavailable_reason(exc: Any) -> str:
+    """Why the audit pane is empty, and what would fix it."""
+    hint = getattr(exc, "hint", None) or getattr(exc, "fix", None)
+    text = str(exc) or type(exc).__name__
+    if isinstance(exc, PermissionError) or "permission" in text.lower():
+        hint = hint or "run `sudo seclab start` (reading audit records needs CAP_AUDIT_READ)"
+    return f"audit: no records — {text}" + (f". Fix: {hint}" if hint else "")

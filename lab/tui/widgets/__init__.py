@@ -1,0 +1,1 @@
+"""The lab screen's widgets, one screen area per module."""

@@ -1,0 +1,124 @@
+"""The live audit pane: decoded records coloured by action, a filter, counts and loss figures."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+from rich.highlighter import Highlighter
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.widgets import Input, Log, Static
+from textual.worker import get_current_worker
+
+from lab.tui.audit_feed import AuditFeed, FeedBatch
+
+BATCH_INTERVAL = 0.075  # seconds: within the 50-100 ms a reader perceives as live
+MAX_LINES = 2000
+
+# Colours by action word, as `format_event` writes it in the second column.
+_ACTION_STYLES = {
+    "log": "cyan",
+    "errno": "yellow",
+    "trap": "magenta",
+    "trace": "magenta",
+    "user_notif": "magenta",
+    "kill_thread": "bold red",
+    "kill_process": "bold red",
+    "kill": "bold red",
+}
+
+
+class ActionHighlighter(Highlighter):
+    """Colours a formatted audit line by its action and emphasises the syscall name."""
+
+    def highlight(self, text: Text) -> None:
+        words = text.plain.split()
+        if len(words) < 3:
+            return
+        style = _ACTION_STYLES.get(words[1].lower(), "")
+        start = text.plain.find(words[1])
+        if style:
+            text.stylize(style, start, start + len(words[1]))
+        syscall_at = text.plain.find(words[2], start + len(words[1]))
+        text.stylize(f"bold {style}".strip(), syscall_at, syscall_at + len(words[2]))
+
+
+class AuditPane(Vertical):
+    """Shows what the audit feed hands over; starts its feed worker with `watch(feed)`."""
+
+    @dataclass
+    class Batch(Message):
+        """New lines and figures from the feed thread."""
+
+        batch: FeedBatch
+
+    @dataclass
+    class FilterChanged(Message):
+        """The learner typed a new filter expression."""
+
+        expression: str
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.feed: AuditFeed | None = None
+        self._stop = threading.Event()
+
+    def compose(self) -> ComposeResult:
+        yield Static("audit: starting…", id="audit-stats")
+        yield Input(placeholder="filter: syscall=mkdir action=kill comm=… pid=…", id="audit-filter")
+        with Horizontal(id="audit-body"):
+            log = Log(max_lines=MAX_LINES, highlight=True, id="audit-log")
+            log.highlighter = ActionHighlighter()
+            yield log
+            yield Static("", id="audit-counts")
+
+    def explain(self, text: str) -> None:
+        """Why the pane is empty (no permission, no source) and how to fix it."""
+        self.query_one("#audit-stats", Static).update(Text(text, style="yellow"))
+
+    def watch_feed(self, feed: AuditFeed) -> None:
+        """Start draining `feed` on a worker thread."""
+        self.feed = feed
+        self._drain(feed)
+
+    @work(thread=True, exclusive=True, group="audit-feed", exit_on_error=False)
+    def _drain(self, feed: AuditFeed) -> None:
+        worker = get_current_worker()
+        while not worker.is_cancelled and not self._stop.wait(BATCH_INTERVAL):
+            batch = feed.poll()
+            if batch is not None:
+                self.post_message(self.Batch(batch))
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    def on_audit_pane_batch(self, message: Batch) -> None:
+        batch = message.batch
+        if batch.lines:
+            # One call per batch: the Log pays its layout cost once, not once per line.
+            self.query_one("#audit-log", Log).write_lines(batch.lines)
+        stats = (
+            f"source: {batch.source} · captured {batch.captured:,} · lost {batch.lost:,}"
+            f" · shown {batch.matched:,}"
+        )
+        style = "bold red" if batch.lost else "green"
+        self.query_one("#audit-stats", Static).update(Text(stats, style=style))
+        counts = "\n".join(f"{count:>7,} {name}" for name, count in batch.top)
+        self.query_one("#audit-counts", Static).update(counts or "no events yet")
+        if self.feed is not None:
+            self.feed.acked.set()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.input.id == "audit-filter":
+            event.stop()
+            self.query_one("#audit-log", Log).clear()
+            self.post_message(self.FilterChanged(event.value.strip()))
+
+    def lines(self) -> list[str]:
+        """The lines the pane holds now (for tests and the e2e capture)."""
+        return list(self.query_one("#audit-log", Log).lines)

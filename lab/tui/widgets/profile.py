@@ -1,0 +1,74 @@
+"""The profile viewer: highlighted JSON, lint diagnostics inline, and a diff with another one."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from rich.console import Group, RenderableType
+from rich.syntax import Syntax
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.message import Message
+from textual.widgets import Select, Static
+
+from lab.tui.profile_view import ProfileDocument
+
+_SEVERITY = {"error": "bold red", "warning": "yellow", "info": "cyan"}
+
+
+def render_document(doc: ProfileDocument) -> RenderableType:
+    """The profile's JSON with diagnostic lines marked, diagnostics listed, then the diff."""
+    marked = {f.line for f in doc.findings if f.line}
+    syntax = Syntax(doc.text, "json", line_numbers=True, highlight_lines=marked, word_wrap=False)
+    parts: list[RenderableType] = []
+    if doc.findings:
+        for f in doc.findings:
+            style = _SEVERITY.get(f.severity, "")
+            parts.append(
+                Text.assemble((f"{f.severity} ", style), f"line {f.line}:{f.column} {f.message}")
+            )
+    else:
+        parts.append(Text("lint: no problems found", style="green"))
+    parts.append(syntax)
+    if doc.diff:
+        parts.append(Text(f"\ndiff {doc.compared.name if doc.compared else ''} → {doc.path.name}"))
+        parts.append(Syntax(doc.diff, "diff", word_wrap=True))
+    return Group(*parts)
+
+
+class ProfileViewer(Vertical):
+    """Pick a profile (and optionally one to compare with); the screen loads it in a worker."""
+
+    @dataclass
+    class Wanted(Message):
+        """The learner picked a profile, or a profile to compare with."""
+
+        path: Path
+        compare_with: Path | None
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="profile-pickers"):
+            yield Select[str]([], prompt="profile", id="profile-pick")
+            yield Select[str]([], prompt="compare with…", id="profile-compare")
+        with VerticalScroll(id="profile-scroll"):
+            yield Static("Pick a profile to see it here.", id="profile-body")
+
+    def offer(self, paths: list[Path], current: Path | None = None) -> None:
+        options = [(p.name, str(p)) for p in paths]
+        self.query_one("#profile-pick", Select).set_options(options)
+        self.query_one("#profile-compare", Select).set_options(options)
+        if current is not None and str(current) in {str(p) for p in paths}:
+            self.query_one("#profile-pick", Select).value = str(current)
+
+    def show(self, doc: ProfileDocument) -> None:
+        self.query_one("#profile-body", Static).update(render_document(doc))
+
+    def on_select_changed(self, event: Select.Changed) -> None:
+        event.stop()
+        pick = self.query_one("#profile-pick", Select).value
+        other = self.query_one("#profile-compare", Select).value
+        if isinstance(pick, str):
+            compare = Path(other) if isinstance(other, str) and other != pick else None
+            self.post_message(self.Wanted(Path(pick), compare))
