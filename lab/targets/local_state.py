@@ -52,15 +52,15 @@ def _locked() -> Iterator[dict[str, Any]]:
 
 
 def record(pid: int, name: str, argv: list[str]) -> None:
-    """Remember a workload process the lab started."""
-    with _locked() as data:
-        entry = {"name": name, "start": start_time(pid), "argv": argv, "owner": os.getpid()}
+    """Remember a workload process the lab started (best effort: a read-only home is fine)."""
+    entry = {"name": name, "start": start_time(pid), "argv": argv, "owner": os.getpid()}
+    with contextlib.suppress(OSError), _locked() as data:
         data[str(pid)] = entry
 
 
 def forget(pid: int) -> None:
     """Drop a process that has ended or been stopped."""
-    with _locked() as data:
+    with contextlib.suppress(OSError), _locked() as data:
         data.pop(str(pid), None)
 
 
