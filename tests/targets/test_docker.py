@@ -64,6 +64,17 @@ def test_errno_fails_the_syscall_and_kill_ends_the_process(target: DockerTarget)
     assert target.state("anything").phase == Phase.NOT_FOUND
 
 
+def test_exec_runs_under_the_containers_filter(target: DockerTarget) -> None:
+    name = unique("exec")
+    profile = ProfileRef.localhost("kill-mkdir.json")
+    target.run(WorkloadSpec(name, "busybox", profile, ("sleep", "60")))
+    killed = target.exec(name, ["mkdir", "/tmp/x"])
+    assert (killed.exit_code, killed.signal) == (159, 31)
+    assert killed.commands == (f"docker exec seclab-{name} mkdir /tmp/x",)
+    assert target.exec(name, ["ls", "/"]).exit_code == 0
+    assert target.state(name).phase == Phase.RUNNING  # only the exec'd process died
+
+
 def test_runtime_default_compared_with_unconfined(target: DockerTarget) -> None:
     comparison = compare(target, unique("rtd"))
     rtd, unconfined = comparison.runtime_default, comparison.unconfined
