@@ -24,6 +24,8 @@ COMMANDS: dict[str, str] = {
     "profile": "lab.commands.profile:command",
     "doctor": "lab.commands.doctor:command",
     "reset": "lab.commands.reset:command",
+    "start": "lab.commands.start:command",
+    "serve": "lab.commands.serve:command",
 }
 
 EPILOG = """\b

@@ -40,23 +40,16 @@ class FeedBatch:
 
 
 def format_event(event: Any) -> str:
-    """One decoded record as a line: time, action, syscall, process and where it ran."""
-    stamp = float(event.time or 0.0)
-    clock = time.strftime("%H:%M:%S", time.localtime(stamp)) + f".{int(stamp * 1000) % 1000:03d}"
-    where = getattr(event, "pod", None) or getattr(event, "container_name", None) or ""
-    signal = getattr(event, "signal", None)
-    parts = [
-        clock,
-        f"{event.action:<12}",
-        f"{event.syscall_name or event.syscall:<16}",
-        f"pid={event.pid}",
-        f"comm={event.comm or '?'}",
-    ]
-    if signal:
-        parts.append(f"sig={signal}")
-    if where:
-        parts.append(f"in {where}")
-    return "  ".join(str(p) for p in parts)
+    """One decoded record as a line: time, syscall, action, process and where it ran."""
+    clock = time.strftime("%H:%M:%S", time.localtime(float(event.time or 0.0)))
+    where = getattr(event, "pod", None) or getattr(event, "container_name", None)
+    line = (
+        f"{clock} {event.syscall_name or event.syscall:<15} {event.action:<12} "
+        f"{event.comm or '?'}[{event.pid}]"
+    )
+    if event.signal:
+        line += f" sig={event.signal}"
+    return f"{line} in {where}" if where else line
 
 
 @dataclass

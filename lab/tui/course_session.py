@@ -6,6 +6,7 @@ workload any of them started. Plain Python: workers call it from threads.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -35,6 +36,7 @@ class CourseSession:
         *,
         progress: ProgressStore | None = None,
         audit: AuditSource | None = None,
+        forks: Any = None,
         on_close: Callable[[], None] | None = None,
     ) -> None:
         self.target = target
@@ -43,17 +45,21 @@ class CourseSession:
         self._order = [lesson.id for lesson in lessons]
         self._progress = progress or ProgressStore()
         self._audit = audit
+        self._forks = forks
         self._on_close = on_close
         self._runners: dict[str, LessonRunner] = {}
         self._runners_started: dict[str, bool] = {}
         self._listener: Listener = _ignore
         self._failures: list[ev.CheckFailed] = []
+        self._skipped: dict[str, str] = {}  # step id -> why this host cannot run it
         self._lock = threading.RLock()  # one step operation at a time, whichever worker asks
         self._closed = False
 
     def _forward(self, event: ev.Event) -> None:
         if isinstance(event, ev.CheckFailed):
             self._failures.append(event)
+        elif isinstance(event, ev.StepSkipped):
+            self._skipped[event.step.id] = event.reason
         for shown in translate(event):
             self._listener(shown)
 
@@ -63,7 +69,12 @@ class CourseSession:
         runner = self._runners.get(lesson_id)
         if runner is None:
             runner = LessonRunner(
-                lesson, self.target, self._forward, audit=self._audit, progress=self._progress
+                lesson,
+                self.target,
+                self._forward,
+                audit=self._audit,
+                forks=self._forks,
+                progress=self._progress,
             )
             self._runners[lesson_id] = runner
         # Several runners share the target: the one in use hears its commands.
@@ -109,7 +120,7 @@ class CourseSession:
             hints=step.hints,
             solution=step.solution.text or None,
             notes=step.notes or None,
-            profiles=_profiles(step),
+            profiles=_profiles(step, self.target_name),
             done=step.id in passed,
             learner_part=bool(step.solution.actions),
         )
@@ -120,7 +131,9 @@ class CourseSession:
             if not self._runners_started.get(lesson_id):
                 runner.start()  # prepares the target (quick once it is ready)
                 self._runners_started[lesson_id] = True
-            runner.begin_step(lesson.steps[index], index + 1)
+            step = lesson.steps[index]
+            self._skipped.pop(step.id, None)
+            runner.begin_step(step, index + 1)
 
     def solve(self, lesson_id: str, index: int, listener: Listener) -> None:
         with self._lock:
@@ -131,6 +144,8 @@ class CourseSession:
         with self._lock:
             runner, lesson = self._runner(lesson_id, listener)
             step = lesson.steps[index]
+            if step.id in self._skipped:  # the runner said this host cannot give what it needs
+                return CheckOutcome(True, f"skipped here: {self._skipped[step.id]}")
             self._failures = []
             passed = runner.run_checks(step)
             runner.finish_step(step, passed)
@@ -142,14 +157,14 @@ class CourseSession:
             step = lesson.steps[index]
             for name in _workloads(step):
                 if name in runner.ctx.started:
-                    self.target.delete(name)
+                    self.target.delete(runner.obs.real(name))
                     runner.ctx.started.remove(name)
                     runner.obs.forget(name)
             self._progress.reset_step(lesson_id, self.target_name, step.id)
 
     def workloads(self) -> list[tuple[str, WorkloadState]]:
         with self._lock:
-            names = [name for r in self._runners.values() for name in r.ctx.started]
+            names = [r.obs.real(name) for r in self._runners.values() for name in r.ctx.started]
             return [(name, self.target.state(name)) for name in dict.fromkeys(names)]
 
     def watched_pids(self) -> set[int]:
@@ -163,11 +178,16 @@ class CourseSession:
         self.target.cancel()  # a step still waiting gives up rather than holding the lock
         with self._lock:
             removed = []
-            for runner in self._runners.values():
-                removed += runner.ctx.started
-                runner.cleanup()
-            if self._on_close is not None:
-                self._on_close()
+            try:
+                for runner in self._runners.values():
+                    removed += runner.ctx.started
+                    runner.cleanup()
+                close_target = getattr(self.target, "close", None)
+                if close_target is not None:  # local: stops any process it still knows of
+                    close_target()
+            finally:
+                if self._on_close is not None:
+                    self._on_close()
             return removed
 
 
@@ -176,15 +196,8 @@ def _workloads(step: Step) -> list[str]:
     return [a.name for a in actions if a.kind in ("run", "run_once", "record")]
 
 
-def _profiles(step: Step) -> tuple[str, ...]:
-    names: list[str] = []
-    for action in (*step.actions, *step.solution.actions):
-        if action.profile is not None and action.profile.default:
-            names.append(action.profile.default)
-        if action.kind == "show_profile":
-            names.append(action.text)
-        if action.source:
-            names.append(action.source)
+def _profiles(step: Step, target: str) -> tuple[str, ...]:
+    names = [n for a in (*step.actions, *step.solution.actions) for n in a.profile_files(target)]
     return tuple(n for n in dict.fromkeys(names) if n.endswith(".json"))
 
 
@@ -193,9 +206,13 @@ def course_session_factory(
     *,
     lessons: list[Lesson] | None = None,
     progress: ProgressStore | None = None,
-    audit_factory: Callable[[], Any] | None = None,
+    observe: bool = True,
 ) -> Callable[[str], CourseSession]:
-    """A factory the app calls (on a worker) to start a session on the named target."""
+    """A factory the app calls (on a worker) to start a session on the named target.
+
+    `observe` opens the kernel's audit records and fork events for the audit checks; without
+    them (no root) those checks say why they cannot pass, and everything else works.
+    """
 
     def make(target_name: str) -> CourseSession:
         factory = target_factory
@@ -205,28 +222,33 @@ def course_session_factory(
             factory = make_target
         target = factory(target_name)
         target.prepare()
-        audit, closer = _open_audit(audit_factory)
+        stack = contextlib.ExitStack()
+        audit = forks = None
+        if observe:
+            audit, forks = _observers(stack)
         return CourseSession(
             target,
             lessons if lessons is not None else load_lessons(),
             progress=progress,
             audit=audit,
-            on_close=closer,
+            forks=forks,
+            on_close=stack.close,
         )
 
     return make
 
 
-def _open_audit(factory: Callable[[], Any] | None) -> tuple[Any, Callable[[], None] | None]:
-    """The checks' audit capture; without it (no root) audit checks say why they cannot pass."""
-    if factory is None:
+def _observers(stack: contextlib.ExitStack) -> tuple[Any, Any]:
+    """The audit capture and fork watcher, each None when this process may not open it."""
+    try:
         from lab.audit.capture import AuditCapture
 
-        factory = AuditCapture
-    try:
-        capture = factory()
-        if hasattr(capture, "__enter__"):
-            capture = capture.__enter__()
-    except Exception:  # the audit pane explains the cause; checks report it in their own words
+        capture = stack.enter_context(AuditCapture())
+    except Exception:  # the audit pane says why and how to fix it; checks say it too
         return None, None
-    return capture, getattr(capture, "close", None)
+    try:
+        from lab.targets.proctree import ForkWatcher
+
+        return capture, stack.enter_context(ForkWatcher())
+    except OSError:  # then audit checks match the workload's own pids only
+        return capture, None

@@ -99,6 +99,10 @@ class LabScreen(LabWorkers):
 
     def on_lab_workers_session_ready(self, message: LabWorkers.SessionReady) -> None:
         self.session = message.session
+        self.target_name = message.session.target_name
+        self.sub_title = f"target: {self.target_name}"
+        if message.notice:
+            self.query_one(CommandPane).output(OutputLine(message.notice, "warn"))
         self._show_lessons(message.lessons)
         if message.step is None:
             self.query_one(StepPane).show_message("No lesson runs on this target.")

@@ -25,6 +25,7 @@ from lab.tui.session import (
     SessionEvent,
     StepView,
 )
+from lab.tui.target_choice import choose_target
 
 if TYPE_CHECKING:
     from lab.tui.config import LabConfig
@@ -41,6 +42,7 @@ class LabWorkers(Screen[None]):
         session: Session
         lessons: list[LessonSummary]
         step: StepView | None
+        notice: str | None = None  # e.g. why this target was chosen
 
     @dataclass
     class StepLoaded(Message):
@@ -87,6 +89,10 @@ class LabWorkers(Screen[None]):
     @work(thread=True, exclusive=True, group="session", exit_on_error=False)
     def start_session(self, target_name: str, lesson_id: str | None) -> None:
         """Make the session (the target may need preparing), and find where the learner was."""
+        notice = None
+        if target_name == "auto":
+            choice = choose_target()
+            target_name, notice = choice.target, choice.reason
         session = self.config.session_factory(target_name)
         lessons = session.lessons()
         runnable = [lesson for lesson in lessons if lesson.supported]
@@ -97,7 +103,7 @@ class LabWorkers(Screen[None]):
         step = None
         if chosen is not None:
             step = session.step(chosen, session.resume_index(chosen))
-        self.post_message(self.SessionReady(session, lessons, step))
+        self.post_message(self.SessionReady(session, lessons, step, notice))
 
     @work(thread=True, exclusive=True, group="step", exit_on_error=False)
     def load_step(self, session: Session, lesson_id: str, index: int | None) -> None:

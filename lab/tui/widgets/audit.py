@@ -34,18 +34,18 @@ _ACTION_STYLES = {
 
 
 class ActionHighlighter(Highlighter):
-    """Colours a formatted audit line by its action and emphasises the syscall name."""
+    """Colours a formatted line (`time syscall action comm[pid]`) by the action seccomp took."""
 
     def highlight(self, text: Text) -> None:
-        words = text.plain.split()
+        words = text.plain.split(maxsplit=3)
         if len(words) < 3:
             return
-        style = _ACTION_STYLES.get(words[1].lower(), "")
-        start = text.plain.find(words[1])
+        syscall_at = len(words[0]) + 1
+        style = _ACTION_STYLES.get(words[2], "")
+        text.stylize(f"bold {style}".strip(), syscall_at, syscall_at + len(words[1]))
         if style:
-            text.stylize(style, start, start + len(words[1]))
-        syscall_at = text.plain.find(words[2], start + len(words[1]))
-        text.stylize(f"bold {style}".strip(), syscall_at, syscall_at + len(words[2]))
+            action_at = text.plain.find(words[2], syscall_at + len(words[1]))
+            text.stylize(style, action_at, action_at + len(words[2]))
 
 
 class AuditPane(Vertical):

@@ -1,0 +1,64 @@
+"""Run the lab in this terminal (`seclab start`) and make sure its workloads end with it."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+
+from lab.tui.app import SeclabApp, make_app
+from lab.tui.demo import PACES, DemoControl
+
+
+def audit_note() -> str | None:
+    """Why the audit pane will stay empty, said up front, or None."""
+    if os.geteuid() != 0:
+        return (
+            "The audit pane needs root to read the kernel's seccomp records (CAP_AUDIT_READ): "
+            "run `sudo seclab start`. Everything else works without it."
+        )
+    return None
+
+
+def build(
+    target: str | None,
+    lesson: str | None,
+    demo: bool,
+    *,
+    pace: float | None = None,
+    source: str | None = None,
+) -> SeclabApp:
+    """The app as `seclab start` and `seclab serve` run it, with the real services."""
+    from lab.tui.audit_source import open_audit_stream
+
+    control = DemoControl()
+    if pace is not None:
+        control.pace_index = min(range(len(PACES)), key=lambda i: abs(PACES[i] - pace))
+    return make_app(
+        target or "auto",
+        lesson,
+        demo,
+        audit_stream_factory=lambda: open_audit_stream(source),
+        demo_control=control,
+        notice=audit_note(),
+    )
+
+
+def run(
+    target: str | None,
+    lesson: str | None,
+    demo: bool,
+    *,
+    pace: float | None = None,
+    source: str | None = None,
+) -> int:
+    """Run until the learner quits; whatever happens, stop the workloads the session started."""
+    app = build(target, lesson, demo, pace=pace, source=source)
+    try:
+        app.run()
+    finally:
+        session = app.lab.session
+        if session is not None:
+            # Idempotent: normally the app already did this before exiting.
+            with contextlib.suppress(Exception):
+                session.close()
+    return app.return_code or 0
