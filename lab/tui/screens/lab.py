@@ -120,6 +120,7 @@ class LabScreen(LabWorkers):
             self._show_step(message.step)
         else:
             self.step = message.step
+            self.query_one(StepPane).show_heading(message.step, self._lesson_title(message.step))
         if message.outcome is not None:
             self._show_outcome(message.outcome)
 
@@ -277,8 +278,7 @@ class LabScreen(LabWorkers):
         self.sub_title = f"target: {name}"
         self.query_one(StepPane).show_message(f"Switching to {name}…")
         self.query_one(StatusPane).show([])
-        self.close_session(old)
-        self.start_session(name, None)
+        self.start_session(name, None, old)
 
     def _poll_status(self) -> None:
         if self.session is not None:
@@ -294,11 +294,13 @@ class LabScreen(LabWorkers):
     def _show_step(self, step: StepView) -> None:
         self.step = step
         self.hints_shown = 0
-        title = next((item.title for item in self.lessons if item.id == step.lesson_id), "")
-        self.query_one(StepPane).show(step, title)
+        self.query_one(StepPane).show(step, self._lesson_title(step))
         self.query_one(LessonList).mark_current(step.lesson_id)
         notes = self.query_one("#notes", Static)
         notes.update(Text(f"Instructor notes: {step.notes}" if step.notes else "", style="italic"))
+
+    def _lesson_title(self, step: StepView) -> str:
+        return next((item.title for item in self.lessons if item.id == step.lesson_id), "")
 
     def _show_outcome(self, outcome: CheckOutcome) -> None:
         mark = "✔ passed" if outcome.passed else "✘ not yet"

@@ -87,8 +87,17 @@ class LabWorkers(Screen[None]):
         self.post_message(self.StepLoaded(step, session.lessons(), outcome))
 
     @work(thread=True, exclusive=True, group="session", exit_on_error=False)
-    def start_session(self, target_name: str, lesson_id: str | None) -> None:
-        """Make the session (the target may need preparing), and find where the learner was."""
+    def start_session(
+        self, target_name: str, lesson_id: str | None, previous: Session | None = None
+    ) -> None:
+        """Make the session (the target may need preparing), and find where the learner was.
+
+        When switching, the previous session's workloads are stopped first, in this same
+        worker: a separate one could be cancelled by this exclusive group before it ran.
+        """
+        if previous is not None:
+            removed = previous.close()
+            self.post_message(self.SessionClosed(removed))
         notice = None
         if target_name == "auto":
             choice = choose_target()
@@ -168,7 +177,8 @@ class LabWorkers(Screen[None]):
             return
         self.post_message(self.AuditReady(AuditFeed(stream)))
 
-    @work(thread=True, exclusive=True, group="session", exit_on_error=False)
+    # Not exclusive, and in a group of its own: nothing may cancel a cleanup before it runs.
+    @work(thread=True, group="closing", exit_on_error=False)
     def close_session(self, session: Session | None, final: bool = False) -> None:
         """Stop every workload this session started (quit, Ctrl-C, switching target)."""
         try:

@@ -18,12 +18,16 @@ class StepPane(VerticalScroll):
         yield Markdown("", id="step-extra")
 
     def show(self, step: StepView, lesson_title: str = "") -> None:
-        done = "  ✔ done" if step.done else ""
-        heading = f"{lesson_title} · step {step.index + 1}/{step.count}: {step.title}{done}"
-        self.query_one("#step-title", Static).update(heading)
+        self.show_heading(step, lesson_title)
         self.query_one("#step-text", Markdown).update(step.text)
         self.query_one("#step-extra", Markdown).update("")
         self.scroll_home(animate=False)
+
+    def show_heading(self, step: StepView, lesson_title: str = "") -> None:
+        """The lesson, the step's number and title, and whether it passed."""
+        done = "  ✔ done" if step.done else ""
+        heading = f"{lesson_title} · step {step.index + 1}/{step.count}: {step.title}{done}"
+        self.query_one("#step-title", Static).update(heading)
 
     def show_message(self, text: str) -> None:
         """Text in place of a step (no lessons yet, a lesson that does not run here)."""

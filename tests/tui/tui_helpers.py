@@ -1,0 +1,164 @@
+"""Pilot helpers (wait on workers, never sleep) and stand-ins for what cannot be real here.
+
+A session that fails on request (the error path) and an audit stream that replays made-up
+events (a flood far beyond what the kernel gives a test) are not possible with the real
+engine; everything else in tests/tui runs the real course engine on the local target.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass, field
+from typing import Any
+
+from textual.pilot import Pilot
+
+from lab.audit.loss import LossReport
+from lab.audit.records import AuditEvent
+from lab.audit.stream import StreamStats
+from lab.targets.base import Phase, WorkloadState
+from lab.tui.session import (
+    CheckOutcome,
+    CommandFinished,
+    CommandStarted,
+    LessonSummary,
+    Listener,
+    OutputLine,
+    StepView,
+)
+
+
+@dataclass
+class RecordingSession:
+    """Two short lessons; records every call; raises `fail_with` from `run_step` when set."""
+
+    target_name: str = "local"
+    fail_with: Exception | None = None
+    calls: list[str] = field(default_factory=list)
+    passed: set[tuple[str, int]] = field(default_factory=set)
+    closed: int = 0
+
+    def lessons(self) -> list[LessonSummary]:
+        return [
+            LessonSummary(lid, lid.title(), "", 2, sum((lid, i) in self.passed for i in range(2)))
+            for lid in ("first", "second")
+        ]
+
+    def resume_index(self, lesson_id: str) -> int:
+        return next((i for i in range(2) if (lesson_id, i) not in self.passed), 0)
+
+    def step(self, lesson_id: str, index: int) -> StepView:
+        return StepView(
+            lesson_id,
+            index,
+            2,
+            f"{lesson_id} step {index + 1}",
+            f"Text of **{lesson_id}** step {index + 1}.",
+            hints=("first hint", "second hint"),
+            solution="the solution",
+            notes=f"notes for {lesson_id} {index + 1}",
+            done=(lesson_id, index) in self.passed,
+        )
+
+    def run_step(self, lesson_id: str, index: int, listener: Listener) -> None:
+        self.calls.append(f"run {lesson_id} {index}")
+        if self.fail_with is not None:
+            raise self.fail_with
+        listener(CommandStarted(f"seclab exec -- echo {lesson_id}-{index}"))
+        listener(
+            CommandFinished(f"seclab exec -- echo {lesson_id}-{index}", 0, f"{lesson_id}-{index}\n")
+        )
+        listener(OutputLine("ran"))
+
+    def solve(self, lesson_id: str, index: int, listener: Listener) -> None:
+        self.calls.append(f"solve {lesson_id} {index}")
+
+    def check(self, lesson_id: str, index: int, listener: Listener) -> CheckOutcome:
+        self.calls.append(f"check {lesson_id} {index}")
+        self.passed.add((lesson_id, index))
+        return CheckOutcome(True, "every check passed")
+
+    def reset_step(self, lesson_id: str, index: int, listener: Listener) -> None:
+        self.calls.append(f"reset {lesson_id} {index}")
+        self.passed.discard((lesson_id, index))
+
+    def workloads(self) -> list[tuple[str, WorkloadState]]:
+        return [("echo", WorkloadState(Phase.RUNNING, pids=(1,)))]
+
+    def watched_pids(self) -> set[int]:
+        return {1}
+
+    def close(self) -> list[str]:
+        self.closed += 1
+        return ["echo"]
+
+
+class FloodStream:
+    """Hands out `rate` made-up events per second of wall time, like a kernel under load."""
+
+    def __init__(self, rate: int = 100_000) -> None:
+        self.rate = rate
+        self.captured = 0
+        self._serial = 0
+        self._lock = threading.Lock()
+        self._last: float | None = None
+        self._pending: deque[AuditEvent] = deque()
+
+    def get_batch(self, max_wait: float = 0.1, max_items: int = 10_000) -> list[AuditEvent]:
+        now = time.monotonic()
+        with self._lock:
+            if self._last is None:
+                self._last = now
+            due = int((now - self._last) * self.rate)
+            if due:
+                self._last = now
+            start, self._serial = self._serial, self._serial + due
+        self.captured += due
+        names = ("getppid", "read", "write", "mkdir", "openat")
+        actions = ("log", "log", "log", "errno", "kill_process")
+        return [
+            AuditEvent(
+                serial=n, time=now, pid=4242, arch=0xC000003E, syscall=110, code=0x7FFC0000,
+                comm="flood", exe="/flood", syscall_name=names[n % 5], action=actions[n % 5],
+            )
+            for n in range(start, start + min(due, max_items))
+        ]  # fmt: skip
+
+    def stats(self) -> StreamStats:
+        return StreamStats(
+            "flood", "made-up events", False, self.captured, self.captured, LossReport()
+        )
+
+
+async def settle(pilot: Pilot[None], *groups: str) -> None:
+    """Wait until the named worker groups (default: step and session) are done, then idle."""
+    app = pilot.app
+    wanted = groups or ("step", "session")
+    workers = [w for w in app.workers if w.group in wanted]
+    if workers:  # an empty list would mean "every worker", the endless audit feed included
+        await app.workers.wait_for_complete(workers)
+    await pilot.pause()
+
+
+async def until(pilot: Pilot[None], condition: Callable[[], bool], limit: int = 400) -> None:
+    """Let the app process messages until `condition` holds (fails after `limit` rounds)."""
+    for _ in range(limit):
+        if condition():
+            return
+        await pilot.pause(0.05)
+    raise AssertionError("the app never reached the expected state")
+
+
+def pilot_test(test: Callable[..., Coroutine[Any, Any, None]]) -> Callable[..., None]:
+    """Run an async Pilot test in its own event loop (no pytest-asyncio needed)."""
+
+    @functools.wraps(test)
+    def run(*args: Any, **kwargs: Any) -> None:
+        asyncio.run(test(*args, **kwargs))
+
+    return run
