@@ -1,48 +1,23 @@
-"""The audit pane's filter box: an expression such as `syscall=mkdir action=kill pid=42`.
-
-Uses the audit package's own filter model when it is there, so the CLI and the TUI agree on the
-syntax; otherwise a small `key=value` matcher. No Textual here.
-"""
+"""The audit pane's filter box, in the same syntax as `seclab watch` (`lab.audit.filters`)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
-_FIELDS = {
-    "syscall": "syscall_name",
-    "action": "action",
-    "comm": "comm",
-    "exe": "exe",
-    "pid": "pid",
-    "container": "container_name",
-    "pod": "pod",
-}
+from lab.audit.filters import parse_filter_expression
 
 
 def compile_filter(expression: str) -> Callable[[Any], bool] | None:
-    """A predicate over audit events, or None for "show everything"; ValueError when invalid."""
-    if not expression.strip():
-        return None
-    try:
-        from lab.audit.filters import parse_filter_expression
-    except ImportError:
-        return _simple(expression)
-    predicate: Callable[[Any], bool] = parse_filter_expression(expression).matches
-    return predicate
+    """A predicate over audit events, or None for "show everything".
+
+    Raises FilterError (a ValueError) whose message says what to write instead.
+    """
+    parsed = parse_filter_expression(expression)
+    return None if parsed.is_empty else parsed.matches
 
 
-def _simple(expression: str) -> Callable[[Any], bool]:
-    wanted: dict[str, set[str]] = {}
-    for term in expression.split():
-        key, sep, value = term.partition("=")
-        if not sep or key not in _FIELDS:
-            raise ValueError(
-                f"cannot read {term!r}: write key=value with key one of {', '.join(_FIELDS)}"
-            )
-        wanted.setdefault(_FIELDS[key], set()).update(value.split(","))
-
-    def matches(event: Any) -> bool:
-        return all(str(getattr(event, attr, "")) in values for attr, values in wanted.items())
-
-    return matches
+def workloads_expression(pids: Iterable[int]) -> str:
+    """The filter that keeps only the session's workloads and their children."""
+    wanted = sorted(set(pids))
+    return f"tree={','.join(map(str, wanted))}" if wanted else ""

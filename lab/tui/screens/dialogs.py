@@ -21,7 +21,8 @@ HELP = """\
 | `h` | a hint (press again for the next one) |
 | `s` | the solution |
 | `x` | reset the step (removes what it started) |
-| `/` | filter the audit pane: `syscall=mkdir action=kill comm=… pid=…` |
+| `/` | filter the audit pane: `syscall=mkdir action=kill comm=… pid=… tree=…` |
+| `w` | show only the audit records of this session's workloads |
 | `v` | show the step's profile (lint diagnostics and a diff with another) |
 | `t` | switch target: local, docker, kind |
 | `ctrl+p` | every action in the command palette |

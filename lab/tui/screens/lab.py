@@ -11,7 +11,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Footer, Header, Input, Static, TabbedContent, TabPane
 from textual.worker import Worker, WorkerState
 
-from lab.tui.audit_filter import compile_filter
+from lab.tui.audit_filter import compile_filter, workloads_expression
 from lab.tui.profile_view import list_profiles
 from lab.tui.screens.dialogs import ErrorScreen, HelpScreen, TargetScreen
 from lab.tui.screens.lab_workers import LabWorkers
@@ -44,6 +44,7 @@ LAB_KEYS = [
     ("s", "solution", "Solution"),
     ("x", "reset_step", "Reset step"),
     ("slash", "filter", "Filter audit"),
+    ("w", "only_workloads", "Only my workloads"),
     ("v", "profile", "Profile"),
     ("t", "switch_target", "Target"),
     ("question_mark", "help", "Help"),
@@ -257,6 +258,17 @@ class LabScreen(LabWorkers):
     def action_filter(self) -> None:
         self.query_one(TabbedContent).active = "tab-audit"
         self.query_one("#audit-filter", Input).focus()
+
+    def action_only_workloads(self) -> None:
+        """Filter the audit pane to the processes this session's workloads started."""
+        pids = self.session.watched_pids() if self.session is not None else set()
+        expression = workloads_expression(pids)
+        if not expression:
+            self.notify("No workload has started yet: press r first.", severity="warning")
+            return
+        self.query_one(TabbedContent).active = "tab-audit"
+        self.query_one("#audit-filter", Input).value = expression
+        self.query_one(AuditPane).apply_filter(expression)
 
     def action_profile(self) -> None:
         self.query_one(TabbedContent).active = "tab-profile"

@@ -116,8 +116,12 @@ class AuditPane(Vertical):
     def on_input_submitted(self, event: Input.Submitted) -> None:
         if event.input.id == "audit-filter":
             event.stop()
-            self.query_one("#audit-log", Log).clear()
-            self.post_message(self.FilterChanged(event.value.strip()))
+            self.apply_filter(event.value.strip())
+
+    def apply_filter(self, expression: str) -> None:
+        """Start again with only the events the expression keeps (the screen compiles it)."""
+        self.query_one("#audit-log", Log).clear()
+        self.post_message(self.FilterChanged(expression))
 
     def lines(self) -> list[str]:
         """The lines the pane holds now (for tests and the e2e capture)."""
