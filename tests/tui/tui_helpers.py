@@ -99,40 +99,58 @@ class RecordingSession:
 
 
 class FloodStream:
-    """Hands out `rate` made-up events per second of wall time, like a kernel under load."""
+    """Made-up events at `rate` per second from its own thread, into a bounded ring.
 
-    def __init__(self, rate: int = 100_000) -> None:
+    Like the real stream, production happens off the UI thread, and a consumer that falls
+    behind loses the oldest events (counted as lost).
+    """
+
+    def __init__(self, rate: int = 100_000, capacity: int = 200_000) -> None:
         self.rate = rate
         self.captured = 0
-        self._serial = 0
+        self.dropped = 0
+        self._ring: deque[AuditEvent] = deque()
+        self._capacity = capacity
         self._lock = threading.Lock()
-        self._last: float | None = None
-        self._pending: deque[AuditEvent] = deque()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._produce, daemon=True)
+        self._thread.start()
 
-    def get_batch(self, max_wait: float = 0.1, max_items: int = 10_000) -> list[AuditEvent]:
-        now = time.monotonic()
-        with self._lock:
-            if self._last is None:
-                self._last = now
-            due = int((now - self._last) * self.rate)
-            if due:
-                self._last = now
-            start, self._serial = self._serial, self._serial + due
-        self.captured += due
+    def _produce(self) -> None:
         names = ("getppid", "read", "write", "mkdir", "openat")
         actions = ("log", "log", "log", "errno", "kill_process")
-        return [
-            AuditEvent(
-                serial=n, time=now, pid=4242, arch=0xC000003E, syscall=110, code=0x7FFC0000,
-                comm="flood", exe="/flood", syscall_name=names[n % 5], action=actions[n % 5],
-            )
-            for n in range(start, start + min(due, max_items))
-        ]  # fmt: skip
+        started, serial = time.monotonic(), 0
+        while not self._stop.wait(0.01):
+            due = int((time.monotonic() - started) * self.rate) - serial
+            now = time.time()
+            batch = [
+                AuditEvent(
+                    serial=n, time=now, pid=4242, arch=0xC000003E, syscall=110, code=0x7FFC0000,
+                    comm="flood", exe="/flood", syscall_name=names[n % 5], action=actions[n % 5],
+                )
+                for n in range(serial, serial + due)
+            ]  # fmt: skip
+            serial += due
+            with self._lock:
+                self._ring.extend(batch)
+                self.captured += due
+                overflow = len(self._ring) - self._capacity
+                for _ in range(max(overflow, 0)):
+                    self._ring.popleft()
+                self.dropped += max(overflow, 0)
+
+    def get_batch(self, max_wait: float = 0.1, max_items: int = 10_000) -> list[AuditEvent]:
+        with self._lock:
+            count = min(len(self._ring), max_items)
+            return [self._ring.popleft() for _ in range(count)]
 
     def stats(self) -> StreamStats:
-        return StreamStats(
-            "flood", "made-up events", False, self.captured, self.captured, LossReport()
-        )
+        loss = LossReport(buffer_dropped=self.dropped)
+        return StreamStats("flood", "made-up events", False, self.captured, self.captured, loss)
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join()
 
 
 async def settle(pilot: Pilot[None], *groups: str) -> None:

@@ -159,8 +159,10 @@ class LabScreen(LabWorkers):
 
     def shut_down(self) -> None:
         """Stop the audit feed and every workload this session started, then exit the app."""
-        self.query_one(AuditPane).stop()
-        self.close_session(self.session, final=True)
+        pane = self.query_one(AuditPane)
+        pane.stop()
+        stream = pane.feed.source if pane.feed is not None else None
+        self.close_session(self.session, final=True, stream=stream)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """The one place a failed worker becomes a readable message."""

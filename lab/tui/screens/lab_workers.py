@@ -179,10 +179,15 @@ class LabWorkers(Screen[None]):
 
     # Not exclusive, and in a group of its own: nothing may cancel a cleanup before it runs.
     @work(thread=True, group="closing", exit_on_error=False)
-    def close_session(self, session: Session | None, final: bool = False) -> None:
-        """Stop every workload this session started (quit, Ctrl-C, switching target)."""
+    def close_session(
+        self, session: Session | None, final: bool = False, stream: Any = None
+    ) -> None:
+        """Stop every workload this session started, and the audit stream (quit, Ctrl-C)."""
         try:
             removed = session.close() if session is not None else []
+            close_stream = getattr(stream, "close", None)
+            if close_stream is not None:  # joins its thread, restores the kernel's backlog limit
+                close_stream()
         finally:
             # Even when cleanup fails, a quitting app must still exit (the error is shown).
             if final:
