@@ -38,7 +38,7 @@ class KindWorld:
         self.calls: list[tuple[tuple[str, ...], str | None]] = []
         self.pods: dict[str, dict[str, Any]] = {}
         self.services: set[str] = set()
-        self.running = _reply("run_audit", 2)
+        self.running = _reply("state_running", 0)
         self.finished = _reply("run_to_completion_sigsys", 3)
         self.service = _reply("request_audit", 2)
         self.nodes = _reply("prepare_ready", 1)
@@ -88,6 +88,9 @@ class KindWorld:
             return 0, f"service/{words[3]} exposed\n", ""
         if words[:2] == ["docker", "exec"] and "curl" in words:
             return 0, "just made some syscalls!\n200", ""
+        if words[:2] == ["kubectl", "logs"] and words[2] in self.pods:
+            once = self.pods[words[2]]["spec"].get("restartPolicy") == "Never"
+            return 0, "" if once else "server is listening on :5678\n", ""
         return 0, "", ""  # logs, sha256sum, mkdir -p, docker cp: nothing to say
 
     def _pod(self, name: str) -> tuple[int, str, str]:

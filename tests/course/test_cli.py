@@ -26,17 +26,26 @@ def test_lessons_lists_all_nine_with_targets_and_progress() -> None:
     assert [r["id"] for r in rows][:3] == ["seccomp-here", "audit", "violation"]
     assert len(rows) == 9
     mine = next(r for r in rows if r["id"] == "make-your-own")
-    assert mine["targets"] == ["local", "docker"] and "kind" in mine["unsupported"]
-    assert mine["passed"] == {"local": [], "docker": []}
+    assert mine["targets"] == ["local", "docker", "kind"] and mine["unsupported"] == {}
+    assert mine["passed"] == {"local": [], "docker": [], "kind": []}
     code, text = _run("lessons")
-    assert code == 0 and "make-your-own" in text and "kind –" in text
+    assert code == 0 and "make-your-own" in text and "kind 0/3" in text
 
 
-def test_run_refuses_unknown_lessons_and_targets_with_a_fix() -> None:
+def test_run_refuses_unknown_lessons_and_targets_with_a_fix(tmp_path: Path) -> None:
     code, out = _run("run", "block-mkdri")
     assert code == 2 and "did you mean 'block-mkdir'" in out
-    code, out = _run("run", "make-your-own", "--target", "kind")
-    assert code == 2 and "does not run on kind" in out
+    lesson = (REPO / "lessons" / "block-mkdir.yaml").read_text()
+    local_only = tmp_path / "local-only.yaml"
+    local_only.write_text(
+        lesson.replace(
+            "targets: [local, docker, kind]",
+            "targets: [local, docker]\nunsupported:"
+            "\n  kind: no cluster story for this one, which is a fine reason",
+        )
+    )
+    code, out = _run("run", str(local_only), "--target", "kind")
+    assert code == 2 and "does not run on kind: no cluster story" in out
     code, out = _run("run", str(FIXTURES / "unknown-action.yaml"))
     assert code == 2 and "unknown-action.yaml:11:9: unknown action 'requst'" in out
 
