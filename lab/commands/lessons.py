@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from lab.course.errors import LessonError
+from lab.course.errors import LessonError, did_you_mean
 from lab.course.model import TARGETS, Lesson
 from lab.course.progress import ProgressStore
 
@@ -31,11 +31,14 @@ def summary(lesson: Lesson, progress: ProgressStore) -> dict[str, Any]:
 
 @click.command("lessons")
 @click.option("--json", "as_json", is_flag=True, help="One JSON document, for scripts and the TUI.")
-def command(as_json: bool) -> None:
+@click.option("--reset", "reset", metavar="ID|all", help="Forget your progress first.")
+@click.option("--target", type=click.Choice(TARGETS), help="With --reset: on this target only.")
+def command(as_json: bool, reset: str | None, target: str | None) -> None:
     """List the lessons with the targets they run on and your progress on each.
 
     \b
       seclab lessons
+      seclab lessons --reset audit --target docker
       seclab run violation --target docker
     """
     from lab.course.loader import load_lessons
@@ -46,6 +49,19 @@ def command(as_json: bool) -> None:
         click.echo(exc.format(), err=True)
         sys.exit(2)
     progress = ProgressStore(warn=lambda text: click.echo(f"warning: {text}", err=True))
+    if reset == "all" and target is None:
+        progress.reset_all()
+    elif reset == "all":
+        for lesson in lessons:
+            progress.reset_lesson(lesson.id, target)
+    elif reset is not None:
+        known = [lesson.id for lesson in lessons]
+        if reset not in known:
+            click.echo(
+                f"no lesson called '{reset}'; {did_you_mean(reset, known, 'lessons')}", err=True
+            )
+            sys.exit(2)
+        progress.reset_lesson(reset, target)
     rows = [summary(lesson, progress) for lesson in lessons]
     if as_json:
         click.echo(json.dumps(rows, indent=2))

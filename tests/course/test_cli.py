@@ -105,3 +105,20 @@ def test_record_on_docker_sees_the_commands_children(tmp_path: Path) -> None:
     names = json.loads(out_file.read_text())["syscalls"][0]["names"]
     assert "mkdir" in names  # made by a forked child, matched through the fork watcher
     assert "added for the container runtime" in out
+
+
+def test_lessons_reset_forgets_progress() -> None:
+    from lab.course.progress import ProgressStore
+
+    store = ProgressStore()
+    for target in ("local", "docker"):
+        store.mark_passed("audit", target, "start")
+        store.mark_passed("violation", target, "cannot-start")
+    code, _ = _run("lessons", "--reset", "audit", "--target", "docker")
+    assert code == 0
+    assert list(store.passed("audit", "local")) == ["start"] and not store.passed("audit", "docker")
+    code, out = _run("lessons", "--reset", "audti")
+    assert code == 2 and "did you mean 'audit'" in out
+    code, out = _run("lessons", "--reset", "all", "--json")
+    assert code == 0 and not store.passed("violation", "local")
+    assert all(not steps for row in json.loads(out) for steps in row["passed"].values())
