@@ -48,10 +48,14 @@ def load(name: str) -> Profile:
         raise _refused(f"refusing profile {resolve_profile(name)}:\n{exc}") from None
 
 
+class _Refused(click.ClickException):
+    """A profile or command seclab will not run; exits like `docker run` does for its own errors."""
+
+    exit_code = EXIT_REFUSED
+
+
 def _refused(message: str) -> click.ClickException:
-    error = click.ClickException(message)
-    error.exit_code = EXIT_REFUSED
-    return error
+    return _Refused(message)
 
 
 @click.command("exec", help=HELP, context_settings={"allow_interspersed_args": False})

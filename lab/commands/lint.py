@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 import click
@@ -71,19 +72,28 @@ def command(ctx: click.Context, profiles: tuple[str, ...], as_json: bool, quiet:
     if not profiles:
         raise click.UsageError("give at least one profile, e.g. `seclab lint profiles/*.json`")
     paths = [resolve_profile(name) if name != "-" else Path("-") for name in profiles]
-    missing = [(name, path) for name, path in zip(profiles, paths, strict=True)
-               if name != "-" and not path.is_file()]
+    missing = [
+        (name, path)
+        for name, path in zip(profiles, paths, strict=True)
+        if name != "-" and not path.is_file()
+    ]
     for name, path in missing:
-        what = ("is a directory, not a profile" if path.is_dir() else
-                "is not a regular file" if path.exists() else "no such profile")
+        what = (
+            "is a directory, not a profile"
+            if path.is_dir()
+            else "is not a regular file"
+            if path.exists()
+            else "no such profile"
+        )
         click.echo(f"seclab lint: {name}: {what}", err=True)
     if missing:
         click.echo("give a profile file, or a name from the lab's profiles/ folder", err=True)
         ctx.exit(2)
     results = [_lint_one(path) for path in paths]
     if as_json:
-        click.echo(json.dumps([_as_json(path, found, quiet) for path, _, found in results],
-                              indent=2))
+        click.echo(
+            json.dumps([_as_json(path, found, quiet) for path, _, found in results], indent=2)
+        )
     else:
         for path, text, found in results:
             _print_file(str(path), text, found, quiet)
@@ -95,7 +105,7 @@ def command(ctx: click.Context, profiles: tuple[str, ...], as_json: bool, quiet:
 def _lint_one(path: Path) -> tuple[Path, str, list[Diagnostic]]:
     """The path shown, the text (for excerpts) and every finding."""
     if str(path) == "-":
-        data = click.get_binary_stream("stdin").read(MAX_BYTES + 1)
+        data = sys.stdin.buffer.read(MAX_BYTES + 1)
         path = Path(_STDIN)
         text, found = decode_profile(data, _STDIN)
     else:
@@ -127,8 +137,11 @@ def _print_file(path: str, text: str, found: list[Diagnostic], quiet: bool) -> N
     lines = text.splitlines()
     for diagnostic in shown[:_MAX_SHOWN]:
         first = f"{diagnostic.location()}: "
-        click.echo(first + click.style(diagnostic.severity, fg=_COLORS[diagnostic.severity])
-                   + f": {_printable(diagnostic.message)} [{diagnostic.code}]")
+        click.echo(
+            first
+            + click.style(diagnostic.severity, fg=_COLORS[diagnostic.severity])
+            + f": {_printable(diagnostic.message)} [{diagnostic.code}]"
+        )
         if 0 < diagnostic.line <= len(lines):
             click.echo(_excerpt(lines[diagnostic.line - 1], diagnostic.line, diagnostic.column))
         if diagnostic.suggestion:
@@ -162,5 +175,6 @@ def _print_summary(all_found: list[list[Diagnostic]]) -> None:
     totals = count(d for found in all_found for d in found)
     details = ", ".join(plural(n, word) for word, n in totals.items())
     files = plural(len(all_found), "file")
-    click.echo(f"\nchecked {files}: {len(all_found) - invalid} valid, {invalid} invalid "
-               f"({details})")
+    click.echo(
+        f"\nchecked {files}: {len(all_found) - invalid} valid, {invalid} invalid ({details})"
+    )
