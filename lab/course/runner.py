@@ -139,8 +139,13 @@ class LessonRunner:
         return step.hints[shown]
 
     def run_checks(self, step: Step) -> bool:
-        """Every check of the step that applies here; True when all passed."""
+        """Every check of the step that applies here; True when all passed.
+
+        A failed round reveals the step's next hint (escalating from one round to the next);
+        every failed check of that round repeats it.
+        """
         ok = True
+        hint: str | None = None
         for check in step.checks:
             if check.only and self.target.name not in check.only:
                 continue
@@ -152,11 +157,19 @@ class LessonRunner:
             if result.passed:
                 self.listener(CheckPassed(result))
             else:
+                if ok:
+                    hint = self._reveal_hint(step)
                 ok = False
-                shown = self.hints_shown.get(step.id, 0)
-                upcoming = step.hints[shown] if shown < len(step.hints) else None
-                self.listener(CheckFailed(result, upcoming))
+                self.listener(CheckFailed(result, hint))
         return ok
+
+    def _reveal_hint(self, step: Step) -> str | None:
+        """The next hint, counted as shown; the last one again once all were shown."""
+        shown = self.hints_shown.get(step.id, 0)
+        if not step.hints:
+            return None
+        self.hints_shown[step.id] = min(shown + 1, len(step.hints))
+        return step.hints[min(shown, len(step.hints) - 1)]
 
     def finish_step(self, step: Step, passed: bool) -> None:
         if passed and self.progress is not None:

@@ -105,10 +105,13 @@ def test_without_the_solution_the_checks_fail_and_hints_escalate(tmp_path: Path)
         e for e in events if isinstance(e, CheckFailed) and e.result.check.kind == "output"
     )
     assert "no result yet" in output.result.seen
-    assert runner.next_hint(step) == "Is the workload running?"
-    assert runner.next_hint(step) == "Look at its state."
+    failures = [e for e in events if isinstance(e, CheckFailed)]
+    assert {f.hint for f in failures} == {"Is the workload running?"}  # the round's hint
+    assert runner.next_hint(step) == "Look at its state."  # the failure revealed the first
     assert runner.next_hint(step) is None
-    assert [e.number for e in events if isinstance(e, HintShown)] == [1, 2]
+    assert [e.number for e in events if isinstance(e, HintShown)] == [2]
+    assert runner.run_checks(quick) is False  # all hints shown: the last one is repeated
+    assert events[-1].hint == "Look at its state."  # type: ignore[attr-defined]
 
 
 def test_a_failing_action_is_reported_and_the_run_goes_on(tmp_path: Path) -> None:
