@@ -122,6 +122,8 @@ def perform(ctx: ActionContext, action: Action) -> None:
     elif action.kind == "request":
         resp = target.request(obs.real(action.name), action.path, timeout=min(action.timeout, 30))
         obs.save(action.result_key, resp)
+        if ctx.last_output is not None:  # the target showed its own request and answer
+            return
         status = f"HTTP {resp.status}" if resp.status else f"no answer: {resp.error}"
         emit(CommandOutput(f"GET {action.path}", 0 if resp.status else None, resp.body, status))
     elif action.kind == "exec":

@@ -24,13 +24,15 @@ from lab.course.events import (
     StepStarted,
 )
 
+# Command output is cut short; lab text (a profile, an audit summary) is shown nearly whole.
 _OUTPUT_LINES = 12
+_INFO_LINES = 80
 
 
-def _indent(text: str, prefix: str = "    ") -> str:
+def _indent(text: str, prefix: str = "    ", limit: int = _OUTPUT_LINES) -> str:
     lines = text.rstrip().splitlines()
-    if len(lines) > _OUTPUT_LINES:
-        lines = [*lines[:_OUTPUT_LINES], f"… ({len(lines) - _OUTPUT_LINES} more lines)"]
+    if len(lines) > limit:
+        lines = [*lines[:limit], f"… ({len(lines) - limit} more lines)"]
     return textwrap.indent("\n".join(lines), prefix)
 
 
@@ -47,7 +49,8 @@ def render(event: Event) -> str | None:
     if isinstance(event, CommandOutput):
         return _output(event)
     if isinstance(event, Info):
-        return f"* {event.title}" + (f"\n{_indent(event.body)}" if event.body.strip() else "")
+        body = f"\n{_indent(event.body, limit=_INFO_LINES)}" if event.body.strip() else ""
+        return f"* {event.title}{body}"
     if isinstance(event, ActionFailed):
         text = f"! {event.action} failed: {event.message}"
         return text + (f"\n  hint: {event.hint}" if event.hint else "")
