@@ -8,6 +8,7 @@ import uuid
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from lab.course.checks import Cancelled
 from lab.course.observe import ForkSource
 from lab.profile.model import Profile
 from lab.profile.record import Events, Recording, profile_json, record
@@ -35,6 +36,8 @@ def target_runner(
     token = uuid.uuid4().hex[:4]
 
     def run(profile: Profile) -> Sequence[int]:
+        if cancel.is_set():
+            raise Cancelled
         # Each run gets its own name: fresh logs and state, never the last run's.
         run_name = f"{name}-{token}{next(counter)}"
         path = workdir / f"{run_name}.json"

@@ -19,7 +19,6 @@ from lab.course.events import (
     CheckStarted,
     CommandOutput,
     CommandShown,
-    Event,
     HintShown,
     LessonFinished,
     LessonStarted,
@@ -210,6 +209,3 @@ class LessonRunner:
                 self.obs.save(action.result_key, Result(None, "", str(exc)))
                 hint = exc.hint if isinstance(exc, TargetError) else None
                 self.listener(ActionFailed(action.kind, getattr(exc, "message", str(exc)), hint))
-
-    def emit(self, event: Event) -> None:
-        self.listener(event)
