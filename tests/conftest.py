@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import tempfile
 from functools import cache
 from pathlib import Path
 
@@ -40,6 +41,14 @@ def _kind_unavailable() -> str | None:
     if missing:
         return f"kind tests need {', '.join(missing)} on PATH (and network to pull the node image)"
     return _docker_unavailable()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # Tests never read or write the learner's real progress and state: everything seclab keeps
+    # goes to a fresh folder for this run (inherited by the subprocesses tests start).
+    state = tempfile.mkdtemp(prefix="seclab-test-state-")
+    os.environ["XDG_STATE_HOME"] = state
+    config.add_cleanup(lambda: shutil.rmtree(state, ignore_errors=True))
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
