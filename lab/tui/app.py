@@ -39,14 +39,20 @@ class SeclabApp(App[None]):
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
-        for _key, action, text in LAB_KEYS:
-            yield SystemCommand(text, f"lab: {text.lower()}", self._lab_action(action))
+        for key, action, _word, title in LAB_KEYS:
+            shown = {"slash": "/", "question_mark": "?"}.get(key, key)
+            yield SystemCommand(title, f"seclab lab · key {shown}", self._lab_action(action))
 
     def _lab_action(self, action: str) -> Callable[[], Any]:
         async def run() -> None:
             await self.run_action(action, self.lab)
 
         return run
+
+    def on_unmount(self) -> None:
+        # However the app ends, release a demo worker waiting on a pause: Python waits for
+        # worker threads before the process can exit.
+        self.config.demo_control.stop()
 
     @property
     def quitting(self) -> bool:

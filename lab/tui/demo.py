@@ -75,7 +75,8 @@ class DemoControl:
 
     def wait(self, seconds: float) -> bool:
         """Wait `seconds` of playing time (pauses do not count); False when cut short."""
-        if self.instant:
+        if self.instant:  # no time passes, but a pause still holds the demo
+            self._running.wait()
             return not self._skip.is_set()
         remaining = seconds
         while not self._stopped:

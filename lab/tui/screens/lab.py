@@ -34,27 +34,30 @@ from lab.tui.widgets.step import StepPane
 if TYPE_CHECKING:
     from lab.tui.config import LabConfig
 
-# (key, action, description): the footer, the help screen and the command palette share these.
+# (key, action, footer word, palette title): the footer, help and command palette share these.
 LAB_KEYS = [
-    ("r", "run_step", "Run step"),
-    ("c", "check", "Check"),
-    ("n", "next_step", "Next"),
-    ("p", "previous_step", "Previous"),
-    ("h", "hint", "Hint"),
-    ("s", "solution", "Solution"),
-    ("x", "reset_step", "Reset step"),
-    ("slash", "filter", "Filter audit"),
-    ("w", "only_workloads", "Only my workloads"),
-    ("v", "profile", "Profile"),
-    ("t", "switch_target", "Target"),
-    ("question_mark", "help", "Help"),
+    ("r", "run_step", "Run", "Run the step"),
+    ("c", "check", "Check", "Check the step"),
+    ("n", "next_step", "Next", "Next step"),
+    ("p", "previous_step", "Prev", "Previous step"),
+    ("h", "hint", "Hint", "Show a hint"),
+    ("s", "solution", "Solution", "Show (and do) the solution"),
+    ("x", "reset_step", "Reset", "Reset the step"),
+    ("slash", "filter", "Filter", "Filter the audit pane"),
+    ("w", "only_workloads", "", "Audit pane: only my workloads"),
+    ("v", "profile", "", "Show the step's profile"),
+    ("t", "switch_target", "Target", "Switch target"),
+    ("question_mark", "help", "Help", "Help: every key"),
 ]
 
 
 class LabScreen(LabWorkers):
     """Where the learner works; all blocking work is in `LabWorkers`."""
 
-    BINDINGS = [Binding(key, action, text) for key, action, text in LAB_KEYS]
+    BINDINGS = [
+        Binding(key, action, word or title, show=bool(word))
+        for key, action, word, title in LAB_KEYS
+    ]
 
     def __init__(self, config: LabConfig) -> None:
         super().__init__()
@@ -169,14 +172,16 @@ class LabScreen(LabWorkers):
         if event.state is not WorkerState.ERROR:
             return
         error = event.worker.error
+        # TargetError and its kin carry the message and the fix apart; show each once.
+        message = getattr(error, "message", None) or str(error) or type(error).__name__
         if event.worker.group == "session" and self.session is None:
             self.query_one(StepPane).show_message(f"The {self.target_name} target is not ready.")
         self.query_one(CommandPane).output(OutputLine(f"error: {error}", "fail"))
         self.app.push_screen(
             ErrorScreen(
                 f"{event.worker.name.replace('_', ' ')} failed",
-                str(error) or type(error).__name__,
-                getattr(error, "hint", None),
+                message,
+                getattr(error, "hint", None) or getattr(error, "fix", None),
             )
         )
 
