@@ -87,6 +87,18 @@ def _show_audit(ctx: ActionContext, action: Action) -> None:
     ctx.listener(Info(f"{title}: {len(events)}, by syscall", body))
 
 
+def _show_audit_sources(ctx: ActionContext) -> None:
+    """Where this machine's seccomp records go: the audit group, auditd, printk's limit."""
+    from lab.doctor import audit_access
+
+    lines = []
+    for check in audit_access():
+        lines.append(f"{check.name}: {check.status}: {check.detail}")
+        if check.fix and check.status != "ok":
+            lines.append(f"    {check.fix}")
+    ctx.listener(Info("where seccomp records go on this machine", "\n".join(lines)))
+
+
 def _uses_offline_echo(target: Target) -> bool:
     images = getattr(target, "images", None)
     if target.name != "docker" or images is None:
@@ -137,6 +149,8 @@ def perform(ctx: ActionContext, action: Action) -> None:
             ctx.started.remove(action.name)
     elif action.kind == "show_audit":
         _show_audit(ctx, action)
+    elif action.kind == "show_audit_sources":
+        _show_audit_sources(ctx)
     elif action.kind == "record":
         record(ctx, action)
     else:  # the loader refuses unknown kinds; this guards a model built by hand

@@ -32,6 +32,7 @@ ACTIONS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "derive_profile": (("from", "as"), ("default_action", "flags", *ONLY)),
     "diff": (("old", "new"), ONLY),
     "show_audit": (("name",), ONLY),
+    "show_audit_sources": ((), ONLY),
     "record": (("name", "as"), ("workload", "exercise", *ONLY)),
 }
 
@@ -72,6 +73,8 @@ def fields_of(reader: Reader, kind: str, value: yaml.Node, table: dict[str, Any]
     required, optional = table[kind]
     if isinstance(value, yaml.ScalarNode) and len(required) == 1:
         return {required[0]: value}
+    if isinstance(value, yaml.ScalarNode) and not required and value.tag.endswith(":null"):
+        return {}  # `- show_audit_sources:` takes nothing
     return reader.mapping(value, f"'{kind}'", required=required, optional=optional)
 
 

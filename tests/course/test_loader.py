@@ -25,7 +25,15 @@ def test_good_lesson_loads_every_part() -> None:
     assert lesson.why_not("kind") == "the fixture has no kind story"
     start, mkdir = lesson.steps
     kinds = [a.kind for a in start.actions]
-    assert kinds == ["note", "show_profile", "run", "derive_profile", "diff"]
+    assert kinds == [
+        "note",
+        "show_profile",
+        "run",
+        "derive_profile",
+        "diff",
+        "show_audit",
+        "show_audit_sources",
+    ]
     assert [c.kind for c in start.checks] == ["state", "http", "output", "audit"]
     assert start.checks[3].present == ("accept4",) and start.checks[3].only == ("local",)
     assert start.solution.actions[0].result_key == "first-answer"
@@ -97,7 +105,7 @@ def test_find_lesson_by_id_suggests_a_close_one(tmp_path: Path) -> None:
 def test_actions_say_which_profile_files_they_use() -> None:
     lesson = load_lesson(LESSONS / "good.yaml", PROFILES)
     start, mkdir = lesson.steps
-    show, run, derive, diff = start.actions[1:]
+    show, run, derive, diff = start.actions[1:5]
     assert show.profile_files() == ("audit.json",)
     assert derive.profile_files() == ("block-mkdir.json", "block-mkdir-log.json")
     assert diff.profile_files() == ("block-mkdir.json", "block-mkdir-log.json")

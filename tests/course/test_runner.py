@@ -68,6 +68,9 @@ def test_auto_play_performs_solutions_records_progress_and_cleans_up(tmp_path: P
         e for e in events if isinstance(e, Info) and e.title.startswith("seclab profile diff")
     )
     assert diff.body == "flags: [] -> ['SECCOMP_FILTER_FLAG_LOG']"
+    titles = [e.title for e in events if isinstance(e, Info)]
+    assert "audit records of echo" in titles  # no capture in this test: it says why instead
+    assert "where seccomp records go on this machine" in titles
     mkdir_spec = next(
         spec for kind, spec in calls if kind == "run_once" and spec.name == "mkdir-try"
     )
