@@ -57,6 +57,7 @@ def command(
       sudo seclab record -- busybox mkdir /tmp/x
     """
     from lab.audit.capture import AuditCapture
+    from lab.audit.sources import SourceUnavailable
     from lab.profile.record import profile_json, record
     from lab.targets.base import TargetError
     from lab.targets.proctree import ForkWatcher
@@ -89,7 +90,7 @@ def command(
                     max_iterations=max_iterations,
                     forks=forks,
                 )
-    except (OSError, RuntimeError, TargetError) as exc:
+    except (OSError, RuntimeError, TargetError, SourceUnavailable) as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(2)
     say(outcome.summary())
