@@ -82,6 +82,15 @@ def test_interactive_hint_check_and_quit() -> None:
 
 
 @pytest.mark.root
+def test_interactive_solution_key_does_what_the_learner_would() -> None:
+    # Step 1 checks on Enter; step 2 needs a request, which `s` sends; step 3 has no checks.
+    code, out = _run("run", "audit", input="\ns\n\n")
+    assert code == 0, out
+    assert "solution:\n    Send a GET" in out
+    assert "✓ http audit-pod" in out and "== audit: every check passed" in out
+
+
+@pytest.mark.root
 def test_record_writes_a_verified_allow_list(tmp_path: Path) -> None:
     out_file = tmp_path / "true.json"
     code, out = _run("record", "--out", str(out_file), "--", "busybox", "true")
