@@ -69,7 +69,7 @@ async def test_the_audit_lesson_through_the_keys() -> None:
         await pilot.press("w")  # the audit pane shows only this workload's records from now on
         await pilot.press("n")
         await settle(pilot)
-        assert "step 2/3" in _title(app)
+        assert "Step 2/3" in _title(app)
         await _do_step(app, pilot)
         assert "✔ done" in _title(app)
         audit = app.lab.query_one("#audit-log", Log)
@@ -81,7 +81,7 @@ async def test_the_audit_lesson_through_the_keys() -> None:
         await pilot.press("n")
         await settle(pilot)
         await _do_step(app, pilot)
-        assert "step 3/3" in _title(app) and "✔ done" in _title(app)
+        assert "Step 3/3" in _title(app) and "✔ done" in _title(app)
         lessons = app.lab.query_one("#lessons", OptionList)
         audit_row = next(
             str(lessons.get_option_at_index(i).prompt)
@@ -106,7 +106,7 @@ async def test_progress_resumes_at_the_first_step_not_yet_passed() -> None:
     async with again.run_test(size=(160, 50)) as pilot:
         await settle(pilot)
         assert again.lab.step is not None and again.lab.step.index == 1
-        assert "step 2/3" in _title(again)
+        assert "Step 2/3" in _title(again)
         await pilot.press("q")
 
 

@@ -59,7 +59,7 @@ async def test_next_previous_hint_and_solution_keys() -> None:
         await settle(pilot)
         await pilot.press("n")
         await settle(pilot)
-        assert "step 2/2" in _text(app, "#step-title")
+        assert "Step 2/2" in _text(app, "#step-title")
         await pilot.press("h", "h")
         extra = app.lab.query_one("#step-extra", Markdown).source
         assert "Hint 1:" in extra and "second hint" in extra
@@ -67,7 +67,7 @@ async def test_next_previous_hint_and_solution_keys() -> None:
         assert "the solution" in app.lab.query_one("#step-extra", Markdown).source
         await pilot.press("p")
         await settle(pilot)
-        assert "step 1/2" in _text(app, "#step-title")
+        assert "Step 1/2" in _text(app, "#step-title")
 
 
 @pilot_test

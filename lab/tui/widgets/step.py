@@ -26,7 +26,7 @@ class StepPane(VerticalScroll):
     def show_heading(self, step: StepView, lesson_title: str = "") -> None:
         """The lesson, the step's number and title, and whether it passed."""
         done = "  ✔ done" if step.done else ""
-        heading = f"{lesson_title} · step {step.index + 1}/{step.count}: {step.title}{done}"
+        heading = f"{lesson_title}\nStep {step.index + 1}/{step.count}: {step.title}{done}"
         self.query_one("#step-title", Static).update(heading)
 
     def show_message(self, text: str) -> None:
