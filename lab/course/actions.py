@@ -130,6 +130,7 @@ def perform(ctx: ActionContext, action: Action) -> None:
         ctx.started_workload(action.name)
         result = target.run_to_completion(ctx.spec(action, "busybox"), timeout=action.timeout)
         obs.save(action.result_key, result)
+        obs.ended(action.name, result)
         _show(ctx, action, result)
     elif action.kind == "request":
         resp = target.request(obs.real(action.name), action.path, timeout=min(action.timeout, 30))

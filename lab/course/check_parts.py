@@ -16,7 +16,10 @@ CHECKS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "state": (("name", "phase"), ("reason", "exit_code", "signal", *_WAIT)),
     "http": (("name",), ("path", "status", "contains", "not_contains", "fails", *_WAIT)),
     "output": (("of",), ("exit_code", "signal", "contains", "not_contains", *_WAIT)),
-    "audit": (("name",), ("count", "min", "max", "present", "absent", "action", *_WAIT)),
+    "audit": (
+        ("name",),
+        ("count", "min", "max", "present", "absent", "any_of", "action", "signal", *_WAIT),
+    ),
 }
 DEFAULT_TIMEOUT = {"state": 90.0, "http": 30.0, "output": 0.0, "audit": 10.0}
 
@@ -72,8 +75,12 @@ def _check(ctx: Context, node: yaml.Node) -> Check:
     if "not_contains" in f:
         args["absent_text"] = r.texts(f["not_contains"], "not_contains")
     if "action" in f:
-        args["action"] = r.choice(f["action"], "the audit action", AUDIT_ACTIONS)
-    for key in ("present", "absent"):
+        chosen = [r.choice(n, "the audit action", AUDIT_ACTIONS) for n in list_of(r, f["action"])]
+        if isinstance(f["action"], yaml.ScalarNode):
+            args["action"] = chosen[0]
+        else:
+            args["actions"] = tuple(chosen)
+    for key in ("present", "absent", "any_of"):
         for item in list_of(r, f[key]) if key in f else []:
             syscall = r.text(item, "a syscall name")
             if not is_known_syscall(syscall):

@@ -83,12 +83,16 @@ def _expectation(check: Check) -> str:
             "no answer" if check.fails else f"HTTP {check.status or 200} from {check.path}"
         )
     if check.kind == "audit":
-        action = f" {check.action}" if check.action else ""
-        parts.append(f"{_count_words(check)}{action} records")
+        actions = " or ".join(check.audit_actions())
+        parts.append(f"{_count_words(check)}{' ' + actions if actions else ''} records")
+        if check.signal is not None:
+            parts.append(f"sig={check.signal}")
         parts += [f"with {s}" for s in check.present] + [f"without {s}" for s in check.absent]
+        if check.any_of:
+            parts.append(f"one with {' or '.join(check.any_of)}")
     if check.exit_code is not None:
         parts.append(f"exit status {check.exit_code}")
-    if check.signal is not None:
+    if check.signal is not None and check.kind != "audit":
         parts.append(f"signal {check.signal}")
     parts += [f"'{text}' in the output" for text in check.contains]
     parts += [f"no '{text}' in the output" for text in check.absent_text]
@@ -171,12 +175,17 @@ def _audit(check: Check, obs: Observations) -> Verdict:
     events, problem = obs.audit_events(check.name)
     if problem:
         return Verdict(False, _expectation(check), problem)
-    if check.action:
-        events = [e for e in events if e.action == check.action]
+    actions = check.audit_actions()
+    if actions:
+        events = [e for e in events if e.action in actions]
+    if check.signal is not None:
+        events = [e for e in events if e.signal == check.signal]
     names = {e.syscall_name or f"#{e.syscall}" for e in events}
     ok = check.min_count is None or len(events) >= check.min_count
     ok = ok and (check.max_count is None or len(events) <= check.max_count)
     missing = [s for s in check.present if s not in names]
+    if check.any_of and not names & set(check.any_of):
+        missing.append(" or ".join(check.any_of))
     unwanted = [s for s in check.absent if s in names]
     seen = f"{len(events)} records"
     if names:

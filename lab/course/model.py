@@ -97,7 +97,7 @@ class Check:
     phases: tuple[str, ...] = ()
     reason: str | None = None
     exit_code: int | None = None
-    signal: int | None = None
+    signal: int | None = None  # audit: the records' `sig=` (31 for the kill actions)
     # http
     path: str = "/"
     status: int | None = None
@@ -111,7 +111,15 @@ class Check:
     present: tuple[str, ...] = ()
     absent: tuple[str, ...] = ()
     action: str | None = None
+    # audit, where one of several will do: records of any of these actions (`action: [a, b]`),
+    # and at least one of them naming any of these syscalls (`mkdir` or, on arm64, `mkdirat`)
+    actions: tuple[str, ...] = ()
+    any_of: tuple[str, ...] = ()
     only: tuple[str, ...] = ()
+
+    def audit_actions(self) -> tuple[str, ...]:
+        """The actions an audit check counts (empty: every action)."""
+        return self.actions or ((self.action,) if self.action else ())
 
 
 @dataclass(frozen=True)

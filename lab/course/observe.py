@@ -59,6 +59,8 @@ class Observations:
     prefix: str = ""
     results: dict[str, Result] = field(default_factory=dict)
     pids: dict[str, set[int]] = field(default_factory=dict)
+    # One-shot runs that have ended: their pids came with the result, there is no state to ask.
+    finished: set[str] = field(default_factory=set)
 
     def state(self, name: str) -> WorkloadState:
         state = self.target.state(self.real(name))
@@ -88,14 +90,21 @@ class Observations:
     def forget(self, name: str) -> None:
         """A workload of that name was deleted: its next run starts a clean count."""
         self.pids.pop(name, None)
+        self.finished.discard(name)
+
+    def ended(self, name: str, result: ExecResult) -> None:
+        """A one-shot run of that name has ended; its records are matched on the pids it had."""
+        self.remember_pids(name, result.pids)
+        self.finished.add(name)
 
     def audit_events(self, name: str) -> tuple[list[Any], str]:
         """The workload's audit events so far, or a reason why they cannot be known."""
         if self.audit is None:
             return [], self.audit_problem
-        # A vanished workload keeps the pids seen before.
-        with contextlib.suppress(Exception):
-            self.state(name)
+        # A vanished workload keeps the pids seen before; a finished one-shot has no state.
+        if name not in self.finished:
+            with contextlib.suppress(Exception):
+                self.state(name)
         pids = self.pids.get(name)
         if not pids:
             return [], f"the {self.target.name} target reported no process ids for '{name}'"

@@ -114,6 +114,9 @@ class ExecResult:
     stderr: str = ""
     signal: int | None = None  # 31 when the kernel killed it with SIGSYS
     commands: tuple[str, ...] = ()
+    # Host pids of the processes it ran as, when known: its audit records are matched on them
+    # (and on the processes they forked) after it has ended.
+    pids: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)

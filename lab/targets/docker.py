@@ -26,6 +26,7 @@ from lab.targets.base import (
 )
 from lab.targets.docker_create import create, failed_state
 from lab.targets.docker_errors import engine_unreachable
+from lab.targets.docker_pids import ContainerProcesses
 from lab.targets.docker_run import container_name
 from lab.targets.docker_state import signal_of, state_from_attrs, with_top_pids
 from lab.targets.images import ImageResolver
@@ -125,20 +126,24 @@ class DockerTarget(Target):
         return self.state(spec.name)
 
     def run_to_completion(self, spec: WorkloadSpec, timeout: float = 60) -> ExecResult:
-        """Run a one-shot container, wait for it, collect its output, remove it."""
-        plan, container = create(self, spec, detach=False)
-        shown = (plan.display,)
-        if container is None:
-            failed = self.failed.pop(spec.name, None) or self.state(spec.name)
-            self.delete(spec.name, quiet=True)
-            return ExecResult(125, stderr=f"docker: {failed.message}", commands=shown)
-        with self._lock:
-            self._one_shot = spec.name
-        try:
-            code = docker_http.wait_exit(container, timeout)
-        finally:
+        """Run a one-shot container, wait for it, collect its output and host pids, remove it."""
+        # It may end before `docker inspect` could show a pid: its processes are found
+        # through the fork and exec events seen while it ran.
+        with ContainerProcesses() as processes:
+            plan, container = create(self, spec, detach=False)
+            shown = (plan.display,)
+            if container is None:
+                failed = self.failed.pop(spec.name, None) or self.state(spec.name)
+                self.delete(spec.name, quiet=True)
+                return ExecResult(125, stderr=f"docker: {failed.message}", commands=shown)
             with self._lock:
-                self._one_shot = None
+                self._one_shot = spec.name
+            try:
+                code = docker_http.wait_exit(container, timeout)
+            finally:
+                with self._lock:
+                    self._one_shot = None
+            pids = processes.pids(container.id)
         if code is None:
             self.delete(spec.name, quiet=True)
             raise TargetError(
@@ -147,7 +152,7 @@ class DockerTarget(Target):
         out = container.logs(stdout=True, stderr=False).decode(errors="replace")
         err = container.logs(stdout=False, stderr=True).decode(errors="replace")
         self.delete(spec.name, quiet=True)
-        return ExecResult(code, out, err, signal=signal_of(code), commands=shown)
+        return ExecResult(code, out, err, signal=signal_of(code), commands=shown, pids=pids)
 
     def request(self, name: str, path: str = "/", timeout: float = 10) -> HttpResponse:
         """GET the workload's published port 5678 from 127.0.0.1, as curl would."""

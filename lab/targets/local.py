@@ -162,7 +162,10 @@ class LocalTarget(Target):
         if notice:
             err += f"seclab exec: {notice}\n"
         self.emit(CommandEvent(argv, outcome.exit_code, out, err, display=display))
-        return ExecResult(outcome.exit_code, out, err, signal=outcome.signal, commands=(display,))
+        return ExecResult(
+            outcome.exit_code, out, err, signal=outcome.signal, commands=(display,),
+            pids=(proc.pid,),  # the launcher execs the command: one process, one pid
+        )  # fmt: skip
 
     def request(self, name: str, path: str = "/", timeout: float = 10) -> HttpResponse:
         """GET the echo workload on its 127.0.0.1 port, as curl would."""

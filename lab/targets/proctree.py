@@ -12,7 +12,7 @@ import os
 import socket
 import struct
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from types import TracebackType
 
 NETLINK_CONNECTOR = 11
@@ -20,17 +20,24 @@ CN_IDX_PROC = 1
 CN_VAL_PROC = 1
 PROC_CN_MCAST_LISTEN = 1
 PROC_EVENT_FORK = 0x00000001
+PROC_EVENT_EXEC = 0x00000002
 _NLMSG_HDR = struct.Struct("=IHHII")
 _CN_MSG = struct.Struct("=IIIIHH")
 _EVENT_HDR = struct.Struct("=IIQ")  # what, cpu, timestamp_ns
 _FORK = struct.Struct("=IIII")  # parent pid, parent tgid, child pid, child tgid
+_EXEC = struct.Struct("=II")  # pid, tgid
 NLMSG_DONE = 3
 
 
 class ForkWatcher:
-    """A context manager that records every fork (parent tgid -> child tgid) while it is open."""
+    """A context manager that records every fork (parent tgid -> child tgid) while it is open.
 
-    def __init__(self) -> None:
+    `on_exec`, if given, is called with the tgid of every process that calls execve, from the
+    reader thread: keep it short (it may read /proc, nothing slower).
+    """
+
+    def __init__(self, on_exec: Callable[[int], None] | None = None) -> None:
+        self._on_exec = on_exec
         self._children: dict[int, set[int]] = {}
         self._lock = threading.Lock()
         self._stop = threading.Event()
@@ -77,6 +84,8 @@ class ForkWatcher:
             if len(data) < offset + _EVENT_HDR.size + _FORK.size:
                 continue
             what = _EVENT_HDR.unpack_from(data, offset)[0]
+            if what == PROC_EVENT_EXEC and self._on_exec is not None:
+                self._on_exec(_EXEC.unpack_from(data, offset + _EVENT_HDR.size)[1])
             if what != PROC_EVENT_FORK:
                 continue
             _, parent_tgid, _, child_tgid = _FORK.unpack_from(data, offset + _EVENT_HDR.size)

@@ -75,7 +75,7 @@ def test_run_exits_1_when_a_check_fails(tmp_path: Path) -> None:
 def test_interactive_hint_check_and_quit() -> None:
     code, out = _run("run", "block-mkdir", input="h\n\n\n")
     assert code == 0, out
-    assert "hint 1/2: EPERM prints as" in out
+    assert "hint 1/3: EPERM prints as" in out
     code, out = _run("run", "audit", input="q\n")
     assert code == 130
     assert "removing what this lesson started" in out

@@ -112,3 +112,24 @@ def test_actions_say_which_profile_files_they_use() -> None:
     mkdir_try = mkdir.actions[0]
     assert mkdir_try.profile_files("local") == ("block-mkdir-log.json",)
     assert mkdir_try.profile_files() == ("block-mkdir.json", "block-mkdir-log.json")
+
+
+def test_audit_check_takes_several_actions_a_signal_and_any_of() -> None:
+    kill = find_lesson("block-mkdir").step("kill").checks[1]
+    assert (kill.kind, kill.action) == ("audit", None)
+    assert kill.actions == ("kill_thread", "kill_process")
+    assert (kill.signal, kill.any_of) == (31, ("mkdir", "mkdirat"))
+    assert kill.only == ("local", "docker")
+    assert kill.audit_actions() == ("kill_thread", "kill_process")
+    single = find_lesson("audit").step("request").checks[1]
+    assert (single.action, single.actions, single.audit_actions()) == ("log", (), ("log",))
+
+
+def test_unknown_audit_action_in_a_list_is_refused(tmp_path: Path) -> None:
+    text = (LESSONS / "good.yaml").read_text()
+    assert "action: log" in text
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(text.replace("action: log", "action: [log, kill_everything]", 1))
+    with pytest.raises(LessonError) as info:
+        load_lesson(bad, PROFILES)
+    assert "kill_everything" in info.value.format() and "bad.yaml" in info.value.format()

@@ -222,3 +222,13 @@ def test_every_sdk_call_is_shown_as_a_docker_command(
     assert f"docker rm -f seclab-{name}" in shown
     assert any(e.exit_code == 0 and e.shown().startswith("docker run") for e in events)
     assert target.state(name).phase == Phase.NOT_FOUND
+
+
+def test_shim_command_line_names_its_container() -> None:
+    from lab.targets.docker_pids import shim_container_id
+
+    shim = ["/usr/bin/containerd-shim-runc-v2", "-namespace", "moby", "-id", "abc123", "-address"]
+    assert shim_container_id(shim) == "abc123"
+    assert shim_container_id(["/usr/bin/runc", "-id", "abc123"]) is None
+    assert shim_container_id(["/usr/bin/containerd-shim-runc-v2", "-id"]) is None
+    assert shim_container_id([]) is None

@@ -233,3 +233,30 @@ def test_fork_watcher_finds_short_lived_grandchildren() -> None:
         found = forks.descendants([os.getpid()])
     assert grandchild in found  # gone long before we looked, yet known as ours
     assert 1 not in found and os.getppid() not in found
+
+
+@pytest.mark.root
+def test_fork_watcher_reports_each_exec() -> None:
+    from lab.targets.proctree import ForkWatcher
+
+    execs: list[int] = []
+    with ForkWatcher(on_exec=execs.append) as forks:
+        shell = subprocess.run(
+            ["sh", "-c", "echo $$; exec true"], capture_output=True, text=True,
+            stdin=subprocess.DEVNULL, timeout=30,
+        )  # fmt: skip
+        pid = int(shell.stdout.split()[0])
+        deadline = time.monotonic() + 10
+        while execs.count(pid) < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)  # the events may still be in the socket
+        assert pid in forks.descendants([os.getpid()])
+    assert execs.count(pid) == 2  # sh itself, then `exec true` in the same process
+
+
+def test_one_shot_reports_the_pid_it_ran_as(profiles_dir: Path) -> None:
+    target = LocalTarget(profiles_dir)
+    spec = WorkloadSpec("pid", "busybox", ProfileRef.unconfined(), ("sh", "-c", "echo $$"))
+    result = target.run_to_completion(spec)
+    target.close()
+    assert result.exit_code == 0
+    assert result.pids == (int(result.stdout.split()[0]),)
