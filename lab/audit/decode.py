@@ -80,21 +80,36 @@ def format_time(seconds: float) -> str:
     millis = int(round((seconds - whole) * 1000))
     if millis == 1000:
         whole, millis = whole + 1, 0
-    return time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(whole)) + f".{millis:03d}Z"
+    try:
+        stamp = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(whole))
+    except (OverflowError, OSError, ValueError):
+        # A pasted or hand-edited line may carry any number; show it rather than crash.
+        return f"time {seconds:.3f} (out of range)"
+    return stamp + f".{millis:03d}Z"
+
+
+def printable(text: str) -> str:
+    """`text` with control characters escaped (\\x1b), so a process name cannot drive the terminal.
+
+    The kernel hex-encodes a comm or exe holding such bytes; decoding the hex brings them back.
+    """
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else f"\\x{ord(c):02x}" for c in text)
 
 
 def _who(event: AuditEvent) -> str:
     who = f"pid {event.pid}"
     if event.comm:
-        who += f" {event.comm}"
+        who += f" {printable(event.comm)}"
     if event.exe and event.exe != event.comm:
-        who += f" ({event.exe})"
+        who += f" ({printable(event.exe)})"
     if event.uid is not None:
         who += f" uid {event.uid}"
     if event.container_name or event.container_id:
-        who += f" in {event.container_name or (event.container_id or '')[:12]}"
+        who += f" in {printable(event.container_name or (event.container_id or '')[:12])}"
     if event.pod:
-        who += f" pod {event.namespace + '/' if event.namespace else ''}{event.pod}"
+        who += f" pod {printable((event.namespace + '/' if event.namespace else '') + event.pod)}"
     return who
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shlex
 import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -32,6 +33,7 @@ Where the records come from:
 \b
 Examples:
   dmesg | seclab explain
+  seclab explain < /var/log/kern.log
   journalctl -k | seclab explain --json
   cat /var/log/audit/audit.log | seclab explain --long
   seclab explain "$(dmesg | grep type=1326 | tail -n 3)"
@@ -61,7 +63,7 @@ class _Tally:
 
 def _lines(args: tuple[str, ...]) -> Iterator[str]:
     """Arguments (each may hold several lines), else stdin read as bytes so junk cannot crash."""
-    if args:
+    if args and args != ("-",):  # `-` is standard input, as for other filters
         for arg in args:
             yield from arg.splitlines()
         return
@@ -115,6 +117,10 @@ def _explain_all(lines: Iterable[str], as_json: bool, long: bool) -> _Tally:
     return tally
 
 
+def _is_file(arg: str) -> bool:
+    return len(arg) < 4096 and "\n" not in arg and os.path.exists(arg)
+
+
 @click.command("explain", help=HELP, context_settings={"help_option_names": ["-h", "--help"]})
 @click.argument("lines", nargs=-1, metavar="[LINE]...")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per record.")
@@ -134,4 +140,9 @@ def command(lines: tuple[str, ...], as_json: bool, long: bool) -> None:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         sys.exit(0)
     _report(tally)
+    if not tally.decoded:
+        # `seclab explain /var/log/kern.log` reads the name as a line: say how to pass a file.
+        for name in (arg for arg in lines if arg != "-" and _is_file(arg)):
+            click.echo(f"{name} is a file: arguments are audit lines; pipe the file in: "
+                       f"seclab explain < {shlex.quote(name)}", err=True)  # fmt: skip
     sys.exit(0 if tally.decoded else 1)
