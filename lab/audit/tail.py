@@ -116,6 +116,9 @@ class CommandSource:
         except FileNotFoundError as exc:
             why = f"{self.argv[0]} is not installed"
             raise SourceUnavailable(self.name, why, self._fix) from exc
+        except OSError as exc:  # a directory, a file without x permission, an unreadable PATH
+            why = f"cannot run {self.argv[0]}: {exc.strerror}"
+            raise SourceUnavailable(self.name, why, self._fix) from exc
         assert self._proc.stdout is not None
         self._poll.register(self._proc.stdout.fileno(), select.POLLIN | select.POLLHUP)
 

@@ -33,19 +33,52 @@ at the end what was lost and why: serial gaps, printk suppression, the kernel's 
 Examples:
   sudo seclab watch                              everything, one line per record
   sudo seclab watch --json --pid 4242            one JSON object per record
+  sudo seclab watch --comm mkdir --duration 30   only mkdir processes, for 30 seconds
   seclab watch --command 'docker exec kind-control-plane dmesg --follow-new'
+
+Exit status: 0 when stopped by --duration or a closed pipe, 130 on Ctrl-C or SIGTERM,
+1 when the source stopped or could not be opened, 2 on usage errors.
 """
 
 _BACKLOG = 8192  # raised for the session (root), restored on exit
 _STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+_PID = click.IntRange(min=1)
+
+
+def _seconds(
+    ctx: click.Context, param: click.Parameter, value: float | None
+) -> float | None:
+    # FloatRange lets nan through (every comparison with it is false), and nan would never end.
+    if value is not None and not (0 <= value < float("inf")):
+        raise click.BadParameter(f"{value:g} is not a number of seconds (0 or more), e.g. 30")
+    return value
+
+
+def _source_argv(text: str | None) -> list[str] | None:
+    """The --command text as an argv, split as a shell would, without running a shell."""
+    if text is None:
+        return None
+    try:
+        argv = shlex.split(text)
+    except ValueError as exc:  # "No closing quotation"
+        raise click.BadParameter(
+            f"{exc} in {text!r}: close the quote", param_hint="'--command'"
+        ) from None
+    if not argv:
+        raise click.BadParameter(
+            "is empty; give the command that prints the kernel log, e.g. "
+            "--command 'docker exec kind-control-plane dmesg --follow-new'",
+            param_hint="'--command'",
+        )
+    return argv
 
 
 @click.command("watch", help=HELP)
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per event.")
 @click.option("--source", type=click.Choice(SOURCE_NAMES), help="Read from this source only.")
 @click.option("--command", "source_command", metavar="CMD", help="For --source command.")
-@click.option("--pid", "pids", type=int, multiple=True, help="Only this process (repeatable).")
-@click.option("--tree", "trees", type=int, multiple=True, help="This process and its children.")
+@click.option("--pid", "pids", type=_PID, multiple=True, help="Only this process (repeatable).")
+@click.option("--tree", "trees", type=_PID, multiple=True, help="This process and its children.")
 @click.option("--comm", "comms", multiple=True, help="Only this command name or glob.")
 @click.option("--exe", "exes", multiple=True, help="Only this executable (path, name or glob).")
 @click.option(
@@ -62,11 +95,12 @@ _STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
     help="Only this seccomp action: log, errno, kill, kill_process, trap, …",
 )
 @click.option("--syscall", "syscalls", multiple=True, help="Only this syscall (name or number).")
-@click.option("--duration", type=float, help="Stop after this many seconds.")
+@click.option("--duration", type=float, callback=_seconds,
+              help="Stop after this many seconds.")  # fmt: skip
 @click.option(
     "--buffer",
     "capacity",
-    type=int,
+    type=click.IntRange(min=1),
     default=500_000,
     show_default=True,
     help="Events held while output catches up (the oldest are dropped).",
@@ -83,7 +117,9 @@ def command(
                              pods=pods, actions=actions, syscalls=syscalls)  # fmt: skip
     except FilterError as exc:
         raise click.UsageError(str(exc)) from None
-    argv = shlex.split(source_command) if source_command else None
+    argv = _source_argv(source_command)
+    if argv and source not in (None, "command"):
+        raise click.UsageError(f"--command goes with --source command, not --source {source}")
     stop = threading.Event()
     # Installed first: a signal only sets a flag, and the loop ends cleanly within 0.1 s.
     handlers = {sig: signal.signal(sig, lambda *_: stop.set()) for sig in _STOP_SIGNALS}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sys
@@ -25,12 +26,15 @@ class Output:
     def __init__(self, as_json: bool) -> None:
         self.format: Callable[[AuditEvent], str] = _json_line if as_json else describe
         self.shown = 0
-        self.closed = False
+        # Started with stdout closed (`seclab watch >&-`): Python gives None; nothing to show.
+        self.closed = sys.stdout is None
+        self._fd: int | None = None
+        if self.closed:
+            return
         sys.stdout.flush()
-        try:
-            self._fd: int | None = sys.stdout.fileno()
-        except (AttributeError, OSError, ValueError):
-            self._fd = None  # captured output (click's test runner): no descriptor to write to
+        # Captured output (click's test runner) has no descriptor: write through sys.stdout.
+        with contextlib.suppress(AttributeError, OSError, ValueError):
+            self._fd = sys.stdout.fileno()
 
     def write(self, events: list[AuditEvent]) -> None:
         """One line per event (text or JSON), written in one go; stops quietly on a closed pipe."""
