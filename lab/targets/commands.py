@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import shlex
+import shutil
 import signal
 import subprocess
 import threading
@@ -112,6 +113,15 @@ class SubprocessRunner:
             )
         except FileNotFoundError as exc:
             raise CommandError(argv, f"{argv[0]} is not installed or not on PATH") from exc
+        except OSError as exc:
+            # EACCES also comes from a folder on PATH this user cannot search (a PATH kept from
+            # root by `sudo -E`, say) when the tool is nowhere else: then it is simply missing.
+            if "/" not in argv[0] and shutil.which(argv[0]) is None:
+                message = (f"{argv[0]} is not installed or not on PATH (some PATH folders "
+                           "are not readable by this user)")  # fmt: skip
+            else:
+                message = f"cannot run {argv[0]}: {exc.strerror}"
+            raise CommandError(argv, message) from exc
         with self._lock:
             self._live.add(proc)
         try:
