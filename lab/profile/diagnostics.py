@@ -2,11 +2,25 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from typing import Any
 
 SEVERITIES = ("error", "warning", "info")
+# A value quoted from the file ("…") longer than this is cut in the middle: a minified or hostile
+# file can hold megabyte strings, and the message must stay one readable line.
+QUOTE_MAX = 60
+_QUOTED = re.compile(r'"([^"]*)"')  # pairs, left to right: short ones are kept as they are
+
+
+def clip(text: str) -> str:
+    """`text` with every long quoted value shortened to its start and end around an ellipsis."""
+    if len(text) <= QUOTE_MAX:
+        return text
+    return _QUOTED.sub(
+        lambda m: f'"{m[1][:40]}…{m[1][-12:]}"' if len(m[1]) > QUOTE_MAX else m[0], text
+    )
 
 
 @dataclass(frozen=True)
@@ -20,6 +34,11 @@ class Diagnostic:
     code: str
     message: str
     suggestion: str | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "message", clip(self.message))
+        if self.suggestion:
+            object.__setattr__(self, "suggestion", clip(self.suggestion))
 
     @property
     def is_error(self) -> bool:

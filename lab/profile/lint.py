@@ -129,7 +129,8 @@ def _shipped() -> str:
     from lab.paths import profiles_dir
 
     names = sorted(p.name for p in profiles_dir().glob("*.json")) if profiles_dir().is_dir() else []
-    return ", ".join(names[:8]) or "none installed"
+    more = f", … ({len(names)} in {profiles_dir()})" if len(names) > 12 else ""
+    return ", ".join(names[:12]) + more or "none installed"
 
 
 def _lint(text: str, path: str) -> tuple[list[Diagnostic], Node | None]:
