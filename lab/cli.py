@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import importlib
+import signal
 import sys
+from types import FrameType
 
 import click
 
@@ -39,6 +41,15 @@ Start here:
 class LazyGroup(click.Group):
     """A group that imports a subcommand's module on first use."""
 
+    def invoke(self, ctx: click.Context) -> object:
+        # click turns Ctrl-C into "Aborted!" and status 1; a learner's Ctrl-C is not a failure,
+        # and scripts expect 130 (128 + SIGINT), as a shell reports it.
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt:
+            click.echo("interrupted", err=True)
+            raise click.exceptions.Exit(130) from None
+
     def list_commands(self, ctx: click.Context) -> list[str]:
         return list(COMMANDS)
 
@@ -62,8 +73,18 @@ def cli() -> None:
     """
 
 
+def _terminated(signum: int, _frame: FrameType | None) -> None:
+    # An exception, unlike the default action, runs every `finally` and context manager on the
+    # way out: the commands a runner started in their own sessions (kind create, docker) are
+    # killed, and temporary state is removed. Commands with their own handlers replace this.
+    raise SystemExit(128 + signum)
+
+
 def main() -> None:
     """Console-script entry point; Ctrl-C ends quietly with the conventional status 130."""
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        if signal.getsignal(sig) is signal.SIG_DFL:  # an ignored signal stays ignored (nohup)
+            signal.signal(sig, _terminated)
     try:
         cli.main(prog_name="seclab")
     except KeyboardInterrupt:
