@@ -36,7 +36,12 @@ _ROOT = str(Path(__file__).resolve().parent.parent)
 # -E: the command's PYTHON* variables must not change the launcher; -P and the bootstrap put this
 # package's root first on sys.path, never the working directory. (Not -I: that would also drop
 # the user site-packages, where a `pip install --user` keeps pyseccomp.)
+# The launcher starts with SIGINT blocked (see start_sandboxed), puts back the disposition it
+# inherited in place of Python's KeyboardInterrupt handler, then unblocks: a Ctrl-C during its
+# start-up ends it as it would end the command, instead of printing a traceback.
 _BOOT = (
+    "import signal as s; s.getsignal(2) is s.default_int_handler and s.signal(2, s.SIG_DFL); "
+    "s.pthread_sigmask(s.SIG_UNBLOCK, [2]); "
     "import sys; sys.path.insert(0, sys.argv[1]); from lab.launcher import main; main(sys.argv[2:])"
 )
 File = int | IO[Any] | None
@@ -123,7 +128,8 @@ class SandboxedProcess(subprocess.Popen):
         if state == EXEC_FAILED:
             return SandboxOutcome(EXIT_CANNOT_RUN, sig, err, None, self.profile_denies_execve)
         if state == NEW:
-            stopped = f"the launcher stopped before it could start the command (status {code})"
+            how = f"killed by {_signal_name(sig)}" if sig else f"status {code}"
+            stopped = f"the launcher stopped before it could start the command ({how})"
             return SandboxOutcome(shell_code, sig, launch_error=stopped)
         return SandboxOutcome(shell_code, sig)
 
@@ -150,6 +156,8 @@ def start_sandboxed(
     launcher = [sys.executable, "-E", "-P", "-c", _BOOT, _ROOT, "--status-fd", str(page.fd)]
     launcher += ["--profile-fd", "none" if profile_fd is None else str(profile_fd), "--", *argv]
     fds = (page.fd,) if profile_fd is None else (page.fd, profile_fd)
+    # The child inherits this thread's signal mask; _BOOT unblocks SIGINT once it is safe.
+    mask = signal.pthread_sigmask(signal.SIG_BLOCK, [signal.SIGINT])
     try:
         proc = SandboxedProcess(
             launcher,
@@ -165,6 +173,7 @@ def start_sandboxed(
         page.close()
         raise
     finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
         if profile_fd is not None:
             os.close(profile_fd)
     proc.status_page = page

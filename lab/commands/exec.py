@@ -9,12 +9,13 @@ from types import FrameType
 
 import click
 
+from lab.launcher import EXIT_NOT_FOUND
 from lab.paths import resolve_profile
 from lab.profile.compile import CompileError, compile_profile, describe_compiled
 from lab.profile.diagnostics import ProfileError
 from lab.profile.lint import load_profile
 from lab.profile.model import Profile
-from lab.sandbox import start_sandboxed
+from lab.sandbox import SandboxedProcess, SandboxOutcome, start_sandboxed
 
 HELP = """Run CMD on this machine's kernel under the seccomp profile PROFILE.
 
@@ -37,11 +38,28 @@ Exit status: the command's own; 128+N when signal N killed it (159 for SIGSYS);
 125 when seclab refused the profile; 2 on usage errors.
 """
 EXIT_REFUSED = 125
+# A program that prints nothing and exits 127 under a deny-by-default profile is most often the
+# dynamic loader failing to map its libraries: allow-lists are written for one program.
+_STATUS_127_HINT = (
+    "status 127 under a profile that denies by default: if the command printed nothing, the "
+    "dynamic loader could not load its libraries. An allow-list fits the program it was "
+    "recorded for; `seclab record -- CMD` finds what this one needs."
+)
 Handler = Callable[[int, FrameType | None], None] | int | signal.Handlers
 
 
 def load(name: str) -> Profile:
     """The profile named on the command line, linted; ClickException with the diagnostics."""
+    if not name.strip():
+        raise click.BadParameter(
+            "is empty: give a profile file, a lab profile's name (audit.json) or unconfined",
+            param_hint="'--profile'",
+        )
+    if name == "-":
+        raise click.BadParameter(
+            "cannot be - : standard input stays the command's; give the profile as a file",
+            param_hint="'--profile'",
+        )
     try:
         return load_profile(name)
     except ProfileError as exc:
@@ -83,22 +101,42 @@ def command(profile_name: str, verbose: bool, cmd: tuple[str, ...]) -> None:
             lines.append(f"ignoring unknown syscalls, as runc does: {names}")
         for line in lines:
             click.echo(f"seclab exec: {line}", err=True)
-    proc = start_sandboxed(profile, cmd, stdin=None)
-
-    # Ctrl-C reaches the command through the terminal, so seclab only waits for its verdict;
-    # SIGTERM and SIGHUP sent to seclab are passed on, so the command is never left behind.
-    def forward(signum: int, _frame: FrameType | None) -> None:
-        proc.send_signal(signum)
-
-    handlers: dict[signal.Signals, Handler] = {signal.SIGINT: signal.SIG_IGN}
-    handlers.update({signal.SIGTERM: forward, signal.SIGHUP: forward})
-    previous = {sig: signal.signal(sig, handler) for sig, handler in handlers.items()}
-    try:
-        outcome = proc.outcome()
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
+    outcome = _run(profile, cmd)
     message = outcome.message()
     if message:
         click.echo(f"seclab exec: {message}", err=True)
+    elif outcome.exit_code == EXIT_NOT_FOUND and _denies_by_default(profile):
+        click.echo(f"seclab exec: {_STATUS_127_HINT}", err=True)
     sys.exit(outcome.exit_code)
+
+
+def _run(profile: Profile | None, cmd: tuple[str, ...]) -> SandboxOutcome:
+    """Start the command and wait for its verdict, never leaving it behind."""
+    proc: SandboxedProcess | None = None
+    pending: list[int] = []
+
+    # SIGTERM and SIGHUP sent to seclab are passed on, so the command is never left behind.
+    # Their handlers go in before the start: a signal in between is kept and passed on after.
+    def forward(signum: int, _frame: FrameType | None) -> None:
+        if proc is None:
+            pending.append(signum)
+        else:
+            proc.send_signal(signum)
+
+    handlers: dict[signal.Signals, Handler] = {signal.SIGTERM: forward, signal.SIGHUP: forward}
+    previous = {sig: signal.signal(sig, handler) for sig, handler in handlers.items()}
+    try:
+        proc = start_sandboxed(profile, cmd, stdin=None)
+        # Ctrl-C reaches the command through the terminal, so seclab only waits for its
+        # verdict. Ignored only now: the command must not inherit an ignored SIGINT.
+        previous[signal.SIGINT] = signal.signal(signal.SIGINT, signal.SIG_IGN)
+        for signum in pending:
+            proc.send_signal(signum)
+        return proc.outcome()
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def _denies_by_default(profile: Profile | None) -> bool:
+    return profile is not None and profile.default_action not in ("SCMP_ACT_ALLOW", "SCMP_ACT_LOG")
