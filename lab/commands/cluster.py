@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import shlex
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -21,6 +23,24 @@ PRELOAD = (HTTP_ECHO_IMAGE, BUSYBOX_IMAGE)
 
 # Tests replace this with a runner that replays recorded transcripts.
 make_runner: Callable[[], Runner] = SubprocessRunner
+
+
+# kind's own rule for cluster names (its config validation); checked here, before anything runs.
+_VALID_NAME = re.compile(r"[a-z0-9.-]+")
+
+
+def _valid_name(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    if not _VALID_NAME.fullmatch(value):
+        raise click.BadParameter(
+            f"{value!r} is not a name kind accepts: use lower-case letters, digits, '.' and '-', "
+            "e.g. --name seclab"
+        )
+    return value
+
+
+_NAME = click.option(
+    "--name", default="seclab", show_default=True, callback=_valid_name, help="Cluster name."
+)
 
 
 def _show(event: CommandEvent) -> None:
@@ -63,7 +83,7 @@ def command() -> None:
     help="Turn on the kubelet's seccompDefault on every node (RuntimeDefault for all pods).",
 )
 @click.option("--dry-run", is_flag=True, help="Print the commands and the config; run nothing.")
-@click.option("--name", default="seclab", show_default=True, help="Cluster name.")
+@_NAME
 def up(workers: int, seccomp_default: bool, dry_run: bool, name: str) -> None:
     """Create the lab's kind cluster, or reuse it when it exists."""
     with _errors():
@@ -80,9 +100,9 @@ def up(workers: int, seccomp_default: bool, dry_run: bool, name: str) -> None:
             path = paths.state_dir() / f"kind-{name}.yaml"
             click.echo("# seclab cluster up would run:")
             click.echo("kind get clusters")
-            click.echo(" ".join(cluster.create_argv(path)))
+            click.echo(shlex.join(cluster.create_argv(path)))
             for image in PRELOAD:
-                click.echo(f"{' '.join(cluster.load_argv(image))}   # if Docker has the image")
+                click.echo(f"{shlex.join(cluster.load_argv(image))}   # if Docker has the image")
             click.echo(f"\n# with this config, written to {path}:")
             click.echo(kindconfig.dump(config, source), nl=False)
             return
@@ -116,7 +136,7 @@ def up(workers: int, seccomp_default: bool, dry_run: bool, name: str) -> None:
 
 
 @command.command()
-@click.option("--name", default="seclab", show_default=True, help="Cluster name.")
+@_NAME
 def down(name: str) -> None:
     """Delete the lab's kind cluster (and everything in it)."""
     with _errors():
@@ -129,7 +149,7 @@ def down(name: str) -> None:
 
 
 @command.command()
-@click.option("--name", default="seclab", show_default=True, help="Cluster name.")
+@_NAME
 def status(name: str) -> None:
     """Nodes, whether the profiles mount is there, and the lab's pods."""
     with _errors():
@@ -166,7 +186,7 @@ def status(name: str) -> None:
 
 
 @command.command()
-@click.option("--name", default="seclab", show_default=True, help="Cluster name.")
+@_NAME
 def sync(name: str) -> None:
     """Copy profiles edited since the cluster was made into its nodes (no recreation)."""
     with _errors():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import shlex
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -44,7 +45,7 @@ class KindCluster:
             lines = [line for line in exc.stderr.splitlines() if line.strip()]
             detail = "\n  ".join(lines[-4:]) if lines else str(exc.args[0])
             raise TargetError(
-                f"`{' '.join(argv[:4])}` failed:\n  {detail}",
+                f"`{shlex.join(argv)}` failed:\n  {detail}",
                 hint=hint,
                 command=argv,
                 stderr=exc.stderr,

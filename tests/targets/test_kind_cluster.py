@@ -102,7 +102,7 @@ def test_up_on_docker_desktop_says_to_share_the_folder(
     replay.assert_done()
     assert code == 1
     assert f"make sure {profiles} is under Settings > Resources > File sharing" in out
-    assert "error: `kind create cluster --name` failed" in err
+    assert "error: `kind create cluster --name seclab --config " in err  # the whole command
     assert "is not shared from the host" in err  # kind's own words, verbatim
     assert "fix: share the folder" in err
 
