@@ -66,7 +66,8 @@ def _compile(profile_fd: int) -> pyseccomp.SyscallFilter:
 
 
 def _fail(page: mmap.mmap, message: str) -> None:
-    raw = message.encode()[: PAGE_SIZE - HEADER.size]
+    # surrogateescape: a command name that is not UTF-8 arrives as lone surrogates.
+    raw = message.encode("utf-8", "surrogateescape")[: PAGE_SIZE - HEADER.size]
     page[HEADER.size : HEADER.size + len(raw)] = raw
     HEADER.pack_into(page, 0, SETUP_FAILED, 0, len(raw))
 

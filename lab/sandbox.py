@@ -76,6 +76,8 @@ class SandboxOutcome:
             return text
         if self.signal == signal.SIGSYS:
             return "killed by SIGSYS (seccomp)"
+        if self.signal == signal.SIGPIPE:
+            return None  # its reader left (`| head`): shells say nothing about that either
         if self.signal:
             return f"killed by {_signal_name(self.signal)}"
         return None

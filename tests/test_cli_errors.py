@@ -279,6 +279,27 @@ def test_the_command_gets_sigint_neither_blocked_nor_ignored() -> None:
     assert not int(fields["SigIgn"], 16) & sigint
 
 
+def test_exec_a_command_name_that_is_not_utf8_is_not_found_without_a_traceback() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "lab", "exec", "-p", "audit.json", "--", b"/nonexistent/\xff"],
+        cwd=REPO, stdin=subprocess.DEVNULL, capture_output=True, timeout=60,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+    )  # fmt: skip
+    assert b"Traceback" not in done.stderr
+    assert done.returncode == 127
+    assert b"/nonexistent/" in done.stderr and b"command not found" in done.stderr
+
+
+def test_exec_into_a_closed_pipe_ends_as_a_shell_would_quietly() -> None:
+    done = subprocess.run(
+        ["sh", "-c", 'exec "$0" -m lab exec -p unconfined -- seq 1 1000000 | head -n 1',
+         sys.executable], cwd=REPO, stdin=subprocess.DEVNULL, capture_output=True, text=True,
+        timeout=60, env={**os.environ, "PYTHONPATH": str(REPO)},
+    )  # fmt: skip
+    assert done.stdout == "1\n"
+    assert done.stderr == ""
+
+
 def test_exec_status_127_under_an_allow_list_explains_the_silent_loader() -> None:
     # /bin/true is dynamically linked; the busybox echo allow-list lacks what ld.so needs.
     done = _run("exec", "-p", "fine-grained-busybox-echo.json", "--", "true")
