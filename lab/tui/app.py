@@ -69,6 +69,17 @@ class SeclabApp(App[None]):
         self.lab.shut_down()
 
 
+def _course_sessions(target_factory: Callable[..., Any] | None) -> SessionFactory:
+    """The real sessions; the course engine is imported on the worker, after the first frame."""
+
+    def make(target_name: str) -> Any:
+        from lab.tui.course_session import course_session_factory
+
+        return course_session_factory(target_factory)(target_name)
+
+    return make
+
+
 def make_app(
     target_name: str = "local",
     lesson_id: str | None = None,
@@ -84,9 +95,7 @@ def make_app(
 ) -> SeclabApp:
     """Build the app; factories default to the real course engine, targets and audit stream."""
     if session_factory is None:
-        from lab.tui.course_session import course_session_factory
-
-        session_factory = course_session_factory(target_factory)
+        session_factory = _course_sessions(target_factory)
     if profiles_dir is None:
         from lab.paths import profiles_dir as shipped_profiles
 

@@ -58,6 +58,9 @@ class AuditFeed:
 
     source: AuditSource
     max_lines: int = 2000
+    # Newest lines handed over per batch: at 10+ batches a second more could not be read, and
+    # each extra line costs the UI thread time (the rest are counted, and shown as "hidden").
+    per_batch: int = 200
     top_n: int = 12
     _filter: EventFilter | None = None
     _counts: Counter[str] = field(default_factory=Counter)
@@ -68,7 +71,7 @@ class AuditFeed:
     acked: threading.Event = field(default_factory=threading.Event, repr=False)
 
     def __post_init__(self) -> None:
-        self._pending = deque(maxlen=self.max_lines)
+        self._pending = deque(maxlen=min(self.per_batch, self.max_lines))
         self.acked.set()
 
     def set_filter(self, predicate: EventFilter | None) -> None:

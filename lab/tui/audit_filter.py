@@ -5,14 +5,15 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from lab.audit.filters import parse_filter_expression
-
 
 def compile_filter(expression: str) -> Callable[[Any], bool] | None:
     """A predicate over audit events, or None for "show everything".
 
     Raises FilterError (a ValueError) whose message says what to write instead.
     """
+    # Imported on first use: the filter model loads libseccomp's syscall table.
+    from lab.audit.filters import parse_filter_expression
+
     parsed = parse_filter_expression(expression)
     return None if parsed.is_empty else parsed.matches
 

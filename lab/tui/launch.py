@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+from typing import Any
 
 from lab.tui.app import SeclabApp, make_app
 from lab.tui.demo import PACES, DemoControl
@@ -28,7 +29,12 @@ def build(
     source: str | None = None,
 ) -> SeclabApp:
     """The app as `seclab start` and `seclab serve` run it, with the real services."""
-    from lab.tui.audit_source import open_audit_stream
+
+    def audit_stream() -> Any:
+        # Imported here, on the audit worker: decoding pulls in libseccomp, not needed to draw.
+        from lab.tui.audit_source import open_audit_stream
+
+        return open_audit_stream(source)
 
     control = DemoControl()
     if pace is not None:
@@ -37,7 +43,7 @@ def build(
         target or "auto",
         lesson,
         demo,
-        audit_stream_factory=lambda: open_audit_stream(source),
+        audit_stream_factory=audit_stream,
         demo_control=control,
         notice=audit_note(),
     )

@@ -94,7 +94,7 @@ def test_the_formatted_line_names_syscall_action_process_and_signal() -> None:
 
 def test_a_flood_stays_bounded() -> None:
     stream = ListStream()
-    feed = AuditFeed(stream, max_lines=500)
+    feed = AuditFeed(stream, max_lines=2000, per_batch=500)
     for round_ in range(10):
         stream.events = [_event(n) for n in range(20_000)]
         batch = feed.poll()

@@ -36,7 +36,7 @@ def _app(tmp_path: Path, session: RecordingSession | None = None, **kwargs: Any)
 
 
 async def _ready(pilot: Pilot[None]) -> None:
-    await settle(pilot, "session", "audit")
+    await settle(pilot, "session", "audit", "profile")
     for field in pilot.app.query(Input):
         field.cursor_blink = False
 

@@ -12,7 +12,6 @@ from textual.widgets import Footer, Header, Input, Static, TabbedContent, TabPan
 from textual.worker import Worker, WorkerState
 
 from lab.tui.audit_filter import compile_filter, workloads_expression
-from lab.tui.profile_view import list_profiles
 from lab.tui.screens.dialogs import ErrorScreen, HelpScreen, TargetScreen
 from lab.tui.screens.lab_workers import LabWorkers
 from lab.tui.session import (
@@ -96,7 +95,7 @@ class LabScreen(LabWorkers):
         self.start_session(self.target_name, self.config.lesson_id)
         self.start_audit()
         if self.config.profiles_dir is not None:
-            self.query_one(ProfileViewer).offer(list_profiles(self.config.profiles_dir))
+            self.find_profiles(self.config.profiles_dir)
         self.set_interval(self.config.status_interval, self._poll_status)
 
     # -- what the workers report -------------------------------------------------------------
@@ -150,6 +149,9 @@ class LabScreen(LabWorkers):
 
     def on_lab_workers_audit_unavailable(self, message: LabWorkers.AuditUnavailable) -> None:
         self.query_one(AuditPane).explain(message.reason)
+
+    def on_lab_workers_profiles_found(self, message: LabWorkers.ProfilesFound) -> None:
+        self.query_one(ProfileViewer).offer(message.paths)
 
     def on_lab_workers_profile_loaded(self, message: LabWorkers.ProfileLoaded) -> None:
         self.query_one(ProfileViewer).show(message.document)
@@ -280,8 +282,7 @@ class LabScreen(LabWorkers):
     def action_profile(self) -> None:
         self.query_one(TabbedContent).active = "tab-profile"
         if self.step is not None and self.step.profiles and self.config.profiles_dir:
-            path = self.config.profiles_dir / self.step.profiles[0]
-            self.query_one(ProfileViewer).offer(list_profiles(self.config.profiles_dir), path)
+            self.query_one(ProfileViewer).select(self.config.profiles_dir / self.step.profiles[0])
 
     def action_help(self) -> None:
         self.app.push_screen(HelpScreen())

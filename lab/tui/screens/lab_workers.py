@@ -16,7 +16,7 @@ from textual.screen import Screen
 
 from lab.targets.base import WorkloadState
 from lab.tui.audit_feed import AuditFeed
-from lab.tui.profile_view import ProfileDocument, load_profile
+from lab.tui.profile_view import ProfileDocument, list_profiles, load_profile
 from lab.tui.session import (
     CheckOutcome,
     LessonSummary,
@@ -67,6 +67,10 @@ class LabWorkers(Screen[None]):
     @dataclass
     class AuditUnavailable(Message):
         reason: str
+
+    @dataclass
+    class ProfilesFound(Message):
+        paths: list[Path]
 
     @dataclass
     class ProfileLoaded(Message):
@@ -158,6 +162,10 @@ class LabWorkers(Screen[None]):
     @work(thread=True, exclusive=True, group="status", exit_on_error=False)
     def refresh_status(self, session: Session) -> None:
         self.post_message(self.Workloads(session.workloads()))
+
+    @work(thread=True, group="profile", exit_on_error=False)
+    def find_profiles(self, directory: Path) -> None:
+        self.post_message(self.ProfilesFound(list_profiles(directory)))
 
     @work(thread=True, exclusive=True, group="profile", exit_on_error=False)
     def load_profile(self, path: Path, compare_with: Path | None) -> None:

@@ -6,7 +6,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from rich.console import Group, RenderableType
-from rich.syntax import Syntax
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -20,6 +19,8 @@ _SEVERITY = {"error": "bold red", "warning": "yellow", "info": "cyan"}
 
 def render_document(doc: ProfileDocument) -> RenderableType:
     """The profile's JSON with diagnostic lines marked, diagnostics listed, then the diff."""
+    from rich.syntax import Syntax  # pygments loads only once a profile is shown
+
     marked = {f.line for f in doc.findings if f.line}
     syntax = Syntax(doc.text, "json", line_numbers=True, highlight_lines=marked, word_wrap=False)
     parts: list[RenderableType] = []
@@ -55,12 +56,17 @@ class ProfileViewer(Vertical):
         with VerticalScroll(id="profile-scroll"):
             yield Static("Pick a profile to see it here.", id="profile-body")
 
-    def offer(self, paths: list[Path], current: Path | None = None) -> None:
+    def offer(self, paths: list[Path]) -> None:
+        """The profiles to choose from."""
+        self.paths = list(paths)
         options = [(p.name, str(p)) for p in paths]
         self.query_one("#profile-pick", Select).set_options(options)
         self.query_one("#profile-compare", Select).set_options(options)
-        if current is not None and str(current) in {str(p) for p in paths}:
-            self.query_one("#profile-pick", Select).value = str(current)
+
+    def select(self, path: Path) -> None:
+        """Show this profile (when it is one of those offered)."""
+        if str(path) in {str(p) for p in getattr(self, "paths", [])}:
+            self.query_one("#profile-pick", Select).value = str(path)
 
     def show(self, doc: ProfileDocument) -> None:
         self.query_one("#profile-body", Static).update(render_document(doc))
