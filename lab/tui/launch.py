@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import signal
 from typing import Any
 
 from lab.tui.app import SeclabApp, make_app
@@ -59,9 +60,19 @@ def run(
 ) -> int:
     """Run until the learner quits; whatever happens, stop the workloads the session started."""
     app = build(target, lesson, demo, pace=pace, source=source)
+
+    def leave(signum: int, frame: object) -> None:
+        # A closed terminal (SIGHUP) or `kill` (SIGTERM): leave the app's loop normally, so the
+        # `finally` below still stops the workloads.
+        del signum, frame
+        app.exit(return_code=130)
+
+    previous = {sig: signal.signal(sig, leave) for sig in (signal.SIGTERM, signal.SIGHUP)}
     try:
         app.run()
     finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
         session = app.lab.session
         if session is not None:
             # Idempotent: normally the app already did this before exiting.
