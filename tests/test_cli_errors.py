@@ -329,3 +329,21 @@ def test_a_missing_profile_lists_every_lab_profile() -> None:
     assert result.exit_code == 125
     for shipped in (REPO / "profiles").glob("*.json"):
         assert shipped.name in result.output
+
+
+# --- help ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "command",
+    [["lint"], ["explain"], ["exec"], ["watch"], ["doctor"], ["reset"], ["cluster"],
+     ["cluster", "up"]],  # fmt: skip
+)
+def test_help_of_each_finished_command_has_examples_and_exit_statuses(command: list[str]) -> None:
+    result = _seclab(*command, "--help")
+    assert result.exit_code == 0
+    example = "seclab " + " ".join(command)
+    examples = [line for line in result.output.splitlines() if line.strip().startswith(example)]
+    assert examples, f"no example of {example} in its help"
+    if command != ["cluster", "up"]:
+        assert "Exit status" in result.output

@@ -71,7 +71,12 @@ def command() -> None:
       seclab cluster up --dry-run      show the commands and the generated kind config
       seclab cluster up                create (or reuse) cluster "seclab"
       seclab cluster status            nodes, the profiles mount, the lab's pods
+      seclab cluster sync              copy edited profiles into the nodes
       seclab cluster down              delete the cluster
+
+    kind, kubectl and Docker must be installed (`seclab doctor --target kind` checks).
+    Exit status: 0 when done, 1 when a tool failed or is missing (the message says which and
+    how to fix it), 2 on usage errors; `status` exits 1 when the cluster does not exist.
     """
 
 
@@ -85,7 +90,14 @@ def command() -> None:
 @click.option("--dry-run", is_flag=True, help="Print the commands and the config; run nothing.")
 @_NAME
 def up(workers: int, seccomp_default: bool, dry_run: bool, name: str) -> None:
-    """Create the lab's kind cluster, or reuse it when it exists."""
+    """Create the lab's kind cluster, or reuse it when it exists.
+
+    \b
+    Examples:
+      seclab cluster up --dry-run                   the commands and config, nothing run
+      seclab cluster up                             one control-plane node
+      seclab cluster up --workers 1 --seccomp-default
+    """
     with _errors():
         source = paths.kind_config()
         config = kindconfig.render(

@@ -19,8 +19,15 @@ HELP = """Check what the lab needs on this machine, line by line, with the fix f
   missing  not installed, not running, or not allowed for this user
   broken   present but not working
 
+\b
+Examples:
+  seclab doctor                        everything, and whether the local target works
+  seclab doctor --target docker        exit 1 unless the Docker exercises can run here
+  sudo seclab doctor                   as root: the audit records are readable too
+  seclab doctor --json | jq '.checks[] | select(.status != "ok")'
+
 Exit status: 0 when the requested target (--target; local by default) can work here, 1 when it
-cannot. Every line is always reported.
+cannot, 2 on usage errors. Every line is always reported.
 """
 
 

@@ -19,6 +19,14 @@ HELP = """Remove what the lab created, and only that.
           (the cluster itself stays: `seclab cluster down` removes it)
 
 Nothing unlabelled is ever touched. Running it twice is harmless: the second run finds nothing.
+
+\b
+Examples:
+  seclab reset --dry-run               what would be removed, on every target
+  seclab reset --target docker         the lab's containers and images only
+
+Exit status: 0 when done (with --target all, a target that is not available here is skipped),
+1 when the chosen target could not be reached, 2 on usage errors.
 """
 
 
@@ -69,6 +77,7 @@ RESETTERS: dict[str, Callable[[bool, str | None], list[str]]] = {
     type=click.Choice(["local", "docker", "kind", "all"]),
     default="all",
     show_default=True,
+    help="Where to remove the lab's objects.",
 )
 @click.option("--dry-run", is_flag=True, help="Say what would be removed; remove nothing.")
 @click.option("--session", hidden=True, help="Only objects labelled seclab.session=ID (tests).")
