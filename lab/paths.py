@@ -40,11 +40,22 @@ def kind_config() -> Path:
     return data_root() / "kind.yaml"
 
 
-def state_dir() -> Path:
+class StateDirError(OSError):
+    """The per-user state folder cannot be created; the message says how to choose another."""
+
+
+def state_dir(create: bool = True) -> Path:
     """Per-user state (progress, caches): $XDG_STATE_HOME/seclab, created on demand."""
     base = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
     path = Path(base) / "seclab"
-    path.mkdir(parents=True, exist_ok=True)
+    if create:
+        try:
+            path.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:  # a read-only or missing home (sudo -H, a locked-down account)
+            raise StateDirError(
+                f"cannot create seclab's state folder {path} ({exc.strerror}); "
+                "set XDG_STATE_HOME to a folder you can write"
+            ) from exc
     return path
 
 

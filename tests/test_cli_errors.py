@@ -347,3 +347,44 @@ def test_help_of_each_finished_command_has_examples_and_exit_statuses(command: l
     assert examples, f"no example of {example} in its help"
     if command != ["cluster", "up"]:
         assert "Exit status" in result.output
+
+
+# --- a state folder that cannot exist (read-only or missing home) --------------------------
+
+
+@pytest.fixture
+def unwritable_state(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("")  # mkdir under a regular file fails, even for root
+    monkeypatch.setenv("XDG_STATE_HOME", str(blocker))
+    return blocker
+
+
+def test_reset_local_without_a_state_folder_finds_nothing(unwritable_state: Path) -> None:
+    result = _seclab("reset", "--target", "local", "--dry-run")
+    _no_traceback(result)
+    assert result.exit_code == 0
+    assert "local: nothing of the lab's to remove" in result.output
+
+
+def test_cluster_up_dry_run_needs_no_state_folder(unwritable_state: Path) -> None:
+    result = _seclab("cluster", "up", "--dry-run")
+    _no_traceback(result)
+    assert result.exit_code == 0
+    assert f"written to {unwritable_state}/seclab/kind-seclab.yaml" in result.output
+
+
+def test_cluster_up_without_a_state_folder_says_how_to_choose_one(
+    unwritable_state: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # kind cannot run here: a stand-in that knows no clusters, so `up` goes on to write its config.
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "kind").write_text("#!/bin/sh\nexit 0\n")
+    (bin_dir / "kind").chmod(0o755)
+    monkeypatch.setenv("PATH", f"{bin_dir}:{os.environ['PATH']}")
+    result = _seclab("cluster", "up")
+    _no_traceback(result)
+    assert result.exit_code == 1
+    assert f"cannot create seclab's state folder {unwritable_state}/seclab" in result.output
+    assert "set XDG_STATE_HOME to a folder you can write" in result.output

@@ -7,6 +7,7 @@ import shlex
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import click
 
@@ -46,6 +47,13 @@ _NAME = click.option(
 def _show(event: CommandEvent) -> None:
     if event.exit_code is None:  # shown once, as it starts: kind create takes minutes
         click.secho(f"$ {event.shown()}", fg="cyan", err=True)
+
+
+def _state_dir() -> Path:
+    try:
+        return paths.state_dir()
+    except paths.StateDirError as exc:
+        raise TargetError(str(exc)) from None
 
 
 def _target(name: str) -> KindTarget:
@@ -109,7 +117,7 @@ def up(workers: int, seccomp_default: bool, dry_run: bool, name: str) -> None:
         target = _target(name)
         cluster = target.cluster
         if dry_run:
-            path = paths.state_dir() / f"kind-{name}.yaml"
+            path = paths.state_dir(create=False) / f"kind-{name}.yaml"
             click.echo("# seclab cluster up would run:")
             click.echo("kind get clusters")
             click.echo(shlex.join(cluster.create_argv(path)))
@@ -133,7 +141,7 @@ def up(workers: int, seccomp_default: bool, dry_run: bool, name: str) -> None:
                     f"note: Docker Desktop only mounts shared folders: make sure "
                     f"{paths.profiles_dir()} is under Settings > Resources > File sharing."
                 )
-            written = kindconfig.write(config, source, paths.state_dir(), name)
+            written = kindconfig.write(config, source, _state_dir(), name)
             cluster.create(written)
             click.echo(f'created kind cluster "{name}" (kubectl context kind-{name}).')
         for image in PRELOAD:

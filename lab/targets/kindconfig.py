@@ -96,5 +96,11 @@ def dump(config: dict[str, Any], source: Path) -> str:
 def write(config: dict[str, Any], source: Path, state_dir: Path, cluster: str) -> Path:
     """Write the generated config into the state directory; return its path."""
     path = state_dir / f"kind-{cluster}.yaml"
-    path.write_text(dump(config, source))
+    try:
+        path.write_text(dump(config, source))
+    except OSError as exc:
+        raise TargetError(
+            f"cannot write the kind config {path}: {exc.strerror}",
+            hint="set XDG_STATE_HOME to a folder you can write",
+        ) from exc
     return path

@@ -25,6 +25,15 @@ def state_file() -> Path:
     return state_dir() / STATE_FILE
 
 
+def state_file_reachable() -> bool:
+    """False when the state folder cannot exist here (read-only or missing home)."""
+    try:
+        state_dir()
+    except OSError:
+        return False
+    return True
+
+
 def start_time(pid: int) -> int | None:
     """The process's start time in clock ticks since boot, or None when it is gone."""
     try:
@@ -66,6 +75,8 @@ def forget(pid: int) -> None:
 
 def recorded() -> dict[int, dict[str, Any]]:
     """The recorded processes that are still alive and still the ones recorded."""
+    if not state_file_reachable():
+        return {}  # record() could not have written there either: nothing of ours to find
     with _locked() as data:
         alive = {
             int(pid): entry

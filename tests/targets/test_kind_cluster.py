@@ -30,7 +30,7 @@ def lab_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, Pat
     state = tmp_path / "state"
     state.mkdir()
     monkeypatch.setattr(paths, "profiles_dir", lambda: profiles)
-    monkeypatch.setattr(paths, "state_dir", lambda: state)
+    monkeypatch.setattr(paths, "state_dir", lambda create=True: state)
     monkeypatch.setattr(paths, "kind_config", lambda: REPO / "kind.yaml")
     return profiles, state
 
