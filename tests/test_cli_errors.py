@@ -388,3 +388,21 @@ def test_cluster_up_without_a_state_folder_says_how_to_choose_one(
     assert result.exit_code == 1
     assert f"cannot create seclab's state folder {unwritable_state}/seclab" in result.output
     assert "set XDG_STATE_HOME to a folder you can write" in result.output
+
+
+# --- standard input closed (`<&-`) ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [("explain", "give audit lines as arguments"), ("explain -", "give audit lines"),
+     ("lint -", "standard input is closed")],  # fmt: skip
+)
+def test_closed_stdin_is_a_usage_error(args: str, said: str) -> None:
+    done = subprocess.run(
+        ["sh", "-c", f'exec "$0" -m lab {args} <&-', sys.executable], cwd=REPO,
+        capture_output=True, text=True, timeout=60, env={**os.environ, "PYTHONPATH": str(REPO)},
+    )  # fmt: skip
+    assert "Traceback" not in done.stderr, done.stderr
+    assert done.returncode == 2
+    assert said in done.stderr

@@ -129,7 +129,8 @@ def command(lines: tuple[str, ...], as_json: bool, long: bool) -> None:
     """Decode seccomp audit records."""
     if as_json and long:
         raise click.UsageError("choose --json or --long, not both")
-    if not lines and sys.stdin.isatty():
+    reads_stdin = not lines or lines == ("-",)
+    if reads_stdin and (sys.stdin is None or (not lines and sys.stdin.isatty())):  # None: `<&-`
         raise click.UsageError(
             "give audit lines as arguments, or pipe a log in: dmesg | seclab explain"
         )

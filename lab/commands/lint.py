@@ -86,6 +86,9 @@ def command(ctx: click.Context, profiles: tuple[str, ...], as_json: bool, quiet:
             else "no such profile"
         )
         click.echo(f"seclab lint: {name}: {what}", err=True)
+    if "-" in profiles and sys.stdin is None:  # started with `<&-`: Python has no stdin
+        click.echo("seclab lint: -: standard input is closed; pipe the profile in", err=True)
+        ctx.exit(2)
     if missing:
         click.echo("give a profile file, or a name from the lab's profiles/ folder", err=True)
         ctx.exit(2)
