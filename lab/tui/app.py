@@ -92,6 +92,7 @@ def make_app(
     demo_lessons: tuple[str, ...] | None = None,
     profiles_dir: Path | None = None,
     notice: str | None = None,
+    status_interval: float = 2.0,
 ) -> SeclabApp:
     """Build the app; factories default to the real course engine, targets and audit stream."""
     if session_factory is None:
@@ -110,5 +111,6 @@ def make_app(
         demo_lessons=demo_lessons,
         profiles_dir=profiles_dir,
         notice=notice,
+        status_interval=status_interval,
     )
     return SeclabApp(config)

@@ -55,7 +55,11 @@ class DemoScreen(LabScreen):
 
     def on_mount(self) -> None:
         super().on_mount()
-        self.sub_title = f"target: {self.target_name} · {self.config.demo_control.describe()}"
+        self.sub_title = self.describe()
+
+    def describe(self) -> str:
+        state = "demo finished" if self.finished else self.config.demo_control.describe()
+        return f"target: {self.target_name} · {state}"
 
     def start_demo(self) -> None:
         if self.session is not None:
@@ -81,7 +85,10 @@ class DemoScreen(LabScreen):
         ]
         order = [(lesson.id, index) for lesson in lessons for index in range(lesson.steps)]
         results: list[DemoResult] = []
-        position = 0
+        # `--lesson L` starts the demo at that lesson (the ones before it are skipped).
+        position = next(
+            (i for i, (lesson_id, _) in enumerate(order) if lesson_id == self.config.lesson_id), 0
+        )
         while 0 <= position < len(order) and not control.stopped:
             lesson_id, index = order[position]
             self.post_message(self.StepLoaded(session.step(lesson_id, index), session.lessons()))
@@ -118,11 +125,11 @@ class DemoScreen(LabScreen):
         self.finished = True
         passed = sum(result.outcome.passed for result in message.results)
         self.notify(f"Demo finished: {passed} of {len(message.results)} steps passed.")
-        self.sub_title = f"target: {self.target_name} · demo finished"
+        self.sub_title = self.describe()
 
     def action_pause(self) -> None:
         self.config.demo_control.toggle_pause()
-        self.sub_title = f"target: {self.target_name} · {self.config.demo_control.describe()}"
+        self.sub_title = self.describe()
 
     def action_demo_step(self, direction: int) -> None:
         self.config.demo_control.step(direction)
@@ -130,4 +137,4 @@ class DemoScreen(LabScreen):
     def action_pace(self, delta: int) -> None:
         control = self.config.demo_control
         control.faster() if delta > 0 else control.slower()
-        self.sub_title = f"target: {self.target_name} · {control.describe()}"
+        self.sub_title = self.describe()

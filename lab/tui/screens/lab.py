@@ -88,7 +88,7 @@ class LabScreen(LabWorkers):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.sub_title = f"target: {self.target_name}"
+        self.sub_title = self.describe()
         self.query_one("#notes").display = self.config.demo
         if self.config.notice:
             self.query_one(CommandPane).output(OutputLine(self.config.notice, "warn"))
@@ -103,7 +103,7 @@ class LabScreen(LabWorkers):
     def on_lab_workers_session_ready(self, message: LabWorkers.SessionReady) -> None:
         self.session = message.session
         self.target_name = message.session.target_name
-        self.sub_title = f"target: {self.target_name}"
+        self.sub_title = self.describe()
         if message.notice:
             self.query_one(CommandPane).output(OutputLine(message.notice, "warn"))
         self._show_lessons(message.lessons)
@@ -295,10 +295,14 @@ class LabScreen(LabWorkers):
             return
         old, self.session, self.step = self.session, None, None
         self.target_name = name
-        self.sub_title = f"target: {name}"
+        self.sub_title = self.describe()
         self.query_one(StepPane).show_message(f"Switching to {name}…")
         self.query_one(StatusPane).show([])
         self.start_session(name, None, old)
+
+    def describe(self) -> str:
+        """The header's second line: where the exercises run."""
+        return f"target: {self.target_name}"
 
     def _poll_status(self) -> None:
         if self.session is not None:
