@@ -3,7 +3,9 @@
 Two links must hold: Docker must copy the profile's `flags` into the OCI spec (moby PR 42648,
 first released in Docker 23.0; *measured*: Docker 20.10 drops them from the spec it hands to
 runc), and runc must pass them to seccomp(2) (runc PR 3390, first released in runc 1.2.0).
-Without both, `SCMP_ACT_ERRNO` denials stay silent even with the flag in the profile.
+Where Docker drops them, `SCMP_ACT_ERRNO` denials stay silent even with the flag in the profile;
+where Docker passes them to a runc older than 1.2, runc refuses the whole profile ("seccomp flags
+are not yet supported by runc") and the container does not start.
 """
 
 from __future__ import annotations
@@ -39,7 +41,7 @@ def log_flag_blocker(engine: str | None, runc: str | None) -> str | None:
     if engine_v is not None and engine_v < DOCKER_FLAGS_SINCE:
         reasons.append(f"Docker {engine} drops a profile's `flags` (Docker 23.0 passes them on)")
     if runc_v is not None and runc_v < RUNC_FLAGS_SINCE:
-        reasons.append(f"runc {runc} does not apply seccomp flags (runc 1.2.0 does)")
+        reasons.append(f"runc {runc} refuses a profile that has `flags` (runc 1.2.0 applies them)")
     if engine_v is None and runc_v is None:
         return None
     return "; ".join(reasons) or None
