@@ -14,11 +14,12 @@ from typing import Any
 
 from textual.pilot import Pilot
 from textual.widgets import Input, Select
-from tui_helpers import RecordingSession, settle
+from tui_helpers import RecordingSession, settle, until
 
 from lab.targets.base import TargetError
 from lab.tui.app import SeclabApp, make_app
 from lab.tui.demo import DemoControl
+from lab.tui.screens.dialogs import ErrorScreen
 
 SIZE = (140, 40)
 Compare = Callable[..., bool]
@@ -32,7 +33,14 @@ def _app(tmp_path: Path, session: RecordingSession | None = None, **kwargs: Any)
         json.dumps({"defaultAction": "SCMP_ACT_ERRNO", "syscallz": []}, indent=2)
     )
     chosen = session or RecordingSession()
-    return make_app("local", session_factory=lambda name: chosen, profiles_dir=profiles, **kwargs)
+    # No periodic status refresh: a slow machine would otherwise catch one mid-test.
+    return make_app(
+        "local",
+        session_factory=lambda name: chosen,
+        profiles_dir=profiles,
+        status_interval=3600,
+        **kwargs,
+    )
 
 
 async def _ready(pilot: Pilot[None]) -> None:
@@ -55,6 +63,9 @@ def test_help_screen(snap_compare: Compare, tmp_path: Path) -> None:
     async def open_help(pilot: Pilot[None]) -> None:
         await _ready(pilot)
         await pilot.press("question_mark")
+        # Markdown mounts its blocks asynchronously: wait for the table of keys to be there.
+        await until(pilot, lambda: bool(pilot.app.screen.query("MarkdownTableContent")))
+        await pilot.pause()
 
     assert snap_compare(_app(tmp_path), terminal_size=SIZE, run_before=open_help)
 
@@ -66,6 +77,8 @@ def test_error_screen(snap_compare: Compare, tmp_path: Path) -> None:
         await _ready(pilot)
         await pilot.press("r")
         await settle(pilot)
+        await until(pilot, lambda: isinstance(pilot.app.screen, ErrorScreen))
+        await pilot.pause()
 
     app = _app(tmp_path, RecordingSession(fail_with=failure))
     assert snap_compare(app, terminal_size=SIZE, run_before=fail)
