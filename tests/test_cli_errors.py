@@ -406,3 +406,17 @@ def test_closed_stdin_is_a_usage_error(args: str, said: str) -> None:
     assert "Traceback" not in done.stderr, done.stderr
     assert done.returncode == 2
     assert said in done.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [(["--comm", ""], "an empty comm matches nothing"),
+     (["--exe", " "], "an empty exe matches nothing"),
+     (["--container", ""], "an empty container matches nothing"),
+     (["--pod", ""], "an empty pod matches nothing"),
+     (["--tree", "4194304"], "no process 4194304 is running")],  # fmt: skip
+)
+def test_watch_filters_that_could_never_match_are_usage_errors(args: list[str], said: str) -> None:
+    result = _seclab("watch", *args)
+    assert result.exit_code == 2
+    assert said in result.output

@@ -162,9 +162,9 @@ def make_filter(
         pid_in = walker if outer is None else (lambda pid: walker(pid) or outer(pid))
     return EventFilter(
         pids=_numbers("pid", pids), pid_in=pid_in,
-        comms=frozenset(c if _is_glob(c) else c[:COMM_MAX] for c in comms),
-        exes=frozenset(exes), containers=frozenset(containers), pods=frozenset(pods),
-        namespaces=frozenset(namespaces),
+        comms=frozenset(c if _is_glob(c) else c[:COMM_MAX] for c in _words("comm", comms)),
+        exes=_words("exe", exes), containers=_words("container", containers),
+        pods=_words("pod", pods), namespaces=_words("namespace", namespaces),
         actions=frozenset(a for raw in actions for a in _action(raw)),
         syscalls=frozenset(_syscall(s) for s in syscalls), text=text,
     )  # fmt: skip
@@ -199,9 +199,19 @@ _EXAMPLES = {"pids": "4242", "tree": "4242", "comms": "http-echo", "exes": "/htt
 
 def _numbers(key: str, values: Iterable[int | str]) -> frozenset[int]:
     try:
-        return frozenset(int(v) for v in values)
+        numbers = frozenset(int(v) for v in values)
     except ValueError:
         raise FilterError(f"{key}= takes process ids (numbers), e.g. {key}=4242") from None
+    if any(n < 1 for n in numbers):
+        raise FilterError(f"{key}= takes process ids, which start at 1, e.g. {key}=4242")
+    return numbers
+
+
+def _words(key: str, values: Iterable[str]) -> frozenset[str]:
+    words = frozenset(values)
+    if any(not w.strip() for w in words):  # `--comm ''` would silently match nothing
+        raise FilterError(f"an empty {key} matches nothing; e.g. {key}={_EXAMPLES[key + 's']}")
+    return words
 
 
 def _action(raw: str) -> tuple[str, ...]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shlex
 import signal
 import sys
@@ -117,6 +118,13 @@ def command(
                              pods=pods, actions=actions, syscalls=syscalls)  # fmt: skip
     except FilterError as exc:
         raise click.UsageError(str(exc)) from None
+    for root in trees:
+        if not os.path.exists(f"/proc/{root}"):
+            raise click.BadParameter(
+                f"no process {root} is running; --tree follows a running process and the "
+                "children it starts (for a program not started yet, use --comm)",
+                param_hint="'--tree'",
+            )
     argv = _source_argv(source_command)
     if argv and source not in (None, "command"):
         raise click.UsageError(f"--command goes with --source command, not --source {source}")
