@@ -420,3 +420,28 @@ def test_watch_filters_that_could_never_match_are_usage_errors(args: list[str], 
     result = _seclab("watch", *args)
     assert result.exit_code == 2
     assert said in result.output
+
+
+def test_sighup_to_watch_stops_its_log_command(tmp_path: Path) -> None:
+    # The terminal closing sends SIGHUP; the log command runs in its own session, so only
+    # seclab can stop it.
+    marker = tmp_path / "log.pid"
+    watch = subprocess.Popen(
+        [sys.executable, "-m", "lab", "watch", "--command",
+         f"sh -c 'echo $$ > {marker}; exec sleep 300'"], cwd=REPO, stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+    )  # fmt: skip
+    log_pid = int(_wait_for(marker))
+    try:
+        watch.send_signal(signal.SIGHUP)
+        _, err = watch.communicate(timeout=30)
+        assert watch.returncode == 128 + signal.SIGHUP
+        assert "Traceback" not in err
+        deadline = time.monotonic() + 10
+        while _alive(log_pid) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not _alive(log_pid), "the log command was left running"
+    finally:
+        if _alive(log_pid):
+            os.kill(log_pid, signal.SIGKILL)
