@@ -202,3 +202,15 @@ async def test_reset_key_forgets_the_step(key: str) -> None:
         assert session.calls[-1] == "reset first 0"
         assert "done" not in _text(app, "#step-title")
         assert isinstance(app.lab.query_one(StepPane), StepPane)
+
+
+@pilot_test
+async def test_clicking_a_lesson_opens_it() -> None:
+    app, _ = _app(RecordingSession())
+    async with app.run_test(size=(160, 50)) as pilot:
+        await settle(pilot)
+        lessons = app.lab.query_one("#lessons")
+        await pilot.click(lessons, offset=(4, 1))  # the second row: "Second  0/2"
+        await settle(pilot)
+        await until(pilot, lambda: app.lab.step is not None and app.lab.step.lesson_id == "second")
+        assert "second step 1" in _text(app, "#step-title")
