@@ -49,7 +49,14 @@ def read_status(fd: int) -> tuple[int, int, str]:
 def resolve_executable(name: str) -> str:
     """The path execve will get, found with PATH now, while reporting a failure is still easy."""
     path = name if "/" in name else shutil.which(name, mode=os.F_OK)
-    if path is None or not os.path.exists(path):
+    try:
+        if path is not None:
+            os.stat(path)
+    except PermissionError:
+        raise LaunchError(f"{name}: permission denied", EXIT_CANNOT_RUN) from None
+    except OSError:
+        path = None
+    if path is None:
         raise LaunchError(f"{name}: command not found", EXIT_NOT_FOUND)
     if os.path.isdir(path) or not os.access(path, os.X_OK):
         raise LaunchError(f"{path}: permission denied (not an executable file)", EXIT_CANNOT_RUN)

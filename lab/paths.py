@@ -62,7 +62,8 @@ def state_dir(create: bool = True) -> Path:
 def resolve_profile(name_or_path: str | os.PathLike[str]) -> Path:
     """A profile given as a path, or as a bare name of one of the lab's profiles (`audit.json`)."""
     path = Path(name_or_path)
-    if path.exists() or path.parent != Path("."):
+    # os.path.exists, not Path.exists: in a folder this user cannot read, the latter raises.
+    if os.path.exists(path) or path.parent != Path("."):
         return path
     shipped = profiles_dir() / path
     if shipped.exists():

@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import click
@@ -445,3 +446,43 @@ def test_sighup_to_watch_stops_its_log_command(tmp_path: Path) -> None:
     finally:
         if _alive(log_pid):
             os.kill(log_pid, signal.SIGKILL)
+
+
+# --- a folder this user may not read -------------------------------------------------------
+
+
+def _without_dac_override(*args: str) -> subprocess.CompletedProcess[str]:
+    """seclab as root without the capabilities that ignore file modes: like a plain user."""
+    return subprocess.run(
+        ["setpriv", "--bounding-set", "-dac_override,-dac_read_search",
+         sys.executable, "-m", "lab", *args], cwd=REPO, stdin=subprocess.DEVNULL,
+        capture_output=True, text=True, timeout=60, env={**os.environ, "PYTHONPATH": str(REPO)},
+    )  # fmt: skip
+
+
+@pytest.fixture
+def locked_folder(tmp_path: Path) -> Iterator[Path]:
+    folder = tmp_path / "locked"
+    folder.mkdir()
+    (folder / "profile.json").write_text('{"defaultAction": "SCMP_ACT_ALLOW"}')
+    (folder / "tool").write_text("#!/bin/sh\n")
+    (folder / "tool").chmod(0o755)
+    folder.chmod(0)
+    yield folder
+    folder.chmod(0o755)
+
+
+@pytest.mark.root
+@pytest.mark.parametrize(
+    ("args", "code", "said"),
+    [(["lint", "{f}/profile.json"], 1, "cannot read the file: Permission denied"),
+     (["exec", "-p", "{f}/profile.json", "--", "true"], 125, "cannot read the file"),
+     (["exec", "-p", "audit.json", "--", "{f}/tool"], 126, "{f}/tool: permission denied")],
+)  # fmt: skip
+def test_files_in_a_folder_this_user_cannot_read(
+    locked_folder: Path, args: list[str], code: int, said: str
+) -> None:
+    done = _without_dac_override(*(a.format(f=locked_folder) for a in args))
+    assert "Traceback" not in done.stderr, done.stderr
+    assert done.returncode == code
+    assert said.format(f=locked_folder) in done.stdout + done.stderr

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import stat
 import sys
 from pathlib import Path
 
@@ -72,19 +73,10 @@ def command(ctx: click.Context, profiles: tuple[str, ...], as_json: bool, quiet:
     if not profiles:
         raise click.UsageError("give at least one profile, e.g. `seclab lint profiles/*.json`")
     paths = [resolve_profile(name) if name != "-" else Path("-") for name in profiles]
-    missing = [
-        (name, path)
-        for name, path in zip(profiles, paths, strict=True)
-        if name != "-" and not path.is_file()
-    ]
-    for name, path in missing:
-        what = (
-            "is a directory, not a profile"
-            if path.is_dir()
-            else "is not a regular file"
-            if path.exists()
-            else "no such profile"
-        )
+    unusable = [(name, _not_a_profile(path)) for name, path in zip(profiles, paths, strict=True)
+                if name != "-"]  # fmt: skip
+    missing = [(name, what) for name, what in unusable if what]
+    for name, what in missing:
         click.echo(f"seclab lint: {name}: {what}", err=True)
     if "-" in profiles and sys.stdin is None:  # started with `<&-`: Python has no stdin
         click.echo("seclab lint: -: standard input is closed; pipe the profile in", err=True)
@@ -103,6 +95,21 @@ def command(ctx: click.Context, profiles: tuple[str, ...], as_json: bool, quiet:
         if not quiet:
             _print_summary([found for _, _, found in results])
     ctx.exit(1 if any(d.is_error for _, _, found in results for d in found) else 0)
+
+
+def _not_a_profile(path: Path) -> str | None:
+    """Why `path` cannot be linted, or None when it is a file (readable or not: lint says)."""
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        return "no such profile"
+    except PermissionError:
+        return None  # a finding like any unreadable file: lint reports it, with the reason
+    except OSError as exc:  # ELOOP, a name too long
+        return f"cannot be read: {exc.strerror}"
+    if stat.S_ISDIR(mode):
+        return "is a directory, not a profile"
+    return None if stat.S_ISREG(mode) else "is not a regular file"
 
 
 def _lint_one(path: Path) -> tuple[Path, str, list[Diagnostic]]:
