@@ -151,7 +151,9 @@ async def run(rate: int, seconds: float) -> None:
             before = time.monotonic()
             await asyncio.sleep(0.01)
             stalls.append(time.monotonic() - before - 0.01)
-            if now - last_key > 0.5:  # a key press, timed until its action runs
+            # A key press every half second, timed until its action runs (none in the last
+            # second, so no key is still queued when the app closes).
+            if now - last_key > 0.5 and now - start < seconds - 1:
                 last_key = now
                 pressed.append(time.monotonic())
                 app.simulate_key("h")
