@@ -79,7 +79,9 @@ class AuditPane(Vertical):
 
     def explain(self, text: str) -> None:
         """Why the pane is empty (no permission, no source) and how to fix it."""
-        self.query_one("#audit-stats", Static).update(Text(text, style="yellow"))
+        stats = self.query_one("#audit-stats", Static)
+        stats.styles.height = "auto"  # a reason and its fix may need several lines
+        stats.update(Text(text, style="yellow"))
 
     def watch_feed(self, feed: AuditFeed) -> None:
         """Start draining `feed` on a worker thread."""
@@ -107,9 +109,10 @@ class AuditPane(Vertical):
             f" · shown {batch.matched:,}"
         )
         style = "bold red" if batch.lost else "green"
-        self.query_one("#audit-stats", Static).update(Text(stats, style=style))
+        # Fixed-size boxes (lab.tcss): no layout pass of the whole screen ten times a second.
+        self.query_one("#audit-stats", Static).update(Text(stats, style=style), layout=False)
         counts = "\n".join(f"{count:>7,} {name}" for name, count in batch.top)
-        self.query_one("#audit-counts", Static).update(counts or "no events yet")
+        self.query_one("#audit-counts", Static).update(counts or "no events yet", layout=False)
         if self.feed is not None:
             self.feed.acked.set()
 
