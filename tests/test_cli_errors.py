@@ -190,11 +190,16 @@ def test_sigterm_during_cluster_up_stops_kind_too(tmp_path: Path) -> None:
         stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
         text=True,
     )  # fmt: skip
-    kind_pid = int(_wait_for(marker))
+    try:
+        kind_pid = int(_wait_for(marker, timeout=120))
+    finally:
+        if not marker.exists():
+            seclab.kill()
+            print(seclab.communicate())
     try:
         seclab.send_signal(signal.SIGTERM)
-        _, err = seclab.communicate(timeout=30)
-        assert seclab.returncode == 128 + signal.SIGTERM
+        _, err = seclab.communicate(timeout=60)
+        assert seclab.returncode == 128 + signal.SIGTERM, err
         assert "Traceback" not in err
         deadline = time.monotonic() + 10
         while _alive(kind_pid) and time.monotonic() < deadline:

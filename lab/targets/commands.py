@@ -122,10 +122,10 @@ class SubprocessRunner:
             else:
                 message = f"cannot run {argv[0]}: {exc.strerror}"
             raise CommandError(argv, message) from exc
-        with self._lock:
-            self._live.add(proc)
         try:
             try:
+                with self._lock:  # inside the try: a signal here must not orphan the command
+                    self._live.add(proc)
                 stdout, stderr = proc.communicate(input, timeout=timeout)
             except subprocess.TimeoutExpired:
                 _kill_group(proc)
