@@ -491,3 +491,9 @@ def test_files_in_a_folder_this_user_cannot_read(
     assert "Traceback" not in done.stderr, done.stderr
     assert done.returncode == code
     assert said.format(f=locked_folder) in done.stdout + done.stderr
+
+
+def test_a_mistyped_command_gets_a_suggestion() -> None:
+    result = _seclab("lnt", "audit.json")
+    assert result.exit_code == 2
+    assert "No such command 'lnt'. Did you mean `seclab lint`?" in result.output
