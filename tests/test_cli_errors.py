@@ -497,3 +497,14 @@ def test_a_mistyped_command_gets_a_suggestion() -> None:
     result = _seclab("lnt", "audit.json")
     assert result.exit_code == 2
     assert "No such command 'lnt'. Did you mean `seclab lint`?" in result.output
+
+
+def test_a_log_command_that_is_not_installed_is_not_a_permission_problem() -> None:
+    # journalctl's own fix is about permissions (sudo, the systemd-journal group).
+    source = CommandSource(["seclab-no-such-journalctl"], name="journal",
+                           fix="run with sudo or join the group `systemd-journal`")  # fmt: skip
+    with pytest.raises(SourceUnavailable) as caught:
+        source.open()
+    assert caught.value.why == "seclab-no-such-journalctl is not installed"
+    assert "install seclab-no-such-journalctl" in caught.value.fix
+    assert "sudo" not in caught.value.fix

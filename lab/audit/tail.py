@@ -115,7 +115,8 @@ class CommandSource:
             )
         except FileNotFoundError as exc:
             why = f"{self.argv[0]} is not installed"
-            raise SourceUnavailable(self.name, why, self._fix) from exc
+            fix = f"install {self.argv[0]} or check its name, or read another --source"
+            raise SourceUnavailable(self.name, why, fix) from exc
         except OSError as exc:  # a directory, a file without x permission, an unreadable PATH
             why = f"cannot run {self.argv[0]}: {exc.strerror}"
             raise SourceUnavailable(self.name, why, self._fix) from exc
