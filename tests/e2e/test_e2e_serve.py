@@ -13,8 +13,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from browser import chromium, visit
-from conftest import REPO
+from e2e_browser import chromium, visit
+
+REPO = Path(__file__).resolve().parent.parent.parent
 
 pytestmark = pytest.mark.e2e
 

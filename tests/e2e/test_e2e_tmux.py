@@ -10,9 +10,11 @@ import sys
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
-from conftest import REPO
+
+REPO = Path(__file__).resolve().parent.parent.parent
 
 pytestmark = [pytest.mark.e2e, pytest.mark.root]
 
