@@ -10,6 +10,7 @@ import yaml
 from lab import paths
 from lab.course.check_parts import parse_checks
 from lab.course.errors import LessonError, did_you_mean
+from lab.course.lessonfile import read_text
 from lab.course.model import NEEDS, TARGETS, Lesson, Solution, Step
 from lab.course.parts import Context, parse_actions
 from lab.course.yamlnodes import Reader, line_of
@@ -23,10 +24,7 @@ STEP_OPTIONAL = ("actions", "checks", "hints", "solution", "notes", "variants", 
 def load_lesson(path: Path | str, profiles_dir: Path | None = None) -> Lesson:
     """Read and validate one lesson file; raise LessonError naming the place and the fix."""
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise LessonError(path, f"cannot read the lesson file: {exc}") from None
+    text = read_text(path)
     reader = Reader(path)
     top = reader.mapping(
         reader.compose(text), "the lesson", required=TOP_REQUIRED, optional=TOP_OPTIONAL
@@ -72,9 +70,15 @@ def find_lesson(
     id_or_path: str, directory: Path | None = None, profiles_dir: Path | None = None
 ) -> Lesson:
     """A lesson by id (`audit`) or by path to its file."""
+    if not id_or_path.strip():
+        raise LessonError(
+            "LESSON", "no lesson given", fix="give an id (`seclab lessons` lists them) or a path"
+        )
     candidate = Path(id_or_path)
-    if candidate.suffix in (".yaml", ".yml") or candidate.exists():
+    path_like = "/" in id_or_path or candidate.suffix in (".yaml", ".yml")
+    if path_like or candidate.exists():
         return load_lesson(candidate, profiles_dir)
+    id_or_path = id_or_path.lower()  # ids are lower-case: `AUDIT` means `audit`
     directory = directory or paths.lessons_dir()
     by_file = directory / f"{id_or_path}.yaml"
     if by_file.is_file():

@@ -19,6 +19,7 @@ _TYPE_NAMES = {
     "tag:yaml.org,2002:null": "nothing (null)",
     "tag:yaml.org,2002:seq": "a list",
     "tag:yaml.org,2002:map": "a mapping",
+    "tag:yaml.org,2002:timestamp": "a date",
 }
 
 
@@ -33,12 +34,30 @@ class Reader:
             node = yaml.compose(text, Loader=yaml.SafeLoader)
         except yaml.MarkedYAMLError as exc:
             mark = exc.problem_mark
+            tab = "'\\t'" in str(exc.problem)
             raise LessonError(
                 self.path,
                 f"not valid YAML: {exc.problem}",
                 line=mark.line + 1 if mark else None,
                 column=mark.column + 1 if mark else None,
-                fix="check indentation and quoting near this place (quote text containing ': ')",
+                fix="indent with spaces: YAML does not allow tabs there"
+                if tab
+                else "check indentation and quoting near this place (quote text containing ': ')",
+            ) from None
+        except yaml.reader.ReaderError as exc:  # a control character: not a text file
+            line, column = _place(text, exc.position)
+            raise LessonError(
+                self.path,
+                f"not valid YAML: character #x{exc.character:04x} is not allowed in YAML text",
+                line=line,
+                column=column,
+                fix="remove it; a lesson file is plain UTF-8 text",
+            ) from None
+        except RecursionError:  # PyYAML recurses once per nesting level
+            raise LessonError(
+                self.path,
+                "not valid YAML for a lesson: lists or mappings nested thousands deep",
+                fix="start from a lesson in the lab's lessons/ folder",
             ) from None
         if node is None:
             raise self.fail(None, "the file is empty", "start from an existing lesson in lessons/")
@@ -123,6 +142,12 @@ class Reader:
                 node, f"{what} '{value}' is not known", did_you_mean(value, choices, "choices")
             )
         return value
+
+
+def _place(text: str, offset: int) -> tuple[int, int]:
+    """1-based line and column of a character offset."""
+    line = text.count("\n", 0, offset) + 1
+    return line, offset - (text.rfind("\n", 0, offset) + 1) + 1
 
 
 def line_of(node: yaml.Node) -> int:

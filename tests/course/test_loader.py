@@ -89,8 +89,12 @@ def test_every_mistake_fixture_is_tested() -> None:
 
 
 def test_unreadable_file_is_a_lesson_error(tmp_path: Path) -> None:
-    with pytest.raises(LessonError, match="cannot read"):
+    with pytest.raises(LessonError, match="no such file"):
         load_lesson(tmp_path / "nowhere.yaml", PROFILES)
+    unreadable = tmp_path / "locked.yaml"
+    unreadable.write_text("id: x\n")
+    with pytest.raises(LessonError, match="cannot read the lesson file"):
+        load_lesson(unreadable / "below", PROFILES)  # ENOTDIR: neither missing nor a file
 
 
 def test_find_lesson_by_id_suggests_a_close_one(tmp_path: Path) -> None:
