@@ -36,10 +36,22 @@ def summary(lesson: Lesson, progress: ProgressStore) -> dict[str, Any]:
 def command(as_json: bool, reset: str | None, target: str | None) -> None:
     """List the lessons with the targets they run on and your progress on each.
 
+    Progress is kept per lesson and target under $XDG_STATE_HOME/seclab/progress; a progress
+    file that cannot be read is set aside with a warning and that lesson starts afresh.
+
     \b
+    --json prints a list of {"id", "title", "summary", "path", "targets",
+    "unsupported": {target: why not}, "steps", "passed": {target: [step ids]}}.
+
+    \b
+    Exit status: 0 listed, 1 progress could not be forgotten, 2 unknown lesson id or a broken
+    lesson file.
+
+    \b
+    Examples:
       seclab lessons
       seclab lessons --reset audit --target docker
-      seclab run violation --target docker
+      seclab lessons --json | jq -r '.[].id'
     """
     from lab.course.loader import load_lessons
 
@@ -48,20 +60,22 @@ def command(as_json: bool, reset: str | None, target: str | None) -> None:
     except LessonError as exc:
         click.echo(exc.format(), err=True)
         sys.exit(2)
+    if target is not None and reset is None:
+        raise click.UsageError("--target says where to forget progress: use it with --reset")
     progress = ProgressStore(warn=lambda text: click.echo(f"warning: {text}", err=True))
-    if reset == "all" and target is None:
-        progress.reset_all()
-    elif reset == "all":
-        for lesson in lessons:
-            progress.reset_lesson(lesson.id, target)
-    elif reset is not None:
-        known = [lesson.id for lesson in lessons]
-        if reset not in known:
-            click.echo(
-                f"no lesson called '{reset}'; {did_you_mean(reset, known, 'lessons')}", err=True
-            )
-            sys.exit(2)
-        progress.reset_lesson(reset, target)
+    known = [lesson.id for lesson in lessons]
+    if reset is not None and reset != "all" and reset not in known:
+        click.echo(f"no lesson called '{reset}'; {did_you_mean(reset, known, 'lessons')}", err=True)
+        sys.exit(2)
+    try:
+        if reset == "all" and target is None:
+            progress.reset_all()
+        elif reset is not None:
+            for ident in known if reset == "all" else [reset]:
+                progress.reset_lesson(ident, target)
+    except OSError as exc:
+        click.echo(f"error: cannot forget the progress: {exc}", err=True)
+        sys.exit(1)
     rows = [summary(lesson, progress) for lesson in lessons]
     if as_json:
         click.echo(json.dumps(rows, indent=2))

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import contextlib
 import sys
+import tempfile
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import click
 
 from lab.course.errors import LessonError
+from lab.course.interrupts import first_interrupt_only
 from lab.course.model import TARGETS, Lesson, Step
 from lab.course.runner import LessonRunner
 from lab.course.transcript import Printer
@@ -17,9 +20,16 @@ from lab.course.transcript import Printer
 KEYS = "Enter: check   h: hint   s: show and do the solution   q: quit"
 
 
+class InputClosed(Exception):
+    """Standard input ended while the lesson waited for a key."""
+
+
 @contextlib.contextmanager
-def observers(echo: Any) -> Iterator[tuple[Any, Any]]:
-    """The kernel's seccomp records and fork events for audit checks; None when unavailable."""
+def observers(echo: Any, problems: list[str] | None = None) -> Iterator[tuple[Any, Any]]:
+    """The kernel's seccomp records and fork events for audit checks; None when unavailable.
+
+    Why the records cannot be read is appended to `problems`, for the checks to repeat it.
+    """
     with contextlib.ExitStack() as stack:
         capture = forks = None
         try:
@@ -28,6 +38,8 @@ def observers(echo: Any) -> Iterator[tuple[Any, Any]]:
             capture = stack.enter_context(AuditCapture())
         except Exception as exc:  # it only disables the audit checks, and says so
             echo(f"note: audit records cannot be read here ({exc}); audit checks will fail.")
+            if problems is not None:
+                problems.append(str(exc))
         if capture is not None:
             try:
                 from lab.targets.proctree import ForkWatcher
@@ -75,24 +87,44 @@ def _attempt(runner: LessonRunner, step: Step) -> bool:
 
 
 def _ask(prompt: str, default: str) -> str:
-    return str(click.prompt(prompt, default=default, show_default=False, prompt_suffix=" > "))
+    # input(), not click.prompt: click turns end of input into the same Abort as Ctrl-C, and
+    # a closed standard input deserves its own message.
+    try:
+        return input(f"{prompt} > ") or default
+    except EOFError:
+        raise InputClosed from None
 
 
-@click.command("run")
+HELP = """Play LESSON in this terminal: each step's text, the commands the target runs, and the
+checks, with hints when a check fails.
+
+\b
+LESSON is an id (`seclab lessons` lists them) or the path to a lesson file of your own; a file
+with a mistake is refused with its line and a fix. Without --auto each step waits for a key:
+  Enter  check          h  next hint
+  s      show the solution and do it for me          q  quit (as Ctrl-C does)
+Whatever the lesson started is removed when it ends, on q, Ctrl-C or SIGTERM. Audit checks
+read the kernel's seccomp records, which needs root; without it they say so and fail.
+
+\b
+Exit status: 0 when every check passed, 1 when one failed, 2 when the lesson, the target or
+standard input cannot be used, 130 when interrupted.
+"""
+
+EPILOG = """\b
+Examples:
+  seclab run block-mkdir --auto               every step, unattended, on this kernel
+  sudo seclab run audit --target docker       the same lesson in Docker, step by step
+  seclab run ./my-lesson.yaml --target kind   your own lesson on the lab's kind cluster
+"""
+
+
+@click.command("run", help=HELP, epilog=EPILOG)
 @click.argument("lesson_ref", metavar="LESSON")
 @click.option("--target", "-t", type=click.Choice(TARGETS), default="local", show_default=True)
 @click.option("--auto", is_flag=True, help="Perform every step unattended, solutions included.")
 @click.option("--reset", is_flag=True, help="Forget this lesson's progress on the target first.")
 def command(lesson_ref: str, target: str, auto: bool, reset: bool) -> None:
-    """Play LESSON (an id such as `audit`, or a path to a lesson file) in this terminal.
-
-    \b
-    Exit status: 0 when every check passed, 1 when one failed, 2 when the lesson or the target
-    cannot be used here.
-    \b
-      seclab run block-mkdir --auto
-      seclab run audit --target docker
-    """
     from lab.course.loader import find_lesson
     from lab.course.progress import ProgressStore
 
@@ -120,12 +152,21 @@ def play(lesson: Lesson, target_name: str, *, auto: bool, progress: Any) -> int:
     except (TargetError, ImportError) as exc:
         click.echo(f"the {target_name} target cannot be used here: {exc}", err=True)
         return 2
-    with contextlib.ExitStack() as stack, observers(click.echo) as (capture, forks):
+    note = "still removing what this lesson started; one moment…"
+    problems: list[str] = []
+    with (
+        first_interrupt_only(note),
+        contextlib.ExitStack() as stack,
+        observers(click.echo, problems) as (capture, forks),
+    ):
         if hasattr(target, "close"):  # the local target stops what it started, even on errors
             stack.callback(target.close)
         runner = LessonRunner(
-            lesson, target, printer, audit=capture, forks=forks, progress=progress
-        )
+            lesson, target, printer, audit=capture, forks=forks, progress=progress,
+            workdir=_workdir(stack, lesson.id),
+        )  # fmt: skip
+        if problems:
+            runner.obs.audit_problem = f"{problems[0]}"
         try:
             if auto:
                 return 0 if runner.play(auto=True) else 1
@@ -139,7 +180,26 @@ def play(lesson: Lesson, target_name: str, *, auto: bool, progress: Any) -> int:
             click.echo(f"error: {exc}", err=True)
             runner.cleanup()
             return 2
+        except InputClosed:
+            click.echo(
+                "\nstandard input ended: the lesson waits for keys from a terminal; "
+                "`seclab run LESSON --auto` plays it unattended",
+                err=True,
+            )
+            runner.cleanup()
+            return 2
         except (KeyboardInterrupt, click.Abort):
             click.echo("\nstopping: removing what this lesson started…", err=True)
             runner.cleanup()
             return 130
+
+
+def _workdir(stack: contextlib.ExitStack, lesson_id: str) -> Path:
+    """Where the lesson writes derived profiles: the state folder, or a temporary one."""
+    from lab import paths
+
+    try:
+        return paths.state_dir() / "work" / lesson_id
+    except paths.StateDirError as exc:
+        click.echo(f"warning: {exc}; using a temporary folder this time", err=True)
+        return Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="seclab-")))

@@ -23,6 +23,7 @@ class Verdict:
     expected: str
     seen: str
     final: bool = False  # looking again cannot change the answer (no capture, no result)
+    unobservable: bool = False  # this host cannot see it at all (`seen` says why, and the fix)
 
 
 @dataclass(frozen=True)
@@ -34,9 +35,12 @@ class CheckResult:
     expected: str
     seen: str
     attempts: int
+    unobservable: bool = False
 
     def reason(self) -> str:
         """What was expected and what was seen, for the learner."""
+        if self.unobservable:
+            return f"cannot be checked here: {self.seen}"
         return f"expected {self.expected}; saw {self.seen}"
 
 
@@ -63,7 +67,10 @@ def wait_for(
         attempts += 1
         verdict = evaluate(check, obs)
         if verdict.passed or verdict.final or clock() >= deadline:
-            return CheckResult(check, verdict.passed, verdict.expected, verdict.seen, attempts)
+            return CheckResult(
+                check, verdict.passed, verdict.expected, verdict.seen, attempts,
+                verdict.unobservable,
+            )  # fmt: skip
         cancel.wait(min(check.interval, max(0.0, deadline - clock())))
 
 
@@ -171,7 +178,7 @@ def _output(check: Check, obs: Observations) -> Verdict:
 
 def _audit(check: Check, obs: Observations) -> Verdict:
     if obs.audit is None:
-        return Verdict(False, _expectation(check), obs.audit_problem, True)
+        return Verdict(False, _expectation(check), obs.audit_problem, True, unobservable=True)
     events, problem = obs.audit_events(check.name)
     if problem:
         return Verdict(False, _expectation(check), problem)

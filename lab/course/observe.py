@@ -50,7 +50,10 @@ class Observations:
 
     target: Target
     audit: AuditSource | None = None
-    audit_problem: str = "the audit capture is not running (it needs root and CAP_AUDIT_READ)"
+    audit_problem: str = (
+        "this process cannot read the kernel's seccomp audit records "
+        "(that needs root: CAP_AUDIT_READ); run seclab with sudo"
+    )
     # Short-lived children (a shell per connection, a forked `mkdir`) are matched through the
     # forks seen while the lesson ran, when a fork watcher is available.
     forks: ForkSource | None = None

@@ -28,6 +28,7 @@ class ProgressStore:
 
     root: Path | None = None
     warn: Warn = field(default=_ignore, repr=False)
+    _unusable: bool = field(default=False, repr=False)  # said once that nothing can be kept
 
     def directory(self) -> Path:
         path = self.root or paths.state_dir() / "progress"
@@ -39,7 +40,11 @@ class ProgressStore:
 
     def passed(self, lesson: str, target: str) -> dict[str, float]:
         """Step id -> when it passed (seconds since the epoch)."""
-        path = self.file(lesson, target)
+        try:
+            path = self.file(lesson, target)
+        except OSError as exc:  # no state folder (read-only home): teach anyway, without ticks
+            self._cannot_keep(exc)
+            return {}
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
         except FileNotFoundError:
@@ -58,7 +63,10 @@ class ProgressStore:
     def mark_passed(self, lesson: str, target: str, step: str) -> None:
         steps = self.passed(lesson, target)
         steps[step] = time.time()
-        self._write(lesson, target, steps)
+        try:
+            self._write(lesson, target, steps)
+        except OSError as exc:
+            self._cannot_keep(exc)
 
     def reset_step(self, lesson: str, target: str, step: str) -> None:
         steps = self.passed(lesson, target)
@@ -82,6 +90,11 @@ class ProgressStore:
         tmp.write_text(json.dumps(body, indent=2, sort_keys=True) + "\n", encoding="utf-8")
         # Atomic: a crash mid-write leaves the old file, never half a file.
         tmp.replace(path)
+
+    def _cannot_keep(self, exc: OSError) -> None:
+        if not self._unusable:
+            self._unusable = True
+            self.warn(f"progress is not kept this time: {exc}")
 
     def _set_aside(self, path: Path, why: str) -> None:
         aside = path.with_name(f"{path.name}.corrupt-{int(time.time())}")

@@ -155,8 +155,11 @@ class LessonRunner:
                 result = checks.CheckResult(check, False, checks.describe(check), str(exc), 1)
             if result.passed:
                 self.listener(CheckPassed(result))
+            elif result.unobservable:  # the learner's next step is not the lesson's hint
+                ok = False
+                self.listener(CheckFailed(result, None))
             else:
-                if ok:
+                if hint is None:
                     hint = self._reveal_hint(step)
                 ok = False
                 self.listener(CheckFailed(result, hint))

@@ -98,11 +98,46 @@ def _output(event: CommandOutput) -> str | None:
 
 @dataclass
 class Printer:
-    """A runner listener that writes each event's text through `echo`."""
+    """A runner listener that writes each event's text through `echo`.
+
+    A check that polls runs the same command again and again (a request every half second for
+    30 s): a command that repeats with the same output is counted, not printed each time.
+    """
 
     echo: Callable[[str], object]
+    _command: str | None = None  # the last command shown, and what it printed
+    _output: str | None = None
+    _held: bool = False  # the current command repeats the last one: shown only if it differs
+    _repeats: int = 0
 
     def __call__(self, event: Event) -> None:
+        if isinstance(event, CommandShown):
+            self._flush_unless(event.command)
+            self._held = event.command == self._command and self._output is not None
+            self._command = event.command
+            if not self._held:
+                self._output = None
+                self.echo(f"$ {event.command}")
+            return
+        if isinstance(event, CommandOutput) and self._held:
+            self._held = False
+            if (render(event) or "") == self._output:
+                self._repeats += 1
+                return
+            self._flush_unless(None)
+            self.echo(f"$ {event.command}")
+        elif not isinstance(event, CommandOutput):
+            self._flush_unless(None)
+            self._command = self._output = None
         text = render(event)
+        if isinstance(event, CommandOutput):
+            self._output = text or ""
         if text is not None:
             self.echo(text)
+
+    def _flush_unless(self, command: str | None) -> None:
+        """Say how often the last command repeated, unless it is about to repeat again."""
+        if self._repeats and command != self._command:
+            times = "once more" if self._repeats == 1 else f"{self._repeats} more times"
+            self.echo(f"  (the same command and output {times})")
+            self._repeats = 0

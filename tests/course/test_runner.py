@@ -55,7 +55,10 @@ def test_auto_play_performs_solutions_records_progress_and_cleans_up(tmp_path: P
     assert runner.play(auto=True) is False
     failed = [e for e in events if isinstance(e, CheckFailed)]
     assert [f.result.check.kind for f in failed] == ["audit"]
-    assert failed[0].hint == "Is the workload running?"
+    # It cannot see records at all: the fix is sudo, not the lesson's hint about the workload.
+    assert failed[0].hint is None and failed[0].result.unobservable
+    assert failed[0].result.reason().startswith("cannot be checked here: ")
+    assert "run seclab with sudo" in failed[0].result.reason()
     assert sum(isinstance(e, CheckPassed) for e in events) == 4
     assert [e.index for e in events if isinstance(e, StepStarted)] == [1, 2]
     assert CommandShown("stub run echo") in events
@@ -108,13 +111,14 @@ def test_without_the_solution_the_checks_fail_and_hints_escalate(tmp_path: Path)
         e for e in events if isinstance(e, CheckFailed) and e.result.check.kind == "output"
     )
     assert "no result yet" in output.result.seen
-    failures = [e for e in events if isinstance(e, CheckFailed)]
+    failures = [e for e in events if isinstance(e, CheckFailed) and not e.result.unobservable]
     assert {f.hint for f in failures} == {"Is the workload running?"}  # the round's hint
     assert runner.next_hint(step) == "Look at its state."  # the failure revealed the first
     assert runner.next_hint(step) is None
     assert [e.number for e in events if isinstance(e, HintShown)] == [2]
     assert runner.run_checks(quick) is False  # all hints shown: the last one is repeated
-    assert events[-1].hint == "Look at its state."  # type: ignore[attr-defined]
+    last = [e for e in events if isinstance(e, CheckFailed) and not e.result.unobservable][-1]
+    assert last.hint == "Look at its state."
 
 
 def test_a_failing_action_is_reported_and_the_run_goes_on(tmp_path: Path) -> None:
