@@ -197,7 +197,7 @@ def run_sandboxed(
     )
     try:
         out, err = proc.communicate(timeout=timeout)
-    except subprocess.TimeoutExpired:
+    except BaseException:  # a timeout, Ctrl-C or SIGTERM: the command must not outlive us
         proc.kill()
         proc.communicate()
         proc.outcome()

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Sequence
+import tempfile
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import click
@@ -13,19 +14,90 @@ from lab.course.model import TARGETS
 from lab.profile.model import Profile
 from lab.profile.record import RunUnder
 
+HELP = """Run CMD under LOG, list its syscalls, write an allow-list (default ERRNO) and verify it
+under default LOG until no record is left. Needs root (the kernel's audit records).
 
-def local_runner(argv: Sequence[str], timeout: float) -> RunUnder:
+\b
+The profile covers what CMD did while it was recorded: record it as it will really run (same
+arguments, same working folder), and let it finish normally. On docker and kind, CMD runs as
+the busybox workload (keep it running, e.g. a server); the container runtime's own syscalls
+are added to the list.
+
+\b
+--out FILE is written only when the recording is complete (never half a file); an existing
+FILE is kept unless --force is given.
+
+\b
+Exit status: 0 when the profile was verified (no record left), 1 when records remained after
+the last verification run (the profile is still written), 2 when nothing could be recorded
+(no audit access, CMD cannot start, --out unusable), 130 when interrupted.
+"""
+
+EPILOG = """\b
+Examples:
+  sudo seclab record --out echo.json -- python3 -m lab.workloads.http_echo -text=hi
+  sudo seclab record -- busybox mkdir /tmp/x          print the profile
+  sudo seclab record -t docker -o sh.json -- sh -c 'mkdir -p /tmp/x && sleep 2'
+"""
+
+
+class CannotRecord(RuntimeError):
+    """The command could not be run as it was given: there is nothing to record."""
+
+
+def local_runner(argv: Sequence[str], timeout: float, say: Callable[[str], None]) -> RunUnder:
     """Run the command on this kernel under each candidate profile; its pid for the records."""
     from lab.sandbox import run_sandboxed
 
+    runs = 0
+
     def run(profile: Profile) -> list[int]:
+        nonlocal runs
+        runs += 1
         result = run_sandboxed(profile, argv, timeout=timeout)
+        if runs == 1 and result.launch_error:  # not found, not executable: nothing ran
+            raise CannotRecord(result.launch_error)
+        if runs == 1 and result.exit_code != 0:
+            # Its failure path is what gets recorded: say so rather than pass it off as a run.
+            said = result.message() or f"exit status {result.exit_code}"
+            tail = "".join(f"\n    {line}" for line in result.stderr.splitlines()[-3:])
+            say(f"note: {argv[0]} ended with {said} while recorded; the profile covers only "
+                f"what it did in this run{tail}")  # fmt: skip
         return [result.pid]
 
     return run
 
 
-@click.command("record")
+def check_out(out: Path, force: bool) -> None:
+    """Refuse, before recording, an --out that cannot be written or would replace a file."""
+    folder = out.parent
+    if not folder.is_dir():
+        raise click.BadParameter(
+            f"the folder {folder} does not exist; create it first", param_hint="--out"
+        )
+    if not os.access(folder, os.W_OK):
+        raise click.BadParameter(f"the folder {folder} is not writable", param_hint="--out")
+    if out.exists() and not force:
+        raise click.BadParameter(
+            f"{out} exists and is kept; choose another name, or add --force to replace it",
+            param_hint="--out",
+        )
+
+
+def write_atomically(out: Path, text: str) -> None:
+    """Write through a temporary file in the same folder: never half a profile under that name."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", dir=out.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, out)
+    except BaseException:
+        os.unlink(tmp)
+        raise
+
+
+@click.command("record", help=HELP, epilog=EPILOG)
 @click.option("--target", "-t", type=click.Choice(TARGETS), default="local", show_default=True)
 @click.option(
     "--out",
@@ -34,30 +106,33 @@ def local_runner(argv: Sequence[str], timeout: float) -> RunUnder:
     default=None,
     help="Write the profile here (default: print it).",
 )
+@click.option("--force", is_flag=True, help="Replace --out if it exists.")
 @click.option(
     "--timeout",
-    type=float,
+    type=click.FloatRange(min=0, min_open=True),
     default=60,
     show_default=True,
     help="Seconds each run of the command may take (local target).",
 )
-@click.option("--max-iterations", type=click.IntRange(1, 20), default=5, show_default=True)
+@click.option(
+    "--max-iterations",
+    type=click.IntRange(1, 20),
+    default=5,
+    show_default=True,
+    help="Verification runs before giving up.",
+)
 @click.argument("argv", nargs=-1, required=True, metavar="-- CMD…")
 def command(
-    target: str, out: Path | None, timeout: float, max_iterations: int, argv: tuple[str, ...]
+    target: str,
+    out: Path | None,
+    force: bool,
+    timeout: float,
+    max_iterations: int,
+    argv: tuple[str, ...],
 ) -> None:
-    """Run CMD under LOG, list its syscalls, write an allow-list (default ERRNO) and verify it
-    under default LOG until no record is left. Needs root (the kernel's audit records).
-
-    \b
-    On docker and kind, CMD runs as the busybox workload (keep it running, e.g. a server);
-    the container runtime's own syscalls are added to the list.
-    \b
-      sudo seclab record --out echo.json -- python3 -m lab.workloads.http_echo -text=hi
-      sudo seclab record -- busybox mkdir /tmp/x
-    """
     from lab.audit.capture import AuditCapture
     from lab.audit.sources import SourceUnavailable
+    from lab.course.interrupts import first_interrupt_only
     from lab.profile.record import profile_json, record
     from lab.targets.base import TargetError
     from lab.targets.proctree import ForkWatcher
@@ -65,12 +140,18 @@ def command(
     def say(text: str) -> None:
         click.echo(text, err=True)
 
+    if out is not None:
+        check_out(out, force)
     try:
         # Fork events widen the match to the command's children (a shell's commands).
-        with AuditCapture() as capture, ForkWatcher() as forks:
+        with (
+            first_interrupt_only("still stopping what the recording started; one moment…"),
+            AuditCapture() as capture,
+            ForkWatcher() as forks,
+        ):
             if target == "local":
                 outcome = record(
-                    local_runner(argv, timeout),
+                    local_runner(argv, timeout, say),
                     capture,
                     on_progress=say,
                     max_iterations=max_iterations,
@@ -90,6 +171,9 @@ def command(
                     max_iterations=max_iterations,
                     forks=forks,
                 )
+    except CannotRecord as exc:
+        click.echo(f"error: cannot record: {exc}", err=True)
+        sys.exit(2)
     except (OSError, RuntimeError, TargetError, SourceUnavailable) as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(2)
@@ -98,6 +182,11 @@ def command(
     if out is None:
         click.echo(text, nl=False)
     else:
-        out.write_text(text, encoding="utf-8")
+        try:
+            write_atomically(out, text)
+        except OSError as exc:  # the folder went away, or the disk is full: show the profile
+            click.echo(f"error: cannot write {out}: {exc.strerror}; the profile:", err=True)
+            click.echo(text, nl=False)
+            sys.exit(2)
         say(f"wrote {out}")
     sys.exit(0 if outcome.verified else 1)

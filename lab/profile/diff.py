@@ -6,12 +6,13 @@ from dataclasses import dataclass
 
 from lab.profile.model import Profile
 
-# Top-level fields compared one by one (name shown -> how to read it from the model).
+# Top-level fields compared one by one (name shown -> how to read it from the model). The
+# order of architectures and flags means nothing to the runtime: they are compared sorted.
 FIELDS = {
     "defaultAction": lambda p: p.default_action,
     "defaultErrnoRet": lambda p: p.default_errno_ret,
-    "architectures": lambda p: list(p.all_architectures()),
-    "flags": lambda p: list(p.flags),
+    "architectures": lambda p: sorted(set(p.all_architectures())),
+    "flags": lambda p: sorted(set(p.flags)),
     "listenerPath": lambda p: p.listener_path,
 }
 
@@ -47,8 +48,9 @@ def _actions(profile: Profile) -> tuple[dict[str, str], dict[str, str]]:
         for name in rule.names:
             if rule.args or not rule.includes.is_empty() or not rule.excludes.is_empty():
                 gated[name] = gated.get(name, "") + repr(rule)
-            else:
-                plain.setdefault(name, rule.action)  # the first rule for a name wins, as in runc
+            else:  # the first rule for a name wins, as in runc; its errno is part of the action
+                errno = f"({rule.errno_ret})" if rule.errno_ret is not None else ""
+                plain.setdefault(name, rule.action + errno)
     return plain, gated
 
 
