@@ -508,3 +508,15 @@ def test_a_log_command_that_is_not_installed_is_not_a_permission_problem() -> No
     assert caught.value.why == "seclab-no-such-journalctl is not installed"
     assert "install seclab-no-such-journalctl" in caught.value.fix
     assert "sudo" not in caught.value.fix
+
+
+def test_cluster_without_kind_says_first_that_kind_is_missing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path))  # a PATH with no kind on it
+    for sub in ("up", "status", "down"):
+        result = _seclab("cluster", sub)
+        assert result.exit_code == 1
+        said = "error: kind is not installed or not on PATH: seclab cluster runs `kind get "
+        assert said in result.output
+        assert "fix: install kind: https://kind.sigs.k8s.io/" in result.output

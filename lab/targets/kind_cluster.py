@@ -37,7 +37,13 @@ class KindCluster:
             hint = None
             if "not installed" in str(exc):
                 hint = INSTALL_KIND if argv[0] == "kind" else "install Docker and start it"
-            elif "Cannot connect to the Docker daemon" in exc.stderr:
+                # Nothing ran: say first what is missing, then what it was needed for.
+                raise TargetError(
+                    f"{exc.args[0]}: seclab cluster runs `{shlex.join(argv)}`",
+                    hint=hint,
+                    command=argv,
+                ) from None
+            if "Cannot connect to the Docker daemon" in exc.stderr:
                 hint = "start Docker (Linux: sudo systemctl start docker)"
             elif "Mounts denied" in exc.stderr or "is not shared from the host" in exc.stderr:
                 hint = "share the folder: Docker Desktop > Settings > Resources > File sharing"
