@@ -88,6 +88,9 @@ def _terminated(signum: int, _frame: FrameType | None) -> None:
     # An exception, unlike the default action, runs every `finally` and context manager on the
     # way out: the commands a runner started in their own sessions (kind create, docker) are
     # killed, and temporary state is removed. Commands with their own handlers replace this.
+    # A second signal must not cut that cleanup short: from now on both are ignored.
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, signal.SIG_IGN)
     raise SystemExit(128 + signum)
 
 
