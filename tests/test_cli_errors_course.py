@@ -80,6 +80,43 @@ def test_a_broken_lesson_file_is_refused_with_its_place_and_a_fix(
     assert "fix: " in result.output and fix in result.output
 
 
+_STATE = "- state: {name: echo, phase: running}"
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        # Each of these loaded: a wait of nan or .inf never ended, 0 polled without pause.
+        (_STATE, _STATE[:-1] + ", timeout: .nan}", "timeout must be from 0 to 3600, not .nan"),
+        (_STATE, _STATE[:-1] + ", timeout: .inf}", "timeout must be from 0 to 3600"),
+        (_STATE, _STATE[:-1] + ", interval: 0}", "interval must be from 0.05"),
+        ("min: 1,", "min: 5, max: 2,", "min is larger than max"),
+        ("exit_code: 1,", "exit_code: 300,", "exit_code must be from 0 to 255"),
+        # A profile outside profiles/ was read and shown (any file root can read).
+        ("show_profile: audit.json", "show_profile: /etc/shadow", "'/etc/shadow' is a path"),
+        # Derived profiles are written in the work folder: not in a folder above it.
+        ("as: block-mkdir-log.json", "as: ../../x.json", "not a plain profile file name"),
+        # One word with a space: "mkdir /tmp/x: command not found" at run time.
+        ("command: [mkdir, /tmp/x]", "command: mkdir /tmp/x", "as a list: [mkdir, /tmp/x]"),
+        # Neither a container nor a pod can have this name: a target error at run time.
+        ("{name: echo, workload", "{name: Echo Server, workload", "cannot be a container or pod"),
+        ("request: {name: echo, path: /,", "request: {name: echo, path: health,", "write /health"),
+    ],
+    ids=["nan", "inf", "interval-0", "min-max", "exit-300", "abs-path", "dotdot", "cmd", "name",
+         "path"],
+)  # fmt: skip
+def test_a_lesson_value_no_target_could_use_is_refused_at_load(
+    tmp_path: Path, old: str, new: str, message: str
+) -> None:
+    text = GOOD.read_text()
+    assert old in text
+    path = _lesson(tmp_path, "mine.yaml", text.replace(old, new, 1))
+    result = _seclab("run", path, "--target", "kind")  # kind: the fixture refuses it once loaded
+    assert result.exit_code == 2
+    assert f"{path}:" in result.output and message in result.output, result.output
+    assert "fix: " in result.output
+
+
 def test_a_folder_a_fifo_or_a_huge_file_is_not_read_as_a_lesson(tmp_path: Path) -> None:
     folder = tmp_path / "mine"
     folder.mkdir()

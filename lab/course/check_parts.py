@@ -8,7 +8,7 @@ import yaml
 
 from lab.course.errors import did_you_mean
 from lab.course.model import AUDIT_ACTIONS, PHASES, Check
-from lab.course.parts import ONLY, Context, fields_of, list_of, only_of, single
+from lab.course.parts import ONLY, Context, fields_of, list_of, only_of, single, url_path
 from lab.course.yamlnodes import line_of
 
 _WAIT = ("timeout", "interval", *ONLY)
@@ -51,23 +51,25 @@ def _check(ctx: Context, node: yaml.Node) -> Check:
     args["timeout"] = DEFAULT_TIMEOUT[kind]
     for key in ("timeout", "interval"):
         if key in f:
-            args[key] = r.scalar(f[key], key, float)
+            args[key] = r.bounded(f[key], key, float, 0 if key == "timeout" else 0.05, 3600)
     if "only" in f:
         args["only"] = only_of(r, f["only"])
     if "phase" in f:
         args["phases"] = tuple(r.choice(n, "a phase", PHASES) for n in list_of(r, f["phase"]))
-    for key, target in (("exit_code", "exit_code"), ("signal", "signal"), ("status", "status")):
+    for key, low, high in (("exit_code", 0, 255), ("signal", 1, 64), ("status", 100, 599)):
         if key in f:
-            args[target] = r.scalar(f[key], key, int)
+            args[key] = r.bounded(f[key], key, int, low, high)
     if "count" in f:
-        args["min_count"] = args["max_count"] = r.scalar(f["count"], "count", int)
+        args["min_count"] = args["max_count"] = r.bounded(f["count"], "count", int, 0, 10**9)
     for key, target in (("min", "min_count"), ("max", "max_count")):
         if key in f:
-            args[target] = r.scalar(f[key], key, int)
+            args[target] = r.bounded(f[key], key, int, 0, 10**9)
+    if args.get("min_count", 0) > args.get("max_count", 10**9):
+        raise r.fail(node, "min is larger than max: no count can pass", "swap them")
     if "reason" in f:
         args["reason"] = r.text(f["reason"], "reason")
     if "path" in f:
-        args["path"] = r.text(f["path"], "path")
+        args["path"] = url_path(r, f["path"])
     if "fails" in f:
         args["fails"] = r.scalar(f["fails"], "fails", bool)
     if "contains" in f:

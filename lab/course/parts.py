@@ -86,7 +86,7 @@ def _action(ctx: Context, node: yaml.Node) -> Action:
     if "only" in f:
         args["only"] = only_of(r, f["only"])
     if "name" in f:
-        args["name"] = r.text(f["name"], "the workload name")
+        args["name"] = _workload_name(r, f["name"], kind)
     if "workload" in f:
         args["workload"] = r.choice(f["workload"], "the workload", WORKLOADS)
     if "profile" in f:
@@ -94,16 +94,25 @@ def _action(ctx: Context, node: yaml.Node) -> Action:
     for key in ("command", "args"):
         if key in f:
             args["argv"] = r.texts(f[key], key)
+    if "command" in f and isinstance(f["command"], yaml.ScalarNode) and " " in args["argv"][0]:
+        words = ", ".join(args["argv"][0].split())
+        raise r.fail(
+            f["command"],
+            "the command is one word with spaces in it",
+            f"write it as a list: [{words}]",
+        )
     if "path" in f:
-        args["path"] = r.text(f["path"], "the path")
+        args["path"] = url_path(r, f["path"])
     if "privileged" in f:
         args["privileged"] = r.scalar(f["privileged"], "privileged", bool)
     if "exercise" in f:
         args["exercise"] = r.scalar(f["exercise"], "exercise", bool)
     if "timeout" in f:
-        args["timeout"] = r.scalar(f["timeout"], "timeout", float)
+        args["timeout"] = r.bounded(f["timeout"], "timeout", float, 0.1, 3600)
     if "as" in f:
         args["save_as"] = r.text(f["as"], "'as'")
+        if kind in ("derive_profile", "record"):  # a file the lab writes in its work folder
+            _plain_file_name(r, f["as"], args["save_as"])
     if "text" in f:
         args["text"] = r.text(f["text"], "the note")
     if "file" in f:
@@ -164,10 +173,46 @@ def _profile(ctx: Context, node: yaml.Node) -> ProfileChoice:
     return ProfileChoice(default=default, per_target=per_target)
 
 
+def url_path(reader: Reader, node: yaml.Node) -> str:
+    """An HTTP path: it starts with a slash."""
+    path = reader.text(node, "the path")
+    if not path.startswith("/"):
+        raise reader.fail(node, f"the path '{path}' does not start with /", f"write /{path}")
+    return path
+
+
+def _workload_name(reader: Reader, node: yaml.Node, kind: str) -> str:
+    """A workload's name becomes a container or pod name: lower-case letters, digits, dashes."""
+    name = reader.text(node, "the workload name")
+    ok = name[:1].isalnum() and all(c.isalnum() or c == "-" for c in name)
+    if kind in ("request", "exec", "delete", "show_audit"):
+        return name  # refers to one started before; that one was checked
+    if not ok or name != name.lower() or not name.isascii() or len(name) > 40:
+        raise reader.fail(
+            node,
+            f"the workload name '{name[:60]}' cannot be a container or pod name",
+            "use up to 40 lower-case letters, digits and dashes, e.g. 'echo-pod'",
+        )
+    return name
+
+
+def _plain_file_name(reader: Reader, node: yaml.Node, name: str) -> None:
+    if "/" in name or name.startswith(".") or not name.endswith(".json"):
+        raise reader.fail(
+            node, f"'{name}' is not a plain profile file name", "e.g. 'my-profile.json'"
+        )
+
+
 def _profile_file(ctx: Context, node: yaml.Node, words: bool = False) -> str:
     name = ctx.reader.text(node, "a profile")
     if words and name in PROFILE_WORDS:
         return name
+    if "/" in name or name.startswith("."):  # never a file outside profiles/ (/etc/shadow)
+        raise ctx.reader.fail(
+            node,
+            f"'{name}' is a path; a lesson names profiles by file name in {ctx.profiles_dir}",
+            "copy the profile into that folder and give its name",
+        )
     if name in ctx.derived or (ctx.profiles_dir / name).is_file():
         return name
     known = [p.name for p in ctx.profiles_dir.glob("*.json")] + sorted(ctx.derived)

@@ -20,6 +20,7 @@ _TYPE_NAMES = {
     "tag:yaml.org,2002:seq": "a list",
     "tag:yaml.org,2002:map": "a mapping",
     "tag:yaml.org,2002:timestamp": "a date",
+    "tag:yaml.org,2002:merge": "a YAML merge key",
 }
 
 
@@ -126,6 +127,17 @@ class Reader:
             }[kind]
             fix = f"write {what}: {example} (no quotes)"
             raise self.fail(node, f"{what} must be {word}, not {_kind(node)}", fix)
+        return value
+
+    def bounded(self, node: yaml.Node, what: str, kind: type, low: float, high: float) -> Any:
+        """A number within [low, high]: a wait of nan or .inf would never end."""
+        value = self.scalar(node, what, kind)
+        if not low <= value <= high:  # nan fails every comparison, so it lands here too
+            raise self.fail(
+                node,
+                f"{what} must be from {low:g} to {high:g}, not {node.value}",
+                f"e.g. {what}: {low + 1 if low <= 0 else low:g}",
+            )
         return value
 
     def texts(self, node: yaml.Node, what: str) -> tuple[str, ...]:
