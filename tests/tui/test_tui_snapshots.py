@@ -55,6 +55,10 @@ def test_lab_screen_after_running_a_step(snap_compare: Compare, tmp_path: Path) 
         await pilot.press("r")
         await settle(pilot)
         await settle(pilot, "status")
+        # The check result is Markdown, whose blocks mount asynchronously.
+        extra = pilot.app.query_one("#step-extra")
+        await until(pilot, lambda: bool(extra.query("MarkdownParagraph")))
+        await pilot.pause()
 
     assert snap_compare(_app(tmp_path), terminal_size=SIZE, run_before=run_step)
 
