@@ -368,3 +368,23 @@ def test_diff_reads_one_profile_from_standard_input(tmp_path: Path) -> None:
     assert result.exit_code == 2 and "only one of A and B" in result.output
     result = CliRunner().invoke(cli_module.cli, ["profile", "diff", "-", a], input='{"default')
     assert result.exit_code == 2 and "<stdin>:1:" in result.output
+
+
+def test_kind_not_installed_names_the_next_step_too(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path))  # no kind, kubectl or docker here
+    result = _seclab("run", "audit", "--target", "kind")
+    assert result.exit_code == 2
+    assert "kind is not installed" in result.output
+    assert "then: seclab cluster up" in result.output  # only "install kind" was said
+
+
+@pytest.mark.root
+def test_an_unknown_key_is_not_taken_as_check_and_words_work() -> None:
+    # "x" ran the checks (and showed a hint for a failure the learner did not ask about).
+    result = _seclab("run", "block-mkdir", input="x\nhint\n\n\n")
+    assert result.exit_code == 0, result.output
+    assert "Not a key here." in result.output
+    assert result.output.count("✓ output mkdir-errno") == 1  # checked once: on Enter
+    assert "hint 1/3" in result.output

@@ -70,7 +70,10 @@ def interactive(runner: LessonRunner, printer: Printer) -> None:
 
 
 def _attempt(runner: LessonRunner, step: Step) -> bool:
-    key = _ask(KEYS, "").strip().lower()
+    key = _ask(KEYS, "").strip().lower()[:1]  # "hint", "quit" and "solution" work too
+    if key not in ("", "q", "h", "s"):
+        click.echo(f"Not a key here. {KEYS}")
+        return False
     if key == "q":
         raise click.Abort
     if key == "h":
@@ -178,6 +181,9 @@ def play(lesson: Lesson, target_name: str, *, auto: bool, progress: Any) -> int:
             return 0 if runner.finish() else 1
         except TargetError as exc:
             click.echo(f"error: {exc}", err=True)
+            if target_name == "kind" and "cluster up" not in str(exc):
+                # Installing kind is only the first step: the lessons need the lab's cluster.
+                click.echo("  then: seclab cluster up   (the lab's kind cluster)", err=True)
             runner.cleanup()
             return 2
         except InputClosed:
