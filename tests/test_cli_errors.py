@@ -520,3 +520,20 @@ def test_cluster_without_kind_says_first_that_kind_is_missing(
         said = "error: kind is not installed or not on PATH: seclab cluster runs `kind get "
         assert said in result.output
         assert "fix: install kind: https://kind.sigs.k8s.io/" in result.output
+
+
+def test_lint_suggests_spellings_for_the_first_50_unknown_names_only(tmp_path: Path) -> None:
+    # Each suggestion is a difflib search over every syscall name (~10 ms): a generated file
+    # with 50,000 unknown names took minutes. The first 50 still get their "did you mean".
+    from lab.profile.syscalls import all_syscall_names
+
+    typos = [name + "q" for name in sorted(all_syscall_names()) if len(name) > 5][:80]
+    profile = tmp_path / "typos.json"
+    profile.write_text(json.dumps({"defaultAction": "SCMP_ACT_ERRNO", "syscalls": [
+        {"names": typos, "action": "SCMP_ACT_ALLOW"}]}))  # fmt: skip
+    result = _seclab("lint", "--json", str(profile))
+    hints = [d["suggestion"] for d in json.loads(result.output)[0]["diagnostics"]
+             if d["code"] == "unknown-syscall"]  # fmt: skip
+    assert len(hints) == 80
+    assert all(h.startswith("did you mean") for h in hints[:50]), hints[:50]
+    assert all(h == "check the spelling against `man 2 syscalls`" for h in hints[50:])

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from lab.profile import lint_advice, lint_conflicts, lint_docker
 from lab.profile.lint_names import is_platform_word, suggest_arch, suggest_flag
-from lab.profile.lint_rules import MAX_ERRNO, check_action, check_rule, effect_of
+from lab.profile.lint_rules import (
+    MAX_ERRNO,
+    SUGGESTIONS_LEFT,
+    check_action,
+    check_rule,
+    effect_of,
+)
 from lab.profile.lint_shape import Report, check_shape, kind_of
 from lab.profile.located_json import Node
 from lab.profile.model import FLAGS
@@ -23,11 +29,15 @@ def check_profile(root: Node, report: Report) -> None:
     _check_architectures(root, report)
     _check_flags(root, report)
     rules = root.get("syscalls")
-    facts = [
-        fact
-        for rule in (rules.items() if rules else [])
-        if (fact := check_rule(rule, default, report)) is not None
-    ]
+    budget = SUGGESTIONS_LEFT.set(50)
+    try:
+        facts = [
+            fact
+            for rule in (rules.items() if rules else [])
+            if (fact := check_rule(rule, default, report)) is not None
+        ]
+    finally:
+        SUGGESTIONS_LEFT.reset(budget)
     lint_conflicts.check_conflicts(facts, report)
     lint_advice.check_advice(root, default, facts, report)
     lint_docker.check_docker_only(root, report)

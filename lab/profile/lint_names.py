@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Iterable
+from functools import cache
 
 from lab.profile.model import ACTIONS, FLAGS, OPERATORS
 from lab.profile.syscalls import ARCHES, all_syscall_names
@@ -115,10 +116,14 @@ def suggest_capability(word: str) -> str | None:
     return _prefixed(word, "CAP_", CAPABILITIES, {})
 
 
+@cache
+def _sorted_syscall_names() -> list[str]:
+    return sorted(all_syscall_names())
+
+
 def suggest_syscalls(word: str) -> list[str]:
     """Up to three known syscall names close to `word` (`mkdirr` → `mkdir`, `mkdirat`)."""
     lower = word.strip().lower()
-    names = all_syscall_names()
-    if lower in names:
+    if lower in all_syscall_names():
         return [lower]
-    return difflib.get_close_matches(lower, sorted(names), n=3, cutoff=0.75)
+    return difflib.get_close_matches(lower, _sorted_syscall_names(), n=3, cutoff=0.75)
