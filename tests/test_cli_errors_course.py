@@ -388,3 +388,21 @@ def test_an_unknown_key_is_not_taken_as_check_and_words_work() -> None:
     assert "Not a key here." in result.output
     assert result.output.count("✓ output mkdir-errno") == 1  # checked once: on Enter
     assert "hint 1/3" in result.output
+
+
+@pytest.mark.root
+def test_record_a_command_that_outlives_timeout_is_stopped_and_recorded(
+    marked_env: dict[str, str],
+) -> None:
+    marker = next(f"{k}={v}" for k, v in marked_env.items() if k == "SECLAB_TEST_MARK")
+    proc = subprocess.run(
+        [sys.executable, "-m", "lab", "record", "--timeout", "1", "--", "sleep", "30"],
+        cwd=REPO, env=marked_env, stdin=subprocess.DEVNULL, capture_output=True, text=True,
+        timeout=120,
+    )  # fmt: skip
+    assert "Traceback" not in proc.stderr  # it was subprocess.TimeoutExpired
+    assert proc.returncode == 0, proc.stderr
+    assert "sleep was still running after 1 s and was stopped" in proc.stderr
+    names = json.loads(proc.stdout)["syscalls"][0]["names"]
+    assert {"nanosleep", "clock_nanosleep"} & set(names)  # what it was doing when stopped
+    assert _processes_with(marker) == []

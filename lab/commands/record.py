@@ -5,14 +5,12 @@ from __future__ import annotations
 import os
 import sys
 import tempfile
-from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import click
 
 from lab.course.model import TARGETS
-from lab.profile.model import Profile
-from lab.profile.record import RunUnder
+from lab.profile.record_local import CannotRecord, local_runner
 
 HELP = """Run CMD under LOG, list its syscalls, write an allow-list (default ERRNO) and verify it
 under default LOG until no record is left. Needs root (the kernel's audit records).
@@ -39,33 +37,6 @@ Examples:
   sudo seclab record -- busybox mkdir /tmp/x          print the profile
   sudo seclab record -t docker -o sh.json -- sh -c 'mkdir -p /tmp/x && sleep 2'
 """
-
-
-class CannotRecord(RuntimeError):
-    """The command could not be run as it was given: there is nothing to record."""
-
-
-def local_runner(argv: Sequence[str], timeout: float, say: Callable[[str], None]) -> RunUnder:
-    """Run the command on this kernel under each candidate profile; its pid for the records."""
-    from lab.sandbox import run_sandboxed
-
-    runs = 0
-
-    def run(profile: Profile) -> list[int]:
-        nonlocal runs
-        runs += 1
-        result = run_sandboxed(profile, argv, timeout=timeout)
-        if runs == 1 and result.launch_error:  # not found, not executable: nothing ran
-            raise CannotRecord(result.launch_error)
-        if runs == 1 and result.exit_code != 0:
-            # Its failure path is what gets recorded: say so rather than pass it off as a run.
-            said = result.message() or f"exit status {result.exit_code}"
-            tail = "".join(f"\n    {line}" for line in result.stderr.splitlines()[-3:])
-            say(f"note: {argv[0]} ended with {said} while recorded; the profile covers only "
-                f"what it did in this run{tail}")  # fmt: skip
-        return [result.pid]
-
-    return run
 
 
 def check_out(out: Path, force: bool) -> None:
