@@ -11,10 +11,15 @@ import click
 
 @click.group("profile")
 def command() -> None:
-    """Work with seccomp profile files."""
+    """Work with seccomp profile files (`seclab lint` checks one).
+
+    \b
+    Example:
+      seclab profile diff fine-grained.json my-echo.json
+    """
 
 
-@command.command("diff")
+@command.command("diff", short_help="What changed between two profiles.")
 @click.argument("old", metavar="A")
 @click.argument("new", metavar="B")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object instead of text.")

@@ -83,7 +83,7 @@ def write_atomically(out: Path, text: str) -> None:
     type=click.FloatRange(min=0, min_open=True),
     default=60,
     show_default=True,
-    help="Seconds each run of the command may take (local target).",
+    help="Seconds each run may take (local); a command still running then (a server) is stopped.",
 )
 @click.option(
     "--max-iterations",

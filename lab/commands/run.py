@@ -124,7 +124,14 @@ Examples:
 
 @click.command("run", help=HELP, epilog=EPILOG)
 @click.argument("lesson_ref", metavar="LESSON")
-@click.option("--target", "-t", type=click.Choice(TARGETS), default="local", show_default=True)
+@click.option(
+    "--target",
+    "-t",
+    type=click.Choice(TARGETS),
+    default="local",
+    show_default=True,
+    help="This kernel, Docker, or the lab's kind cluster (`seclab doctor` says which work).",
+)
 @click.option("--auto", is_flag=True, help="Perform every step unattended, solutions included.")
 @click.option("--reset", is_flag=True, help="Forget this lesson's progress on the target first.")
 def command(lesson_ref: str, target: str, auto: bool, reset: bool) -> None:
