@@ -406,3 +406,14 @@ def test_record_a_command_that_outlives_timeout_is_stopped_and_recorded(
     names = json.loads(proc.stdout)["syscalls"][0]["names"]
     assert {"nanosleep", "clock_nanosleep"} & set(names)  # what it was doing when stopped
     assert _processes_with(marker) == []
+
+
+@pytest.mark.root
+def test_record_out_dash_prints_the_profile(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = _seclab("record", "--out", "-", "--", "true")
+    assert result.exit_code == 0, result.output
+    assert '"defaultAction": "SCMP_ACT_ERRNO"' in result.output
+    assert not (tmp_path / "-").exists()  # it wrote a file called "-"

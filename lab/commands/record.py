@@ -75,7 +75,7 @@ def write_atomically(out: Path, text: str) -> None:
     "-o",
     type=click.Path(dir_okay=False, path_type=Path),
     default=None,
-    help="Write the profile here (default: print it).",
+    help="Write the profile here (default, or -: print it).",
 )
 @click.option("--force", is_flag=True, help="Replace --out if it exists.")
 @click.option(
@@ -111,6 +111,8 @@ def command(
     def say(text: str) -> None:
         click.echo(text, err=True)
 
+    if out == Path("-"):  # the usual word for standard output, not a file called "-"
+        out = None
     if out is not None:
         check_out(out, force)
     try:
