@@ -417,3 +417,13 @@ def test_record_out_dash_prints_the_profile(
     assert result.exit_code == 0, result.output
     assert '"defaultAction": "SCMP_ACT_ERRNO"' in result.output
     assert not (tmp_path / "-").exists()  # it wrote a file called "-"
+
+
+@pytest.mark.root
+def test_interactive_mode_with_standard_input_closed_says_so(tmp_path: Path) -> None:
+    env = {**os.environ, "PYTHONPATH": str(REPO), "XDG_STATE_HOME": str(tmp_path)}
+    # No fd 0 at all (`<&-`): Python has no sys.stdin, and input() raised RuntimeError.
+    closed = ["sh", "-c", 'exec "$@" <&-', "sh", sys.executable, "-m", "lab", "run", "block-mkdir"]
+    proc = subprocess.run(closed, cwd=REPO, env=env, capture_output=True, text=True, timeout=120)
+    assert "Traceback" not in proc.stderr, proc.stderr
+    assert proc.returncode == 2 and "standard input ended" in proc.stderr

@@ -92,6 +92,8 @@ def _attempt(runner: LessonRunner, step: Step) -> bool:
 def _ask(prompt: str, default: str) -> str:
     # input(), not click.prompt: click turns end of input into the same Abort as Ctrl-C, and
     # a closed standard input deserves its own message.
+    if sys.stdin is None:  # started with `<&-`: input() would raise RuntimeError
+        raise InputClosed
     try:
         return input(f"{prompt} > ") or default
     except EOFError:
