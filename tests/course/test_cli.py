@@ -131,3 +131,37 @@ def test_lessons_reset_forgets_progress() -> None:
     code, out = _run("lessons", "--reset", "all", "--json")
     assert code == 0 and not store.passed("violation", "local")
     assert all(not steps for row in json.loads(out) for steps in row["passed"].values())
+
+
+def test_a_second_ctrl_c_during_cleanup_still_deletes_every_workload(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    import os
+    import signal
+
+    from stub_target import StubTarget
+
+    from lab.commands import run as run_command
+    from lab.course.loader import load_lesson
+    from lab.course.progress import ProgressStore
+    from lab.targets.base import WorkloadSpec, WorkloadState
+
+    class Impatient(StubTarget):
+        """The learner presses Ctrl-C while the workload starts, and again during cleanup."""
+
+        def run(self, spec: WorkloadSpec) -> WorkloadState:
+            state = super().run(spec)
+            os.kill(os.getpid(), signal.SIGINT)
+            return state
+
+        def delete(self, name: str) -> None:
+            os.kill(os.getpid(), signal.SIGINT)  # before the fix: cleanup ended here
+            super().delete(name)
+
+    target = Impatient(profiles_dir=FIXTURES / "profiles")
+    monkeypatch.setattr(run_command, "build_target", lambda name: target)
+    lesson = load_lesson(FIXTURES / "good.yaml", FIXTURES / "profiles")
+    status = run_command.play(lesson, "local", auto=True, progress=ProgressStore(tmp_path))
+    assert status == 130
+    assert ("delete", "echo") in target.calls
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
