@@ -537,3 +537,12 @@ def test_lint_suggests_spellings_for_the_first_50_unknown_names_only(tmp_path: P
     assert len(hints) == 80
     assert all(h.startswith("did you mean") for h in hints[:50]), hints[:50]
     assert all(h == "check the spelling against `man 2 syscalls`" for h in hints[50:])
+
+
+def test_exec_lists_at_most_20_unknown_syscall_names(tmp_path: Path) -> None:
+    profile = tmp_path / "unknown.json"
+    profile.write_text(json.dumps({"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [
+        {"names": [f"nosuch{i}" for i in range(30)], "action": "SCMP_ACT_ERRNO"}]}))  # fmt: skip
+    done = _run("exec", "-p", str(profile), "--", "true")
+    assert done.returncode == 0
+    assert "nosuch19 and 10 more" in done.stderr and "nosuch20" not in done.stderr

@@ -45,6 +45,7 @@ _STATUS_127_HINT = (
     "dynamic loader could not load its libraries. An allow-list fits the program it was "
     "recorded for; `seclab record -- CMD` finds what this one needs."
 )
+_SHOWN_NAMES = 20  # unknown syscall names listed; `seclab lint` lists them all
 Handler = Callable[[int, FrameType | None], None] | int | signal.Handlers
 
 
@@ -97,8 +98,10 @@ def command(profile_name: str, verbose: bool, cmd: tuple[str, ...]) -> None:
             raise _refused(f"cannot enforce {profile_name}: {exc}") from None
         lines = describe_compiled(compiled) if verbose else []
         if compiled.unknown_syscalls and not verbose:
-            names = ", ".join(compiled.unknown_syscalls)
-            lines.append(f"ignoring unknown syscalls, as runc does: {names}")
+            unknown = compiled.unknown_syscalls
+            names = ", ".join(unknown[:_SHOWN_NAMES])
+            more = f" and {len(unknown) - _SHOWN_NAMES} more" if len(unknown) > _SHOWN_NAMES else ""
+            lines.append(f"ignoring unknown syscalls, as runc does: {names}{more}")
         for line in lines:
             click.echo(f"seclab exec: {line}", err=True)
     outcome = _run(profile, cmd)
