@@ -207,7 +207,7 @@ def test_delete_stops_the_workloads_children_too(target: LocalTarget) -> None:
     while not descendants(main) and time.monotonic() < deadline:
         time.sleep(0.05)
     children = descendants(main)
-    assert children, "the shell should have started sleep"
+    assert children, f"the shell should have started sleep; the workload: {target.state('kids')}"
     target.delete("kids")
     assert target.state("kids").phase == Phase.NOT_FOUND
     for pid in [main, *children]:
