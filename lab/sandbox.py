@@ -98,6 +98,9 @@ class StatusPage:
     def __init__(self) -> None:
         self.fd = _memfd("seclab-status", bytes(PAGE_SIZE))
         self._close = weakref.finalize(self, os.close, self.fd)
+        # Not at interpreter exit: a target's watcher thread may still be waiting to read the
+        # page then (closing it under the thread gave an EBADF traceback); the OS closes it.
+        self._close.atexit = False
         self._status: tuple[int, int, str] | None = None
         self._lock = threading.Lock()  # a target's watcher thread and its caller may both ask
 

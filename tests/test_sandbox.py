@@ -313,3 +313,36 @@ def test_unknown_syscall_names_are_ignored_and_named(tmp_path: Path) -> None:
     proc = seclab("exec", "--profile", str(prof), "--", "true")
     assert proc.returncode == 0
     assert "ignoring unknown syscalls, as runc does: mkdri" in proc.stderr
+
+
+_EXIT_RACE = """
+import atexit, os, signal, threading, time
+
+state = {}
+
+
+def kill_child_after_finalizers():
+    # Registered before any weakref.finalize exists, so it runs after their exit hook.
+    os.kill(state["pid"], signal.SIGKILL)
+    time.sleep(1)  # the watcher thread wakes and reads the status page now
+
+
+atexit.register(kill_child_after_finalizers)
+from lab.sandbox import start_sandboxed
+
+proc = start_sandboxed(None, ["/bin/busybox", "sleep", "30"])
+state["pid"] = proc.pid
+threading.Thread(target=proc.outcome, daemon=True).start()
+time.sleep(0.3)
+"""
+
+
+def test_a_watcher_thread_can_read_the_outcome_while_the_interpreter_exits() -> None:
+    # A target's watcher thread waits in outcome(); at exit the status page must still be open
+    # (it once was closed by a finalizer first: "OSError: [Errno 9] Bad file descriptor").
+    if not os.path.exists("/bin/busybox"):
+        pytest.skip("needs /bin/busybox (apt-get install busybox-static)")
+    proc = subprocess.run([sys.executable, "-c", _EXIT_RACE], capture_output=True, text=True,
+                          stdin=subprocess.DEVNULL, timeout=60, cwd=REPO)  # fmt: skip
+    assert "Traceback" not in proc.stderr, proc.stderr
+    assert proc.returncode == 0
