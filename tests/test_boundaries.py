@@ -5,6 +5,9 @@ from __future__ import annotations
 import pkgutil
 import subprocess
 import sys
+from pathlib import Path
+
+import pytest
 
 import lab
 
@@ -55,3 +58,17 @@ def test_cli_help_loads_without_textual() -> None:
         timeout=60,
     )
     assert proc.stdout.strip().splitlines()[-1] == "OK"
+
+
+def test_import_linter_contracts_hold() -> None:
+    pytest.importorskip(
+        "importlinter", reason="import-linter is not installed (pip install -e '.[test]')"
+    )
+    lint_imports = Path(sys.executable).with_name("lint-imports")
+    argv = [str(lint_imports)] if lint_imports.exists() else ["lint-imports"]
+    repo = Path(lab.__file__).resolve().parent.parent
+    proc = subprocess.run(
+        argv, cwd=repo, capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=300
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "0 broken" in proc.stdout
