@@ -11,7 +11,7 @@ import subprocess
 import sys
 import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import click
@@ -427,3 +427,36 @@ def test_interactive_mode_with_standard_input_closed_says_so(tmp_path: Path) -> 
     proc = subprocess.run(closed, cwd=REPO, env=env, capture_output=True, text=True, timeout=120)
     assert "Traceback" not in proc.stderr, proc.stderr
     assert proc.returncode == 2 and "standard input ended" in proc.stderr
+
+
+@pytest.fixture
+def course_folder(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[Path], None]]:
+    """Point SECLAB_DATA somewhere else; data_root() is cached, so forget it now and after."""
+    from lab import paths
+
+    def use(folder: Path) -> None:
+        monkeypatch.setenv("SECLAB_DATA", str(folder))
+        paths.data_root.cache_clear()
+
+    yield use
+    monkeypatch.undo()
+    paths.data_root.cache_clear()
+
+
+def test_one_broken_lesson_in_the_folder_does_not_hide_the_others(
+    tmp_path: Path, course_folder: Callable[[Path], None]
+) -> None:
+    data = tmp_path / "course"
+    (data / "lessons").mkdir(parents=True)
+    (data / "profiles").symlink_to(REPO / "profiles")
+    lesson = (REPO / "lessons" / "block-mkdir.yaml").read_text()
+    (data / "lessons" / "block-mkdir.yaml").write_text(lesson)
+    (data / "lessons" / "draft.yaml").write_text("id: draft\ntitle:\tTabbed\n")
+    course_folder(data)
+    result = _seclab("lessons")
+    assert result.exit_code == 2  # it listed nothing but the draft's error
+    assert "block-mkdir" in result.output and "not listed: " in result.output
+    assert "draft.yaml:2:" in result.output
+    course_folder(tmp_path / "nowhere")
+    result = _seclab("lessons")  # it listed nothing and said nothing, status 0
+    assert result.exit_code == 2 and "there is no lessons folder here" in result.output

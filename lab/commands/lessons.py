@@ -45,7 +45,7 @@ def command(as_json: bool, reset: str | None, target: str | None) -> None:
 
     \b
     Exit status: 0 listed, 1 progress could not be forgotten, 2 unknown lesson id or a broken
-    lesson file.
+    lesson file (the others are still listed; each broken one is reported with its fix).
 
     \b
     Examples:
@@ -53,10 +53,10 @@ def command(as_json: bool, reset: str | None, target: str | None) -> None:
       seclab lessons --reset audit --target docker
       seclab lessons --json | jq -r '.[].id'
     """
-    from lab.course.loader import load_lessons
+    from lab.course.loader import load_each_lesson
 
     try:
-        lessons = load_lessons()
+        lessons, broken = load_each_lesson()
     except LessonError as exc:
         click.echo(exc.format(), err=True)
         sys.exit(2)
@@ -77,9 +77,11 @@ def command(as_json: bool, reset: str | None, target: str | None) -> None:
         click.echo(f"error: cannot forget the progress: {exc}", err=True)
         sys.exit(1)
     rows = [summary(lesson, progress) for lesson in lessons]
+    for refusal in broken:  # one broken file (an instructor's draft) does not hide the others
+        click.echo(f"not listed: {refusal.format()}", err=True)
     if as_json:
         click.echo(json.dumps(rows, indent=2))
-        return
+        sys.exit(2 if broken else 0)
     width = max((len(row["id"]) for row in rows), default=10)
     for row in rows:
         marks = []
@@ -91,3 +93,4 @@ def command(as_json: bool, reset: str | None, target: str | None) -> None:
         click.echo(f"{row['id']:<{width}}  {row['title']}")
         click.echo(f"{'':<{width}}  {'   '.join(marks)}")
     click.echo("\n`seclab run ID --target T` plays a lesson; `–`: not on that target (see --json).")
+    sys.exit(2 if broken else 0)

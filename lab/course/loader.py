@@ -61,9 +61,30 @@ def load_lesson(path: Path | str, profiles_dir: Path | None = None) -> Lesson:
 
 def load_lessons(directory: Path | None = None, profiles_dir: Path | None = None) -> list[Lesson]:
     """Every lesson in a directory, in teaching order (raises on the first broken file)."""
+    lessons, broken = load_each_lesson(directory, profiles_dir)
+    if broken:
+        raise broken[0]
+    return lessons
+
+
+def load_each_lesson(
+    directory: Path | None = None, profiles_dir: Path | None = None
+) -> tuple[list[Lesson], list[LessonError]]:
+    """The lessons that load, in teaching order, and the refusal of each file that does not."""
     directory = directory or paths.lessons_dir()
-    lessons = [load_lesson(p, profiles_dir) for p in sorted(directory.glob("*.yaml"))]
-    return sorted(lessons, key=lambda lesson: (lesson.order, lesson.id))
+    if not directory.is_dir():  # SECLAB_DATA pointing somewhere else, say
+        raise LessonError(
+            directory,
+            "there is no lessons folder here",
+            fix="unset SECLAB_DATA, or point it at a folder holding lessons/ and profiles/",
+        )
+    lessons, broken = [], []
+    for path in sorted(directory.glob("*.yaml")):
+        try:
+            lessons.append(load_lesson(path, profiles_dir))
+        except LessonError as exc:
+            broken.append(exc)
+    return sorted(lessons, key=lambda lesson: (lesson.order, lesson.id)), broken
 
 
 def find_lesson(
