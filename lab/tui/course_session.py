@@ -238,12 +238,18 @@ def course_session_factory(
     return make
 
 
+CHECK_CAPTURE_EVENTS = 100_000
+
+
 def _observers(stack: contextlib.ExitStack) -> tuple[Any, Any]:
     """The audit capture and fork watcher, each None when this process may not open it."""
     try:
         from lab.audit.capture import AuditCapture
 
-        capture = stack.enter_context(AuditCapture())
+        # The checks read the newest records of the session's workloads; keeping a whole
+        # session's machine-wide records (the default, a million) grew the lab by ~300 MiB
+        # under a flood. The count of records let go is kept, and a check that misses says so.
+        capture = stack.enter_context(AuditCapture(max_events=CHECK_CAPTURE_EVENTS))
     except Exception:  # the audit pane says why and how to fix it; checks say it too
         return None, None
     try:
