@@ -457,6 +457,10 @@ def test_one_broken_lesson_in_the_folder_does_not_hide_the_others(
     assert result.exit_code == 2  # it listed nothing but the draft's error
     assert "block-mkdir" in result.output and "not listed: " in result.output
     assert "draft.yaml:2:" in result.output
+    result = _seclab("run", "blok-mkdir")  # it showed the draft's error instead of a suggestion
+    assert (
+        "did you mean 'block-mkdir'" in result.output and "not loaded: draft.yaml" in result.output
+    )
     course_folder(tmp_path / "nowhere")
     result = _seclab("lessons")  # it listed nothing and said nothing, status 0
     assert result.exit_code == 2 and "there is no lessons folder here" in result.output

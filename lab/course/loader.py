@@ -104,15 +104,14 @@ def find_lesson(
     by_file = directory / f"{id_or_path}.yaml"
     if by_file.is_file():
         return load_lesson(by_file, profiles_dir)
-    lessons = load_lessons(directory, profiles_dir)
+    lessons, broken = load_each_lesson(directory, profiles_dir)
     for lesson in lessons:
         if lesson.id == id_or_path:
             return lesson
-    raise LessonError(
-        directory,
-        f"no lesson called '{id_or_path}'",
-        fix=did_you_mean(id_or_path, [lesson.id for lesson in lessons], "lessons"),
-    )
+    fix = did_you_mean(id_or_path, [lesson.id for lesson in lessons], "lessons")
+    if broken:  # it may be in a file that did not load: say where to look
+        fix += f"; not loaded: {', '.join(e.path.name for e in broken)} (`seclab lessons` says why)"
+    raise LessonError(directory, f"no lesson called '{id_or_path}'", fix=fix)
 
 
 def _step(ctx: Context, node: yaml.Node) -> Step:
