@@ -179,6 +179,9 @@ def test_a_state_folder_that_cannot_be_created_is_a_warning_not_a_traceback(
     assert result.exit_code == 0 and "progress is not kept this time" in result.output
     result = _seclab("lessons", "--reset", "audit")
     assert result.exit_code == 1 and "cannot forget the progress" in result.output
+    monkeypatch.setenv("PATH", "/nonexistent")  # the kind target then stops at once
+    result = _seclab("run", "audit", "--reset", "--target", "kind")  # StateDirError traceback
+    assert "warning: progress not reset" in result.output
 
 
 def test_lessons_target_without_reset_is_a_usage_error() -> None:

@@ -150,7 +150,10 @@ def command(lesson_ref: str, target: str, auto: bool, reset: bool) -> None:
         sys.exit(2)
     progress = ProgressStore(warn=lambda text: click.echo(f"warning: {text}", err=True))
     if reset:
-        progress.reset_lesson(lesson.id, target)
+        try:
+            progress.reset_lesson(lesson.id, target)
+        except OSError as exc:  # no state folder: there is no progress to forget either
+            click.echo(f"warning: progress not reset: {exc}", err=True)
     sys.exit(play(lesson, target, auto=auto, progress=progress))
 
 
@@ -178,7 +181,7 @@ def play(lesson: Lesson, target_name: str, *, auto: bool, progress: Any) -> int:
             workdir=_workdir(stack, lesson.id),
         )  # fmt: skip
         if problems:
-            runner.obs.audit_problem = f"{problems[0]}"
+            runner.obs.audit_problem = problems[0]
         try:
             if auto:
                 return 0 if runner.play(auto=True) else 1
