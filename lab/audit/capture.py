@@ -51,7 +51,8 @@ class AuditCapture:
     def close(self) -> None:
         """Stop the reader thread and leave the multicast group."""
         self._stop.set()
-        if self._thread is not None:
+        # A signal (Ctrl-C, SIGHUP) may land between creating the thread and starting it.
+        if self._thread is not None and self._thread.ident is not None:
             self._thread.join()
             self._thread = None
         self._source.close()

@@ -109,7 +109,8 @@ class AuditStream:
     def close(self) -> None:
         """Stop the thread, close the source, restore the kernel's backlog limit."""
         self._stop.set()
-        if self._thread is not None:
+        # A signal (Ctrl-C, SIGHUP) may land between creating the thread and starting it.
+        if self._thread is not None and self._thread.ident is not None:
             self._thread.join()
             self._thread = None
         try:

@@ -42,7 +42,9 @@ Exit status: 0 when stopped by --duration or a closed pipe, 130 on Ctrl-C or SIG
 """
 
 _BACKLOG = 8192  # raised for the session (root), restored on exit
-_STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+# SIGHUP too (the terminal closed): a signal must only set the flag, never raise in the middle
+# of starting the log command, which would leave it running in its own session.
+_STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 _PID = click.IntRange(min=1)
 
 
@@ -130,7 +132,13 @@ def command(
         raise click.UsageError(f"--command goes with --source command, not --source {source}")
     stop = threading.Event()
     # Installed first: a signal only sets a flag, and the loop ends cleanly within 0.1 s.
-    handlers = {sig: signal.signal(sig, lambda *_: stop.set()) for sig in _STOP_SIGNALS}
+    stopped_by: list[int] = []
+
+    def on_signal(signum: int, _frame: object) -> None:
+        stopped_by.append(signum)
+        stop.set()
+
+    handlers = {sig: signal.signal(sig, on_signal) for sig in _STOP_SIGNALS}
     try:
         try:
             opened = choose_source(source or ("command" if argv else None), argv)
@@ -138,6 +146,8 @@ def command(
             raise click.ClickException(str(exc)) from None
         click.echo(f"seclab watch: reading {opened.name}: {opened.reason}", err=True)
         status = _watch(opened, wanted, Output(as_json), duration, capacity, stop)
+        if stopped_by and status == 130:
+            status = 128 + stopped_by[0]  # the conventional status for the signal that came
     finally:
         for sig, handler in handlers.items():
             signal.signal(sig, handler)
