@@ -16,16 +16,16 @@ from lab.audit.records import parse_line
 
 # A realistic mix: the netlink shape, printk shapes with and without subj=, auditd's, arches.
 _SAMPLES = [
-    "audit({t}:{s}): auid=4294967295 uid=0 gid=0 ses=4294967295 pid=29064 comm=\"http-echo\" "
-    "exe=\"/http-echo\" sig=0 arch=c000003e syscall=51 compat=0 ip=0x46fe1f code=0x7ffc0000",
+    'audit({t}:{s}): auid=4294967295 uid=0 gid=0 ses=4294967295 pid=29064 comm="http-echo" '
+    'exe="/http-echo" sig=0 arch=c000003e syscall=51 compat=0 ip=0x46fe1f code=0x7ffc0000',
     "[ 1234.567890] audit: type=1326 audit({t}:{s}): auid=1000 uid=1000 gid=1000 ses=3 "
-    "subj=unconfined pid=4242 comm=\"python3\" exe=\"/usr/bin/python3.11\" sig=0 arch=c000003e "
+    'subj=unconfined pid=4242 comm="python3" exe="/usr/bin/python3.11" sig=0 arch=c000003e '
     "syscall=110 compat=0 ip=0x7f3a9c0e1a3d code=0x7ffc0000",
     "Nov 22 20:00:01 node kernel: audit: type=1326 audit({t}:{s}): auid=4294967295 uid=0 gid=0 "
-    "ses=4294967295 pid=77 comm=\"mkdir\" exe=\"/bin/busybox\" sig=31 arch=c00000b7 syscall=34 "
+    'ses=4294967295 pid=77 comm="mkdir" exe="/bin/busybox" sig=31 arch=c00000b7 syscall=34 '
     "compat=0 ip=0xffff8a2b3c4d code=0x80000000",
     "type=SECCOMP msg=audit({t}:{s}): auid=4294967295 uid=0 gid=0 ses=4294967295 "
-    "subj=system_u:system_r:container_t:s0:c1,c2 pid=31337 comm=6D7920636F6D6D exe=\"/app\" "
+    'subj=system_u:system_r:container_t:s0:c1,c2 pid=31337 comm=6D7920636F6D6D exe="/app" '
     "sig=0 arch=40000003 syscall=39 compat=1 ip=0xf7f1c549 code=0x50000",
 ]
 
