@@ -37,8 +37,9 @@ Examples:
   sudo seclab watch --comm mkdir --duration 30   only mkdir processes, for 30 seconds
   seclab watch --command 'docker exec kind-control-plane dmesg --follow-new'
 
-Exit status: 0 when stopped by --duration or a closed pipe, 130 on Ctrl-C or SIGTERM,
-1 when the source stopped or could not be opened, 2 on usage errors.
+Exit status: 0 when stopped by --duration or a closed pipe, 128 + the signal when stopped by
+one (130 Ctrl-C, 143 SIGTERM, 129 SIGHUP), 1 when the source stopped or could not be opened,
+2 on usage errors.
 """
 
 _BACKLOG = 8192  # raised for the session (root), restored on exit

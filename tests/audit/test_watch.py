@@ -70,14 +70,14 @@ def test_watch_text_shows_the_kill_with_sigsys_and_stops_after_duration() -> Non
         child.stdin.write("go\n")
         child.stdin.close()
         assert child.wait(timeout=60) == -signal.SIGSYS
-        watch.send_signal(signal.SIGTERM)  # handled like Ctrl-C: flushed, summarised, 130
+        watch.send_signal(signal.SIGTERM)  # handled like Ctrl-C: flushed, summarised, 128+15
         out, err = watch.communicate(timeout=60)
     finally:
         for proc in (child, watch):
             if proc.poll() is None:
                 proc.kill()
                 proc.wait()
-    assert watch.returncode == 130, err
+    assert watch.returncode == 128 + signal.SIGTERM, err
     lines = out.splitlines()
     assert len(lines) == 1 and "getsid" in lines[0] and "KILL_PROCESS" in lines[0]
     assert "SIGSYS" in lines[0]
