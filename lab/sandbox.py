@@ -1,6 +1,6 @@
 """Run a command under a seccomp profile on this kernel (the local `docker run --security-opt`).
 
-`start_sandboxed` spawns `lab.launcher` with plain `subprocess` (no `preexec_fn`: callers may be
+`start_sandboxed` spawns `lab.launcher` with plain `subprocess` (no pre-exec hook: callers may be
 threaded); the launcher loads the filter and execs the command, so the returned process's pid
 is the command's. After it ends, `outcome()` says how: exit status, signal, or an `execve` the
 profile denied.

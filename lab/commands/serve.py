@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import shlex
 import socket
 import sys
@@ -60,8 +61,6 @@ def command(
       seclab serve                        open http://127.0.0.1:8000
       seclab serve --demo --public        a class on the same network (shows a warning)
     """
-    from textual_serve.server import Server
-
     if public:
         host = WIDE
     if host not in (LOCAL, "localhost", "::1"):
@@ -70,12 +69,8 @@ def command(
             "and the workloads it starts. Use it on a trusted network only.",
             err=True,
         )
-    server = Server(
-        lab_command(target, lesson, demo),
-        host=host,
-        port=port,
-        title="seclab",
-        public_url=url or public_url(host, port),
-    )
-    click.echo(f"seclab: serving the lab on {url or public_url(host, port)} (Ctrl-C stops)")
-    server.serve()
+    address = url or public_url(host, port)
+    click.echo(f"seclab: serving the lab on {address} (Ctrl-C stops)")
+    # Front-end code lives in lab.tui; loaded by name, as `seclab start` does.
+    web = importlib.import_module("lab.tui.web")
+    web.serve(lab_command(target, lesson, demo), host=host, port=port, public_url=address)
