@@ -121,26 +121,40 @@ class KindCluster:
             return None
         return sorted(done.stdout.split())
 
-    def sync_profiles(self, profiles: Path) -> list[str]:
-        """Copy the profiles that differ (or are missing) into every node; say what was copied."""
-        local = {
-            p.name: hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(profiles.glob("*.json"))
-        }
-        copied: list[str] = []
+    def _stale_in(self, node: str, local: dict[str, str]) -> list[str]:
+        """The profiles missing from the node or differing from `local` (name -> sha256)."""
+        argv = ["docker", "exec", node, "sha256sum", *(f"{MOUNT_PATH}/{n}" for n in local)]
+        done = self._call(argv, check=False)
+        remote = {}
+        for line in done.stdout.splitlines():
+            digest, _, path = line.partition("  ")
+            remote[Path(path).name] = digest
+        return [name for name, digest in local.items() if remote.get(name) != digest]
+
+    def _nodes_for(self, local: dict[str, str]) -> list[str]:
         nodes = self.nodes() if local else []
         if local and not nodes:
             raise TargetError(
                 f'kind has no nodes for cluster "{self.name}"', hint="seclab cluster up"
             )
-        for node in nodes:
-            argv = ["docker", "exec", node, "sha256sum", *(f"{MOUNT_PATH}/{n}" for n in local)]
-            done = self._call(argv, check=False)
-            remote = {}
-            for line in done.stdout.splitlines():
-                digest, _, path = line.partition("  ")
-                remote[Path(path).name] = digest
-            stale = [name for name, digest in local.items() if remote.get(name) != digest]
+        return nodes
+
+    def stale_profiles(self, profiles: Path) -> dict[str, list[str]]:
+        """Per node, the profiles that are missing or differ there; changes nothing."""
+        local = _digests(profiles)
+        return {node: self._stale_in(node, local) for node in self._nodes_for(local)}
+
+    def node_has_image(self, node: str, image: str) -> bool:
+        """Whether the node's containerd holds the image (what `kind load` itself asks)."""
+        argv = ["docker", "exec", node, "crictl", "inspecti", image]
+        return self._call(argv, check=False).returncode == 0
+
+    def sync_profiles(self, profiles: Path) -> list[str]:
+        """Copy the profiles that differ (or are missing) into every node; say what was copied."""
+        local = _digests(profiles)
+        copied: list[str] = []
+        for node in self._nodes_for(local):
+            stale = self._stale_in(node, local)
             if not stale:
                 continue  # the mount is live: edits are already visible in the node
             self._call(["docker", "exec", node, "mkdir", "-p", MOUNT_PATH])
@@ -154,3 +168,10 @@ class KindCluster:
         for node in self.nodes():
             self._call(["docker", "exec", node, "mkdir", "-p", folder])
             self._call(["docker", "cp", str(path), f"{node}:{folder}/{path.name}"])
+
+
+def _digests(profiles: Path) -> dict[str, str]:
+    """name -> sha256 of every profile in the lab's folder."""
+    return {
+        p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(profiles.glob("*.json"))
+    }
