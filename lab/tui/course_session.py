@@ -12,7 +12,8 @@ from collections.abc import Callable
 from typing import Any
 
 from lab.course import events as ev
-from lab.course.loader import load_lessons
+from lab.course.errors import LessonError
+from lab.course.loader import load_each_lesson
 from lab.course.model import Lesson, Step
 from lab.course.observe import AuditSource
 from lab.course.progress import ProgressStore
@@ -38,8 +39,10 @@ class CourseSession:
         audit: AuditSource | None = None,
         forks: Any = None,
         on_close: Callable[[], None] | None = None,
+        notice: str | None = None,
     ) -> None:
         self.target = target
+        self.notice = notice  # shown to the learner when the lab opens (lesson files left out)
         self.target_name = target.name
         self._lessons = {lesson.id: lesson for lesson in lessons}
         self._order = [lesson.id for lesson in lessons]
@@ -226,16 +229,29 @@ def course_session_factory(
         audit = forks = None
         if observe:
             audit, forks = _observers(stack)
+        chosen, broken = (lessons, []) if lessons is not None else load_each_lesson()
         return CourseSession(
             target,
-            lessons if lessons is not None else load_lessons(),
+            chosen,
             progress=progress,
             audit=audit,
             forks=forks,
             on_close=stack.close,
+            notice=broken_lessons_notice(broken),
         )
 
     return make
+
+
+def broken_lessons_notice(broken: list[LessonError]) -> str | None:
+    """The lesson files left out, each with its place and fix; None when every file loaded."""
+    if not broken:
+        return None
+    # One broken file must not stop the lab: the others are offered, this one is named.
+    files = "1 lesson file was" if len(broken) == 1 else f"{len(broken)} lesson files were"
+    lines = [f"{files} not loaded (the other lessons work):"]
+    lines += [error.format() for error in broken]
+    return "\n".join(lines)
 
 
 CHECK_CAPTURE_EVENTS = 100_000

@@ -107,6 +107,8 @@ class LabWorkers(Screen[None]):
             choice = choose_target()
             target_name, notice = choice.target, choice.reason
         session = self.config.session_factory(target_name)
+        # A session may have its own word for the learner (lesson files it left out).
+        notice = "\n".join(n for n in (notice, getattr(session, "notice", None)) if n) or None
         lessons = session.lessons()
         runnable = [lesson for lesson in lessons if lesson.supported]
         chosen = lesson_id or next(
