@@ -1,0 +1,167 @@
+"""kind: the cluster exists, the profiles are on its nodes, the pods' images are loaded there.
+
+Every step is a real kind/kubectl/docker command run through the kind target's runner, so a
+Ctrl-C kills the command in flight, and the tests replay recorded transcripts of them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from lab import paths
+from lab.course.interrupts import first_interrupt_only
+from lab.prepare.items import Item, Steps
+from lab.targets import kindconfig
+from lab.targets.base import ProfileRef, TargetError, WorkloadSpec
+from lab.targets.commands import CommandError
+from lab.targets.k8s_manifests import pod_manifest
+from lab.targets.kind import KindTarget
+
+FIX = "seclab prepare --target kind"
+
+
+def pod_images(workloads: Sequence[str]) -> dict[str, str]:
+    """image -> the pull policy the lab's pods get for it (what k8s_manifests writes, or
+    Kubernetes' default: Always for `:latest` or no tag, IfNotPresent for any other tag)."""
+    found: dict[str, str] = {}
+    for workload in workloads:
+        spec = WorkloadSpec("prepare", workload, ProfileRef.unconfined(), ("true",))  # type: ignore[arg-type]
+        container = pod_manifest(spec)["spec"]["containers"][0]
+        image = container["image"]
+        tag = image.rsplit("/", 1)[-1].partition(":")[2]
+        default = "Always" if tag in ("", "latest") and "@" not in image else "IfNotPresent"
+        found[image] = container.get("imagePullPolicy") or default
+    return found
+
+
+@dataclass
+class KindRoom:
+    """The kind part of the room, made ready (or, with `check`, only looked at)."""
+
+    target: KindTarget
+    steps: Steps
+    check: bool
+
+    @property
+    def name(self) -> str:
+        return self.target.cluster_name
+
+    def items(self, workloads: Sequence[str]) -> list[Item]:
+        images = pod_images(workloads)
+        cluster = self.target.cluster
+        try:
+            exists = cluster.exists()
+        except TargetError as exc:
+            return [Item.bad(f"kind cluster {self.name}", exc.message, exc.hint)]
+        if not exists and self.check:
+            config = paths.state_dir(create=False) / f"kind-{self.name}.yaml"
+            loads = [cluster.load_argv(image) for image in images]
+            detail = "does not exist: the talk would create it and pull the node image"
+            first = [cluster.create_argv(config), *loads]
+            items = [Item.bad(f"kind cluster {self.name}", detail, FIX, first)]
+        else:
+            items = [self._cluster(exists)]
+            if items[0].ok:
+                items += [self._profiles(), *(self._image(image) for image in images)]
+        return [*items, _policy(images)]
+
+    def _cluster(self, exists: bool) -> Item:
+        name = f"kind cluster {self.name}"
+        try:
+            how = "exists" if exists else self._create()
+            self.target.prepare()  # its nodes answer and are Ready
+        except TargetError as exc:
+            return Item.bad(name, exc.message, exc.hint or FIX)
+        except paths.StateDirError as exc:
+            return Item.bad(name, str(exc), "set XDG_STATE_HOME to a folder you can write")
+        return Item.good(name, f"{how}; nodes Ready (kubectl context kind-{self.name})")
+
+    def _create(self) -> str:
+        source = paths.kind_config()
+        config = kindconfig.render(kindconfig.load(source), paths.profiles_dir())
+        written = kindconfig.write(config, source, paths.state_dir(), self.name)
+        cluster = self.target.cluster
+        # A second Ctrl-C must not cut short the removal of a half-made cluster.
+        note = "seclab prepare: removing the half-made cluster, please wait"
+        step = f"creating kind cluster {self.name} (minutes the first time)"
+        with first_interrupt_only(note), self.steps.step(step):
+            try:
+                cluster.create(written)
+            except BaseException:
+                with contextlib.suppress(TargetError):
+                    cluster.delete()
+                raise
+        return "created"
+
+    def _profiles(self) -> Item:
+        name = "profiles on the nodes"
+        cluster, folder = self.target.cluster, self.target.profiles_dir
+        count = len(list(folder.glob("*.json")))
+        try:
+            if not self.check:
+                copied = cluster.sync_profiles(folder)
+                extra = f" (copied {', '.join(copied)})" if copied else ""
+                return Item.good(name, f"{count} match {folder} in {kindconfig.MOUNT_PATH}{extra}")
+            stale = {node: names for node, names in cluster.stale_profiles(folder).items() if names}
+        except TargetError as exc:
+            return Item.bad(name, exc.message, exc.hint or FIX)
+        if not stale:
+            return Item.good(name, f"{count} match {folder} in {kindconfig.MOUNT_PATH}")
+        where = "; ".join(f"{node}: {', '.join(names)}" for node, names in stale.items())
+        copies = [
+            ("docker", "cp", str(folder / n), f"{node}:{kindconfig.MOUNT_PATH}/{n}")
+            for node, names in stale.items()
+            for n in names
+        ]
+        return Item.bad(name, f"missing or out of date ({where})", "seclab cluster sync", copies)
+
+    def _image(self, image: str) -> Item:
+        name = f"image {image} in the nodes"
+        cluster = self.target.cluster
+        try:
+            missing = [n for n in cluster.nodes() if not cluster.node_has_image(n, image)]
+            if not missing:
+                return Item.good(name, f"loaded in {self.name}'s nodes")
+            on_host = cluster.image_present(image)
+            if self.check:
+                pull = [] if on_host else [("docker", "pull", image)]
+                why = f"not in {', '.join(missing)}: the kubelet would pull it during the talk"
+                return Item.bad(name, why, FIX, [*pull, cluster.load_argv(image)])
+            if not on_host:
+                self._pull(image)
+            with self.steps.step(f"kind load docker-image {image}"):
+                cluster.load_image(image)
+        except TargetError as exc:
+            return Item.bad(name, exc.message, exc.hint or FIX)
+        how = "loaded" if on_host else "pulled on this machine and loaded"
+        return Item.good(name, f"{how} into {', '.join(missing)}")
+
+    def _pull(self, image: str) -> None:
+        with self.steps.step(f"docker pull {image}"):
+            try:
+                done = self.target.reported(["docker", "pull", image], timeout=900, check=False)
+            except CommandError as exc:
+                raise TargetError(str(exc).splitlines()[0]) from None
+        if done.returncode != 0:
+            last = (done.stderr.strip().splitlines() or ["no message"])[-1]
+            raise TargetError(
+                f"Docker cannot pull {image}: {last}",
+                hint=f"on a machine with network: docker pull {image}; docker save {image} "
+                f"> image.tar; here: docker load < image.tar; then {FIX}",
+            )
+
+
+def _policy(images: dict[str, str]) -> Item:
+    """The pods must use the loaded images: a pull policy of Always would fetch them anew."""
+    always = [image for image, policy in images.items() if policy == "Always"]
+    if always:
+        return Item.bad(
+            "pods' imagePullPolicy",
+            f"Always for {', '.join(always)} (lab/targets/k8s_manifests.py): "
+            "the node pulls at every pod start, whatever is loaded",
+            "report it: the pods need imagePullPolicy IfNotPresent (or a fixed tag)",
+        )
+    listed = ", ".join(f"{image}: {policy}" for image, policy in images.items())
+    return Item.good("pods' imagePullPolicy", f"{listed or 'no pods'}: loaded images are used")
