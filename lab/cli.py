@@ -26,6 +26,7 @@ COMMANDS: dict[str, str] = {
     "record": "lab.commands.record:command",
     "profile": "lab.commands.profile:command",
     "doctor": "lab.commands.doctor:command",
+    "prepare": "lab.commands.prepare:command",
     "reset": "lab.commands.reset:command",
     "start": "lab.commands.start:command",
     "serve": "lab.commands.serve:command",
