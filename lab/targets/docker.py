@@ -1,7 +1,9 @@
 """The docker target: workloads are real containers, made through the docker SDK.
 
 Every SDK call is reported as the `docker …` command a learner could type to do the same.
-Containers are named `seclab-<workload>` and labelled `seclab=1`; `reset` removes exactly those.
+Containers are named `seclab-<workload>-<session>` and labelled `seclab=1` and
+`seclab.session=<session>`: two sessions at once never act on each other's containers, a
+session's own cleanup removes only its own, and `seclab reset` removes every labelled one.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from lab.targets.base import (
 from lab.targets.docker_create import create, failed_state
 from lab.targets.docker_errors import engine_unreachable
 from lab.targets.docker_pids import ContainerProcesses
-from lab.targets.docker_run import container_name
+from lab.targets.docker_run import container_name, new_session_id
 from lab.targets.docker_state import signal_of, state_from_attrs, with_top_pids
 from lab.targets.images import ImageResolver
 from lab.targets.runtime_versions import engine_versions, log_flag_blocker
@@ -41,9 +43,10 @@ class DockerTarget(Target):
     pull_timeout: float = 20
     restart_limit: int = 3
     prefer_offline: bool = False
-    # An extra label on everything this instance creates; `reset` then removes only that
-    # session's containers (tests use it so they never touch another run's objects).
-    session: str | None = None
+    # In every container name and in the label seclab.session: `reset` on this instance
+    # removes only this session's containers. None (what `seclab reset` uses) means all of
+    # the lab's; containers made without a session would be plain `seclab-<workload>`.
+    session: str | None = field(default_factory=new_session_id)
     client: Any = field(default=None, repr=False)
     failed: dict[str, WorkloadState] = field(default_factory=dict, repr=False)
     _images: ImageResolver | None = field(default=None, repr=False)
@@ -79,7 +82,7 @@ class DockerTarget(Target):
         import docker.errors
 
         try:
-            return self.docker().containers.get(container_name(name))
+            return self.docker().containers.get(container_name(name, self.session))
         except docker.errors.NotFound:
             return None
 
@@ -172,7 +175,8 @@ class DockerTarget(Target):
         """The workload's state from `docker inspect`."""
         if name in self.failed:
             return self.failed[name]
-        argv = ("docker", "inspect", "--format", "{{json .State}}", container_name(name))
+        shown = container_name(name, self.session)
+        argv = ("docker", "inspect", "--format", "{{json .State}}", shown)
         self.emit(CommandEvent(argv))
         container = self.find_container(name)
         if container is None:
@@ -213,7 +217,7 @@ class DockerTarget(Target):
         self.emit(CommandEvent(argv, exit_code=0))
 
     def reset(self) -> list[str]:
-        """Remove every container (and, outside a session, image) labelled seclab=1."""
+        """Remove this session's containers (session None: every labelled container and image)."""
         from lab.targets.docker_reset import remove_labelled
 
         self.failed.clear()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 import shlex
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,13 +23,18 @@ class ProfileMissing(Exception):
         self.display = display
 
 
-def container_name(workload: str) -> str:
-    """Every container the lab makes is called seclab-<workload name>."""
-    return f"seclab-{workload}"
+def new_session_id() -> str:
+    """A short random id that keeps one session's container names apart from another's."""
+    return secrets.token_hex(4)
+
+
+def container_name(workload: str, session: str | None = None) -> str:
+    """seclab-<workload>-<session>: two labs running the same lesson never share a container."""
+    return f"seclab-{workload}-{session}" if session else f"seclab-{workload}"
 
 
 def labels_for(workload: str, session: str | None = None) -> dict[str, str]:
-    """The labels `reset` looks for (plus a session label that lets tests scope a reset)."""
+    """The labels `reset` looks for, plus the session's, so a session removes only its own."""
     labels = {DOCKER_LABEL[0]: DOCKER_LABEL[1], "seclab.workload": workload}
     if session:
         labels["seclab.session"] = session
@@ -60,7 +66,7 @@ def plan_run(
     session: str | None = None,
 ) -> RunPlan:
     """Translate a WorkloadSpec into SDK arguments and the equivalent `docker run …`."""
-    name = container_name(spec.name)
+    name = container_name(spec.name, session)
     labels = labels_for(spec.name, session)
     security_opt: list[str] = []
     missing: ProfileMissing | None = None

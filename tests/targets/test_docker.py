@@ -70,7 +70,7 @@ def test_exec_runs_under_the_containers_filter(target: DockerTarget) -> None:
     target.run(WorkloadSpec(name, "busybox", profile, ("sleep", "60")))
     killed = target.exec(name, ["mkdir", "/tmp/x"])
     assert (killed.exit_code, killed.signal) == (159, 31)
-    assert killed.commands == (f"docker exec seclab-{name} mkdir /tmp/x",)
+    assert killed.commands == (f"docker exec seclab-{name}-{target.session} mkdir /tmp/x",)
     assert target.exec(name, ["ls", "/"]).exit_code == 0
     assert target.state(name).phase == Phase.RUNNING  # only the exec'd process died
 
@@ -217,9 +217,10 @@ def test_every_sdk_call_is_shown_as_a_docker_command(
     target.logs(name)
     target.delete(name)
     shown = [e.shown() for e in events if e.exit_code is None]
-    assert any(s.startswith("docker run -d --name seclab-" + name) for s in shown)
-    assert f"docker logs seclab-{name}" in shown
-    assert f"docker rm -f seclab-{name}" in shown
+    real = f"seclab-{name}-{target.session}"
+    assert any(s.startswith(f"docker run -d --name {real} ") for s in shown)
+    assert f"docker logs {real}" in shown
+    assert f"docker rm -f {real}" in shown
     assert any(e.exit_code == 0 and e.shown().startswith("docker run") for e in events)
     assert target.state(name).phase == Phase.NOT_FOUND
 
