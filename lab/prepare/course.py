@@ -32,8 +32,9 @@ def lesson_items(target: str, wanted: Sequence[str] = ()) -> tuple[list[Item], l
     if wanted:
         chosen = [lesson for lesson in chosen if lesson.id in wanted]
     if not broken:
-        which = ", ".join(lesson.id for lesson in chosen) if wanted else f"{len(chosen)}"
-        detail = f"all {len(lessons)} load; played on {target}: {which}"
+        ids = ", ".join(lesson.id for lesson in chosen)
+        which = f"played on {target}: {ids}" if wanted else f"{len(chosen)} run on {target}"
+        detail = f"all {len(lessons)} load; {which}"
         items.append(Item.good("lessons", detail))
     return items, chosen
 

@@ -58,13 +58,13 @@ class KindRoom:
         if not exists and self.check:
             config = paths.state_dir(create=False) / f"kind-{self.name}.yaml"
             loads = [cluster.load_argv(image) for image in images]
-            detail = "does not exist: the talk would create it and pull the node image"
+            detail = "does not exist (creating it pulls the node image: do it before the talk)"
             first = [cluster.create_argv(config), *loads]
             items = [Item.bad(f"kind cluster {self.name}", detail, FIX, first)]
         else:
             items = [self._cluster(exists)]
             if items[0].ok:
-                items += [self._profiles(), *(self._image(image) for image in images)]
+                items += [self._profiles(), *self._images(images)]
         return [*items, _policy(images)]
 
     def _cluster(self, exists: bool) -> Item:
@@ -85,7 +85,8 @@ class KindRoom:
         cluster = self.target.cluster
         # A second Ctrl-C must not cut short the removal of a half-made cluster.
         note = "seclab prepare: removing the half-made cluster, please wait"
-        step = f"creating kind cluster {self.name} (minutes the first time)"
+        self.steps.note("the first cluster takes minutes: kind pulls its node image")
+        step = f"kind create cluster --name {self.name}"
         with first_interrupt_only(note), self.steps.step(step):
             try:
                 cluster.create(written)
@@ -117,11 +118,18 @@ class KindRoom:
         ]
         return Item.bad(name, f"missing or out of date ({where})", "seclab cluster sync", copies)
 
-    def _image(self, image: str) -> Item:
+    def _images(self, images: dict[str, str]) -> list[Item]:
+        try:
+            nodes = self.target.cluster.nodes()
+        except TargetError as exc:
+            return [Item.bad("images in the nodes", exc.message, exc.hint or FIX)]
+        return [self._image(image, nodes) for image in images]
+
+    def _image(self, image: str, nodes: list[str]) -> Item:
         name = f"image {image} in the nodes"
         cluster = self.target.cluster
         try:
-            missing = [n for n in cluster.nodes() if not cluster.node_has_image(n, image)]
+            missing = [n for n in nodes if not cluster.node_has_image(n, image)]
             if not missing:
                 return Item.good(name, f"loaded in {self.name}'s nodes")
             on_host = cluster.image_present(image)
