@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from lab.targets.base import CommandEvent
+from lab.targets.held_signals import held_signals
 
 
 @dataclass(frozen=True)
@@ -78,6 +79,35 @@ def _kill_group(proc: subprocess.Popen[str]) -> None:
         proc.kill()
 
 
+def _start(
+    argv: tuple[str, ...], input: str | None, env: Mapping[str, str] | None
+) -> subprocess.Popen[str]:
+    """Popen, with a missing or unrunnable tool as a CommandError."""
+    try:
+        return subprocess.Popen(
+            argv,
+            stdin=subprocess.PIPE if input is not None else subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env={**os.environ, **(env or {})},
+            # Its own process group: Ctrl-C in a terminal reaches us, and we decide how the
+            # child ends, rather than the child dying half-way through writing state.
+            start_new_session=True,
+        )
+    except FileNotFoundError as exc:
+        raise CommandError(argv, f"{argv[0]} is not installed or not on PATH") from exc
+    except OSError as exc:
+        # EACCES also comes from a folder on PATH this user cannot search (a PATH kept from
+        # root by `sudo -E`, say) when the tool is nowhere else: then it is simply missing.
+        if "/" not in argv[0] and shutil.which(argv[0]) is None:
+            message = (f"{argv[0]} is not installed or not on PATH (some PATH folders "
+                       "are not readable by this user)")  # fmt: skip
+        else:
+            message = f"cannot run {argv[0]}: {exc.strerror}"
+        raise CommandError(argv, message) from exc
+
+
 @dataclass
 class SubprocessRunner:
     """The real runner. Keeps the live Popen handles so `cancel()` can kill them from any thread."""
@@ -99,33 +129,15 @@ class SubprocessRunner:
         argv = tuple(argv)
         if self.on_command:
             self.on_command(CommandEvent(argv))
+        proc = None
         try:
-            proc = subprocess.Popen(
-                argv,
-                stdin=subprocess.PIPE if input is not None else subprocess.DEVNULL,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-                text=True,
-                env={**os.environ, **(env or {})},
-                # Its own process group: Ctrl-C in a terminal reaches us, and we decide how the
-                # child ends, rather than the child dying half-way through writing state.
-                start_new_session=True,
-            )
-        except FileNotFoundError as exc:
-            raise CommandError(argv, f"{argv[0]} is not installed or not on PATH") from exc
-        except OSError as exc:
-            # EACCES also comes from a folder on PATH this user cannot search (a PATH kept from
-            # root by `sudo -E`, say) when the tool is nowhere else: then it is simply missing.
-            if "/" not in argv[0] and shutil.which(argv[0]) is None:
-                message = (f"{argv[0]} is not installed or not on PATH (some PATH folders "
-                           "are not readable by this user)")  # fmt: skip
-            else:
-                message = f"cannot run {argv[0]}: {exc.strerror}"
-            raise CommandError(argv, message) from exc
-        try:
-            try:
-                with self._lock:  # inside the try: a signal here must not orphan the command
+            # A SystemExit (SIGTERM, SIGHUP) or Ctrl-C between fork and registration would leave
+            # a child in its own session that nothing kills: the signals wait until it is known.
+            with held_signals():
+                proc = _start(argv, input, env)
+                with self._lock:
                     self._live.add(proc)
+            try:
                 stdout, stderr = proc.communicate(input, timeout=timeout)
             except subprocess.TimeoutExpired:
                 _kill_group(proc)
@@ -133,13 +145,14 @@ class SubprocessRunner:
                 raise CommandError(
                     argv, f"timed out after {timeout:g} s", stdout=stdout, stderr=stderr
                 ) from None
-            except BaseException:
-                _kill_group(proc)
-                proc.wait()
-                raise
         finally:
-            with self._lock:
-                self._live.discard(proc)
+            if proc is not None:
+                with held_signals():  # a second signal must not cut the cleanup short
+                    if proc.returncode is None:  # interrupted: the command must not outlive us
+                        _kill_group(proc)
+                        proc.wait()
+                    with self._lock:
+                        self._live.discard(proc)
         done = Completed(argv, proc.returncode, stdout, stderr)
         if self.on_command:
             self.on_command(CommandEvent(argv, proc.returncode, stdout, stderr))
