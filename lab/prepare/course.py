@@ -89,7 +89,8 @@ def profile_items(names: Sequence[str]) -> list[Item]:
         if errors:
             first = errors[0]
             more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
-            detail = f"{first.location()}: {first.message}{more}"
+            hint = f" (hint: {first.suggestion})" if first.suggestion else ""
+            detail = f"{first.location()}: {first.message}{hint}{more}"
             items.append(Item.bad(f"profile {name}", detail, f"seclab lint {path}"))
             continue
         problem = _compile_problem(path)

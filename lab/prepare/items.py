@@ -54,12 +54,15 @@ class Steps:
 
     @contextmanager
     def step(self, text: str) -> Iterator[None]:
-        """`text …` now, then `text: done in N s` (or `stopped after N s`) when the block ends."""
+        """`text …` now; `text: done in N s` (failed, or stopped, after N s) when it ends."""
         begun = self.clock()
         self.note(f"{text} …")
         try:
             yield
-        except BaseException:
+        except Exception:
+            self.note(f"{text}: failed after {self.clock() - begun:.1f} s")
+            raise
+        except BaseException:  # Ctrl-C, SIGTERM
             self.note(f"{text}: stopped after {self.clock() - begun:.1f} s")
             raise
         self.note(f"{text}: done in {self.clock() - begun:.1f} s")

@@ -152,13 +152,13 @@ class KindRoom:
                 done = self.target.reported(["docker", "pull", image], timeout=900, check=False)
             except CommandError as exc:
                 raise TargetError(str(exc).splitlines()[0]) from None
-        if done.returncode != 0:
-            last = (done.stderr.strip().splitlines() or ["no message"])[-1]
-            raise TargetError(
-                f"Docker cannot pull {image}: {last}",
-                hint=f"on a machine with network: docker pull {image}; docker save {image} "
-                f"> image.tar; here: docker load < image.tar; then {FIX}",
-            )
+            if done.returncode != 0:
+                last = (done.stderr.strip().splitlines() or ["no message"])[-1]
+                raise TargetError(
+                    f"Docker cannot pull {image}: {last}",
+                    hint=f"on a machine with network: docker pull {image}; docker save {image} "
+                    f"> image.tar; here: docker load < image.tar; then {FIX}",
+                )
 
 
 def _policy(images: dict[str, str]) -> Item:
