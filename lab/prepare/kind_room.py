@@ -13,27 +13,13 @@ from dataclasses import dataclass
 from lab import paths
 from lab.course.interrupts import first_interrupt_only
 from lab.prepare.items import Item, Steps
+from lab.prepare.pull_policy import pod_images, policy_item
 from lab.targets import kindconfig
-from lab.targets.base import ProfileRef, TargetError, WorkloadSpec
+from lab.targets.base import TargetError
 from lab.targets.commands import CommandError
-from lab.targets.k8s_manifests import pod_manifest
 from lab.targets.kind import KindTarget
 
 FIX = "seclab prepare --target kind"
-
-
-def pod_images(workloads: Sequence[str]) -> dict[str, str]:
-    """image -> the pull policy the lab's pods get for it (what k8s_manifests writes, or
-    Kubernetes' default: Always for `:latest` or no tag, IfNotPresent for any other tag)."""
-    found: dict[str, str] = {}
-    for workload in workloads:
-        spec = WorkloadSpec("prepare", workload, ProfileRef.unconfined(), ("true",))  # type: ignore[arg-type]
-        container = pod_manifest(spec)["spec"]["containers"][0]
-        image = container["image"]
-        tag = image.rsplit("/", 1)[-1].partition(":")[2]
-        default = "Always" if tag in ("", "latest") and "@" not in image else "IfNotPresent"
-        found[image] = container.get("imagePullPolicy") or default
-    return found
 
 
 @dataclass
@@ -65,7 +51,7 @@ class KindRoom:
             items = [self._cluster(exists)]
             if items[0].ok:
                 items += [self._profiles(), *self._images(images)]
-        return [*items, _policy(images)]
+        return [*items, policy_item(images)]
 
     def _cluster(self, exists: bool) -> Item:
         name = f"kind cluster {self.name}"
@@ -159,17 +145,3 @@ class KindRoom:
                     hint=f"on a machine with network: docker pull {image}; docker save {image} "
                     f"> image.tar; here: docker load < image.tar; then {FIX}",
                 )
-
-
-def _policy(images: dict[str, str]) -> Item:
-    """The pods must use the loaded images: a pull policy of Always would fetch them anew."""
-    always = [image for image, policy in images.items() if policy == "Always"]
-    if always:
-        return Item.bad(
-            "pods' imagePullPolicy",
-            f"Always for {', '.join(always)} (lab/targets/k8s_manifests.py): "
-            "the node pulls at every pod start, whatever is loaded",
-            "report it: the pods need imagePullPolicy IfNotPresent (or a fixed tag)",
-        )
-    listed = ", ".join(f"{image}: {policy}" for image, policy in images.items())
-    return Item.good("pods' imagePullPolicy", f"{listed or 'no pods'}: loaded images are used")

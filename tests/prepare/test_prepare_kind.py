@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -19,6 +20,9 @@ from transcripts import TranscriptRunner
 from lab.cli import cli
 from lab.commands import prepare as prepare_command
 from lab.doctor import Check
+from lab.prepare import pull_policy
+from lab.prepare.pull_policy import pod_images, policy_item
+from lab.targets.base import WorkloadSpec
 from lab.targets.commands import Completed
 
 KIND_READY = [
@@ -176,3 +180,26 @@ def test_live_check_reports_on_the_real_cluster(tmp_path: Path) -> None:
     assert result.exit_code in (0, 1), result.output
     assert "kind cluster seclab" in result.stdout
     assert ("Ready:" in result.stdout) == (result.exit_code == 0)
+
+
+def test_what_the_pods_get_today_will_not_pull_a_loaded_image() -> None:
+    images = pod_images(["http-echo", "busybox"])
+    assert images == {"hashicorp/http-echo:1.0": "IfNotPresent", "busybox:1.36": "IfNotPresent"}
+    assert policy_item(images).ok
+
+
+def test_an_untagged_or_latest_image_would_be_pulled_at_every_start(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # As if k8s_manifests wrote busybox without a tag: Kubernetes then defaults to Always.
+    real = pull_policy.pod_manifest
+
+    def untagged(spec: WorkloadSpec) -> dict[str, Any]:
+        manifest = real(spec)
+        manifest["spec"]["containers"][0]["image"] = "busybox"
+        return manifest
+
+    monkeypatch.setattr(pull_policy, "pod_manifest", untagged)
+    item = policy_item(pod_images(["busybox"]))
+    assert not item.ok and "Always for busybox" in item.detail
+    assert "lab/targets/k8s_manifests.py" in item.detail and item.fix
