@@ -41,7 +41,7 @@ def command(
       seclab start                       resume where you left off
       seclab start --target docker --lesson block-mkdir
       sudo seclab start                  with the live audit pane (needs CAP_AUDIT_READ)
-      seclab start --demo --pace 15      present the lessons to a room
+      seclab start --demo --pace 15      present the lessons to a room (after seclab prepare)
     """
     if lesson is not None:
         lesson = _lesson_id(lesson)
