@@ -2,7 +2,9 @@
 
 The container id comes from `/proc/<pid>/cgroup` (the last 64-hex id: the innermost container,
 so a pod's container inside a kind node wins over the node). Names need the docker SDK or the
-cluster; those lookups run on a background thread and fill a cache the next events use.
+cluster; those lookups run on a background thread and fill a cache the next events use. Only a
+container under a kubelet's `kubepods` cgroup is looked up as a pod, and one not known yet is
+asked about again a little later: the kubelet reports a new container's id after it started.
 """
 
 from __future__ import annotations
@@ -23,16 +25,26 @@ NameResolver = Callable[[str], "str | None"]
 
 _ID = re.compile(r"[0-9a-f]{64}")
 _RECHECK = 1.0  # seconds before a cached pid's start time is checked again (pid reuse)
+# Every kubelet (cgroupfs or systemd driver, kind or not) puts pods under a `kubepods` cgroup.
+_KUBEPODS = "kubepods"
+_RETRY_AFTER = 2.0  # seconds before a container still unnamed is asked about again
+_RETRIES = 15  # about 30 s: then it stays unnamed (a container of something else)
 
 
 def container_id_of(pid: int) -> str | None:
     """The innermost container id of a live process, or None (host process, or gone)."""
+    return _container(pid)[0]
+
+
+def _container(pid: int) -> tuple[str | None, bool]:
+    """The innermost container id of a live process, and whether a kubelet runs it (a pod)."""
     try:
         with open(f"/proc/{pid}/cgroup") as f:
-            ids = _ID.findall(f.read())
+            text = f.read()
     except OSError:
-        return None
-    return ids[-1] if ids else None
+        return None, False
+    ids = _ID.findall(text)
+    return (ids[-1], _KUBEPODS in text) if ids else (None, False)
 
 
 def start_time_of(pid: int) -> int | None:
@@ -77,6 +89,9 @@ class ContainerEnricher:
         self._pods = pods
         self._by_pid: dict[int, tuple[int | None, str | None, float]] = {}
         self._labels: dict[str, tuple[str | None, str | None, str | None]] = {}
+        self._in_pods: set[str] = set()  # container ids under a kubelet's cgroup
+        self._misses: dict[str, float] = {}  # id not known yet -> when to ask again
+        self._tries: dict[str, int] = {}
         self._todo: queue.Queue[str | None] = queue.Queue()
         self._busy = threading.Condition()
         self._pending = 0
@@ -91,9 +106,9 @@ class ContainerEnricher:
         labels = self._labels.get(cid)
         if labels is None:
             self._labels[cid] = labels = (None, None, None)
-            with self._busy:
-                self._pending += 1
-            self._todo.put(cid)
+            self._ask(cid)
+        elif cid in self._misses and time.monotonic() >= self._misses[cid]:
+            self._ask(cid)
         name, pod, namespace = labels
         return dataclasses.replace(
             event, container_id=cid, container_name=name, pod=pod, namespace=namespace
@@ -109,22 +124,42 @@ class ContainerEnricher:
         if cached is not None and start is not None and start == cached[0]:
             cid = cached[1]
         else:
-            cid = container_id_of(pid) if start is not None else None
+            cid, in_pod = _container(pid) if start is not None else (None, False)
+            if in_pod and cid is not None:
+                self._in_pods.add(cid)
         self._by_pid[pid] = (start, cid, now)
         return cid
 
+    def _ask(self, cid: str) -> None:
+        """Queue a lookup (the first, or again after a miss)."""
+        with self._busy:
+            self._pending += 1
+        self._misses.pop(cid, None)
+        self._todo.put(cid)
+
     def _lookups(self) -> None:
         while (cid := self._todo.get()) is not None:
-            name = pod = None
-            try:
-                name = self._names(cid) if self._names else None
-                pod = self._pods(cid) if self._pods else None
-            except Exception:
-                pass  # best effort: a failing resolver means no label, never a dead stream
+            in_pod = cid in self._in_pods
+            name = self._ask_resolver(self._names, cid)
+            pod = self._ask_resolver(self._pods, cid) if in_pod else None
             self._labels[cid] = (name, *(pod or (None, None)))
+            resolver, found = (self._pods, pod) if in_pod else (self._names, name)
+            if resolver is not None and found is None:
+                tries = self._tries.get(cid, 0) + 1
+                self._tries[cid] = tries
+                if tries < _RETRIES:  # the next event of it after this time asks again
+                    self._misses[cid] = time.monotonic() + _RETRY_AFTER
             with self._busy:
                 self._pending -= 1
                 self._busy.notify_all()
+
+    @staticmethod
+    def _ask_resolver(resolver: Callable[[str], Any] | None, cid: str) -> Any:
+        """The resolver's answer, or None when there is none or it failed."""
+        try:
+            return resolver(cid) if resolver is not None else None
+        except Exception:  # best effort: a failing resolver means no label, never a dead stream
+            return None
 
     def idle(self, timeout: float = 10.0) -> bool:
         """Wait until every queued name lookup is done (for tests and final summaries)."""

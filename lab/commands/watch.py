@@ -12,11 +12,13 @@ import time
 import click
 
 from lab.audit.aggregate import Aggregate
-from lab.audit.enrich import ContainerEnricher, docker_names
+from lab.audit.enrich import ContainerEnricher, PodResolver, docker_names
 from lab.audit.filters import EventFilter, FilterError, make_filter
 from lab.audit.sources import SOURCE_NAMES, AuditSource, SourceUnavailable, choose_source
 from lab.audit.stream import AuditStream
 from lab.commands.watch_output import Output, summary
+from lab.commands.watch_pods import pod_names
+from lab.targets.base import TargetError
 
 HELP = """Show seccomp audit records (type 1326) live, decoded.
 
@@ -35,6 +37,7 @@ Examples:
   sudo seclab watch                              everything, one line per record
   sudo seclab watch --json --pid 4242            one JSON object per record
   sudo seclab watch --comm mkdir --duration 30   only mkdir processes, for 30 seconds
+  sudo seclab watch --target kind --pod audit-pod   the pod's records, with its name
   seclab watch --command 'docker exec kind-control-plane dmesg --follow-new'
 
 Exit status: 0 when stopped by --duration or a closed pipe, 128 + the signal when stopped by
@@ -49,9 +52,7 @@ _STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 _PID = click.IntRange(min=1)
 
 
-def _seconds(
-    ctx: click.Context, param: click.Parameter, value: float | None
-) -> float | None:
+def _seconds(ctx: click.Context, param: click.Parameter, value: float | None) -> float | None:
     # FloatRange lets nan through (every comparison with it is false), and nan would never end.
     if value is not None and not (0 <= value < float("inf")):
         raise click.BadParameter(f"{value:g} is not a number of seconds (0 or more), e.g. 30")
@@ -91,7 +92,18 @@ def _source_argv(text: str | None) -> list[str] | None:
     multiple=True,
     help="Container id prefix or name (names match once Docker answered).",
 )
-@click.option("--pod", "pods", multiple=True, help="Only this pod (`name` or `namespace/name`).")
+@click.option(
+    "--pod",
+    "pods",
+    multiple=True,
+    help="Only this pod (`name` or `namespace/name`; needs --target kind).",
+)
+@click.option(
+    "--target",
+    type=click.Choice(["local", "docker", "kind"]),
+    help="kind: name the pod behind each record (kubectl, cluster seclab). Docker containers "
+    "are named without it.",
+)
 @click.option(
     "--action",
     "actions",
@@ -112,8 +124,8 @@ def _source_argv(text: str | None) -> list[str] | None:
 def command(
     as_json: bool, source: str | None, source_command: str | None, pids: tuple[int, ...],
     trees: tuple[int, ...], comms: tuple[str, ...], exes: tuple[str, ...],
-    containers: tuple[str, ...], pods: tuple[str, ...], actions: tuple[str, ...],
-    syscalls: tuple[str, ...], duration: float | None, capacity: int,
+    containers: tuple[str, ...], pods: tuple[str, ...], target: str | None,
+    actions: tuple[str, ...], syscalls: tuple[str, ...], duration: float | None, capacity: int,
 ) -> None:  # fmt: skip
     """Stream decoded events until Ctrl-C or --duration."""
     try:
@@ -131,6 +143,17 @@ def command(
     argv = _source_argv(source_command)
     if argv and source not in (None, "command"):
         raise click.UsageError(f"--command goes with --source command, not --source {source}")
+    if pods and target != "kind":
+        # Pods are named only through a cluster: without one, --pod would match nothing.
+        raise click.UsageError(
+            "--pod needs --target kind, which names the pods (e.g. --pod audit-pod --target kind)"
+        )
+    try:
+        named_pods = pod_names(target, lambda text: click.echo(text, err=True))
+    except TargetError as exc:
+        raise click.ClickException(
+            f"{exc.message}\n  fix: {exc.hint}" if exc.hint else exc.message
+        ) from None
     stop = threading.Event()
     # Installed first: a signal only sets a flag, and the loop ends cleanly within 0.1 s.
     stopped_by: list[int] = []
@@ -146,7 +169,7 @@ def command(
         except SourceUnavailable as exc:
             raise click.ClickException(str(exc)) from None
         click.echo(f"seclab watch: reading {opened.name}: {opened.reason}", err=True)
-        status = _watch(opened, wanted, Output(as_json), duration, capacity, stop)
+        status = _watch(opened, wanted, Output(as_json), duration, capacity, stop, named_pods)
         if stopped_by and status == 130:
             status = 128 + stopped_by[0]  # the conventional status for the signal that came
     finally:
@@ -158,11 +181,11 @@ def command(
 
 def _watch(
     opened: AuditSource, wanted: EventFilter, out: Output, duration: float | None,
-    capacity: int, stop: threading.Event,
+    capacity: int, stop: threading.Event, pods: PodResolver | None = None,
 ) -> int:  # fmt: skip
     """Print events until stopped; then flush, close, summarise; the exit status."""
     aggregate = Aggregate()
-    enricher = ContainerEnricher(names=docker_names())
+    enricher = ContainerEnricher(names=docker_names(), pods=pods)
     stream = AuditStream(
         opened, match=None if wanted.is_empty else wanted.matches, enricher=enricher,
         sinks=(aggregate,), capacity=capacity, backlog_limit=_BACKLOG,

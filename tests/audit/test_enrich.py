@@ -81,7 +81,11 @@ def test_container_records_carry_its_id_name_and_pod(busybox_image: str) -> None
     client = docker.from_env(timeout=60)
     name = f"seclab-enrich-{uuid.uuid4().hex[:8]}"
     # The kind target provides the pod resolver; kind cannot run here, so a fake stands in.
-    enricher = ContainerEnricher(names=docker_names(), pods=lambda cid: ("fine-pod", "default"))
+    # A plain Docker container is not a pod (no kubepods cgroup): it is never asked about.
+    asked: list[str] = []
+    enricher = ContainerEnricher(
+        names=docker_names(), pods=lambda cid: asked.append(cid) or ("fine-pod", "default")
+    )
     with AuditStream(choose_source("netlink"), enricher=enricher) as stream:
         container = client.containers.run(
             busybox_image, ["/bin/sleep", "30"], detach=True, name=name,
@@ -101,7 +105,8 @@ def test_container_records_carry_its_id_name_and_pod(busybox_image: str) -> None
     assert {e.container_id for e in events} == {container.id}
     names = {e.syscall_name for e in events}
     assert "execve" in names and names & {"nanosleep", "clock_nanosleep"}, names
-    assert (later.container_name, later.pod, later.namespace) == (name, "fine-pod", "default")
+    assert (later.container_name, later.pod, later.namespace) == (name, None, None)
+    assert asked == []  # tests/targets/test_watch_pods.py names a pod's container
 
 
 def _drain(stream: AuditStream) -> list[AuditEvent]:

@@ -1,0 +1,155 @@
+"""`seclab watch --target kind --pod audit-pod`: a pod's records, named with the pod.
+
+kind cannot run here, so the cluster's answers are replayed from constructed transcripts
+(tests/fixtures/kind/watch_pods.json) by the strict replay runner. Everything else is real: the
+kernel's audit records through netlink, and a Docker container put under a `kubepods` cgroup
+exactly where a kubelet (cgroupfs driver) puts a pod's container, so /proc shows the same shape.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+from transcripts import TranscriptRunner
+
+from lab.commands import watch, watch_pods
+from lab.targets.docker import DockerTarget
+
+REPO = Path(__file__).resolve().parents[2]
+LOG_ALL = json.dumps({"defaultAction": "SCMP_ACT_LOG"})
+WATCH = ["--target", "kind", "--pod", "audit-pod", "--json"]
+
+
+def _replay(monkeypatch: pytest.MonkeyPatch, name: str, **values: str) -> TranscriptRunner:
+    runner = TranscriptRunner(name, values=values)
+    monkeypatch.setattr(watch_pods, "make_runner", lambda: runner)
+    return runner
+
+
+def _cgroup_parent(driver: str, pod: str) -> str:
+    """Where a kubelet puts a best-effort pod's containers, for Docker's cgroup driver."""
+    if driver == "systemd":
+        return f"kubepods-besteffort-pod{pod}.slice"
+    return f"/kubepods/besteffort/pod{pod}"
+
+
+@pytest.fixture
+def pod_container(profiles_dir: Path) -> Iterator[Any]:
+    """A container logging every syscall, in a kubelet-style pod cgroup; removed afterwards."""
+    target = DockerTarget(profiles_dir)
+    client = target.docker()
+    pod = uuid.uuid4().hex
+    container = client.containers.run(
+        target.images().image_for("busybox"), ["sh", "-c", "while true; do sleep 0.2; done"],
+        name=f"seclab-test-pod-{pod[:12]}", labels={"seclab": "1", "seclab.session": pod[:12]},
+        cgroup_parent=_cgroup_parent(client.info().get("CgroupDriver", ""), pod),
+        security_opt=[f"seccomp={LOG_ALL}"], detach=True,
+    )  # fmt: skip
+    try:
+        container.reload()
+        yield container
+    finally:
+        container.remove(force=True)
+        # The cgroupfs driver leaves the parent folders behind: remove ours (empty by now).
+        for folder in (f"kubepods/besteffort/pod{pod}", "kubepods/besteffort", "kubepods"):
+            for path in Path("/sys/fs/cgroup").glob(f"*/{folder}"):
+                with contextlib.suppress(OSError):  # another pod still there: not ours to take
+                    path.rmdir()
+
+
+@pytest.mark.root
+@pytest.mark.docker
+def test_a_pods_records_carry_its_name_once_the_cluster_knows_it(
+    monkeypatch: pytest.MonkeyPatch, pod_container: Any
+) -> None:
+    cid = pod_container.id
+    with open(f"/proc/{pod_container.attrs['State']['Pid']}/cgroup") as f:
+        assert "kubepods" in f.read()  # the shape a kubelet gives a pod's container
+    runner = _replay(monkeypatch, "watch_pods", cid=cid)
+    result = CliRunner().invoke(watch.command, [*WATCH, "--source", "netlink", "--duration", "8"])
+    assert result.exit_code == 0, result.output
+    assert "pods named from the kind cluster 'seclab'" in result.stderr
+    events = [json.loads(line) for line in result.stdout.splitlines()]
+    assert events, "no record of the pod's container was shown"
+    assert {(e["pod"], e["namespace"], e["container_id"]) for e in events} == {
+        ("audit-pod", "default", cid)
+    }
+    assert {e["action"] for e in events} == {"log"}
+    # The first read had no container id yet (ContainerCreating); the pod was asked about
+    # again, and named from the second read: both reads were made, and no other command.
+    runner.assert_done()
+
+
+@pytest.mark.parametrize(
+    ("transcript", "said"),
+    [
+        ("prepare_no_cluster", "there is no kind cluster named 'seclab'"),
+        ("prepare_no_kind", "kind is not installed"),
+    ],
+)
+def test_without_the_cluster_watch_says_why_and_how_to_fix_it(
+    monkeypatch: pytest.MonkeyPatch, transcript: str, said: str
+) -> None:
+    runner = _replay(monkeypatch, transcript)
+    result = CliRunner().invoke(watch.command, [*WATCH, "--duration", "0"])
+    runner.assert_done()
+    assert result.exit_code == 1, result.output
+    assert said in result.stderr and "fix:" in result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_pod_without_target_kind_is_a_usage_error() -> None:
+    result = CliRunner().invoke(watch.command, ["--pod", "audit-pod", "--duration", "0"])
+    assert result.exit_code == 2
+    assert "--pod needs --target kind" in result.stderr
+
+
+@pytest.mark.kind
+def test_a_live_pods_records_carry_its_name() -> None:
+    """On the lab's own cluster (`seclab cluster up`): a pod of this test's, watched by name."""
+    from lab.targets.base import ProfileRef, WorkloadSpec
+    from lab.targets.kind import KindTarget
+
+    if os.geteuid() != 0:
+        pytest.skip("reading the kernel's audit records needs root")
+    kind = KindTarget(REPO / "profiles")
+    if not kind.cluster.exists():
+        pytest.skip("no kind cluster named 'seclab' here: `seclab cluster up` makes it")
+    name = f"t-watch-{uuid.uuid4().hex[:8]}"
+    watcher = subprocess.Popen(
+        [sys.executable, "-m", "lab", "watch", "--target", "kind", "--pod", name, "--json"],
+        cwd=REPO, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        text=True, env={**os.environ, "PYTHONPATH": str(REPO)},
+    )  # fmt: skip
+    try:
+        assert watcher.stderr is not None
+        while not (line := watcher.stderr.readline()).startswith("seclab watch: reading"):
+            assert line, "seclab watch ended before reading records"
+        kind.run(WorkloadSpec(name, "http-echo", ProfileRef.localhost("audit.json")))
+        for _ in range(60):  # its records name the pod once the kubelet has posted its id
+            if kind.request(name, "/").status == 200:
+                break
+            time.sleep(1)
+        time.sleep(5)
+        watcher.send_signal(signal.SIGINT)
+        out, err = watcher.communicate(timeout=60)
+    finally:
+        if watcher.poll() is None:
+            watcher.kill()
+            watcher.wait()
+        kind.delete(name)
+    events = [json.loads(line) for line in out.splitlines()]
+    assert events, err
+    assert {(e["pod"], e["namespace"]) for e in events} == {(name, "default")}
