@@ -43,7 +43,7 @@ class KindRoom:
             return [Item.bad(f"kind cluster {self.name}", exc.message, exc.hint)]
         if not exists and self.check:
             config = paths.state_dir(create=False) / f"kind-{self.name}.yaml"
-            loads = [cluster.load_argv(image) for image in images]
+            loads = [argv for image in images for argv in self._fetch_argvs(image)]
             detail = "does not exist (creating it pulls the node image: do it before the talk)"
             first = [cluster.create_argv(config), *loads]
             items = [Item.bad(f"kind cluster {self.name}", detail, FIX, first)]
@@ -120,9 +120,8 @@ class KindRoom:
                 return Item.good(name, f"loaded in {self.name}'s nodes")
             on_host = cluster.image_present(image)
             if self.check:
-                pull = [] if on_host else [("docker", "pull", image)]
                 why = f"not in {', '.join(missing)}: the kubelet would pull it during the talk"
-                return Item.bad(name, why, FIX, [*pull, cluster.load_argv(image)])
+                return Item.bad(name, why, FIX, self._fetch_argvs(image, on_host))
             if not on_host:
                 self._pull(image)
             with self.steps.step(f"kind load docker-image {image}"):
@@ -131,6 +130,14 @@ class KindRoom:
             return Item.bad(name, exc.message, exc.hint or FIX)
         how = "loaded" if on_host else "pulled on this machine and loaded"
         return Item.good(name, f"{how} into {', '.join(missing)}")
+
+    def _fetch_argvs(self, image: str, on_host: bool | None = None) -> list[list[str]]:
+        """What puts the image into the nodes: a pull on this machine if Docker lacks it."""
+        cluster = self.target.cluster
+        if on_host is None:
+            on_host = cluster.image_present(image)
+        pull = [] if on_host else [["docker", "pull", image]]
+        return [*pull, cluster.load_argv(image)]
 
     def _pull(self, image: str) -> None:
         with self.steps.step(f"docker pull {image}"):

@@ -77,7 +77,7 @@ def test_check_without_a_cluster_creates_nothing_and_prints_the_commands(
 ) -> None:
     runner = replay(course, "room_check_no_cluster")
     code, out, _ = run(monkeypatch, course, runner, "--check")
-    runner.assert_done()  # only `kind get clusters` ran
+    runner.assert_done()  # only `kind get clusters` and `docker image inspect` ran
     assert code == 1
     [cluster] = lines(out, "✘")
     assert "kind cluster seclab" in cluster and "does not exist" in cluster
@@ -86,6 +86,8 @@ def test_check_without_a_cluster_creates_nothing_and_prints_the_commands(
     state = course.parent / "state" / "seclab"
     assert f"kind create cluster --name seclab --config {state}/kind-seclab.yaml" in would
     assert "kind load docker-image hashicorp/http-echo:1.0 --name seclab" in would
+    assert "docker pull hashicorp/http-echo:1.0" not in would  # Docker has it already
+    assert would.index("docker pull busybox:1.36") < would.index("kind load docker-image busybox")
     assert not state.exists()  # --check wrote no config either
 
 
