@@ -24,18 +24,19 @@ def lesson_items(target: str, wanted: Sequence[str] = ()) -> tuple[list[Item], l
         lessons, broken = load_each_lesson()
     except LessonError as exc:  # no lessons folder at all
         return [Item.bad("lessons", exc.format(), exc.fix)], []
+    chosen = [lesson for lesson in lessons if lesson.supports(target)]
+    if wanted:
+        chosen = [lesson for lesson in chosen if lesson.id in wanted]
+        # The talk plays only these: another broken file is worth a word, not a cross.
+        aside = f" (not loaded, not played: {', '.join(e.path.name for e in broken)})"
+        ids = ", ".join(lesson.id for lesson in chosen)
+        return [Item.good("lessons", f"played on {target}: {ids}{aside if broken else ''}")], chosen
     items = [
         Item.bad(f"lesson file {exc.path.name}", exc.format(), f"edit {exc.where()}")
         for exc in broken
     ]
-    chosen = [lesson for lesson in lessons if lesson.supports(target)]
-    if wanted:
-        chosen = [lesson for lesson in chosen if lesson.id in wanted]
-    if not broken:
-        ids = ", ".join(lesson.id for lesson in chosen)
-        which = f"played on {target}: {ids}" if wanted else f"{len(chosen)} run on {target}"
-        detail = f"all {len(lessons)} load; {which}"
-        items.append(Item.good("lessons", detail))
+    loaded = f"{len(lessons)} of {len(lessons) + len(broken)}" if broken else f"all {len(lessons)}"
+    items.append(Item.good("lessons", f"{loaded} load; {len(chosen)} run on {target}"))
     return items, chosen
 
 

@@ -51,7 +51,7 @@ class KindRoom:
             items = [self._cluster(exists)]
             if items[0].ok:
                 items += [self._profiles(), *self._images(images)]
-        return [*items, policy_item(images)]
+        return [*items, policy_item(images)] if images else items
 
     def _cluster(self, exists: bool) -> Item:
         name = f"kind cluster {self.name}"

@@ -35,7 +35,7 @@ class Room:
         workloads = course.workloads(lessons)
         if self.target == "docker" and workloads:
             items += self._docker(workloads)
-        elif self.target == "kind" and workloads:
+        elif self.target == "kind":  # the cluster is needed even by a lesson with no pods
             from lab.prepare.kind_room import KindRoom
 
             items += KindRoom(self.kind_target(), self.steps, self.check).items(workloads)

@@ -87,3 +87,10 @@ def test_a_broken_lesson_file_is_a_cross_with_its_place(course: Path) -> None:
     [cross] = crosses(result.stdout)
     assert "lesson file draft.yaml" in cross and "draft.yaml:2" in cross
     assert "fix: edit " in result.stdout
+
+
+def test_a_broken_file_the_talk_does_not_play_is_mentioned_not_crossed(course: Path) -> None:
+    (course / "lessons" / "draft.yaml").write_text("id: draft\ntitle:\tTabbed\n")
+    result = prepare("--lesson", "room")
+    assert result.exit_code == 0, result.output
+    assert "played on local: room (not loaded, not played: draft.yaml)" in result.stdout
