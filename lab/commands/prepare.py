@@ -52,6 +52,7 @@ Examples:
   seclab prepare --target kind --check       in the room: is it all still there?
   seclab prepare --target docker --lesson audit --lesson block-mkdir
   seclab prepare                             local: lessons and profiles only
+  seclab start --demo --target kind          then present (demo mode)
 
 Exit status: 0 when the room is ready (nothing will download during the talk),
 1 when something is not (each ✘ says how to fix it), 2 on usage errors,
