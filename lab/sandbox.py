@@ -149,6 +149,7 @@ def start_sandboxed(
     env: Mapping[str, str] | None = None,
     cwd: str | os.PathLike[str] | None = None,
     text: bool = False,
+    new_group: bool = False,
 ) -> SandboxedProcess:
     """Start `argv` under `profile` (None: Unconfined); raises CompileError for bad profiles."""
     if not argv:
@@ -173,6 +174,8 @@ def start_sandboxed(
             cwd=cwd,
             pass_fds=fds,
             text=text,
+            # A group of its own: os.killpg(proc.pid, …) reaches a shell's `&` children too.
+            process_group=0 if new_group else None,
         )
     except BaseException:
         page.close()

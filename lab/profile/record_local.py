@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
+import signal
 import subprocess
 from collections.abc import Callable, Sequence
 
 from lab.profile.model import Profile
 from lab.profile.record import RunUnder
+from lab.targets.held_signals import held_signals
 
 # A server asked to stop (SIGTERM) gets this long to exit before it is killed: its shutdown
 # syscalls belong in the profile, as they would under `docker stop`.
@@ -15,6 +19,14 @@ STOP_GRACE = 5.0
 
 class CannotRecord(RuntimeError):
     """The command could not be run as it was given: there is nothing to record."""
+
+
+def _signal_group(proc: subprocess.Popen[str], sig: int) -> None:
+    """Signal the command and every process it started (a shell's `&` children included)."""
+    if proc.returncode is not None:
+        return  # reaped: its group id may belong to someone else by now
+    with contextlib.suppress(ProcessLookupError):  # every process of the group has ended
+        os.killpg(proc.pid, sig)  # its own group: the group id is its pid
 
 
 def local_runner(argv: Sequence[str], timeout: float, say: Callable[[str], None]) -> RunUnder:
@@ -26,24 +38,29 @@ def local_runner(argv: Sequence[str], timeout: float, say: Callable[[str], None]
     def run(profile: Profile) -> list[int]:
         nonlocal runs
         runs += 1
-        proc = start_sandboxed(
-            profile, argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
-        )
+        proc = None
         stopped = False
         try:
+            with held_signals():  # SIGTERM between the start and `proc` must not orphan it
+                proc = start_sandboxed(
+                    profile, argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                    new_group=True,
+                )  # fmt: skip
             try:
                 _, err = proc.communicate(timeout=timeout)
             except subprocess.TimeoutExpired:  # a server: what it did so far is the recording
                 stopped = True
-                proc.terminate()
+                _signal_group(proc, signal.SIGTERM)
                 try:
                     _, err = proc.communicate(timeout=STOP_GRACE)
                 except subprocess.TimeoutExpired:
-                    proc.kill()
+                    _signal_group(proc, signal.SIGKILL)
                     _, err = proc.communicate()
         except BaseException:  # Ctrl-C or SIGTERM: the command must not outlive seclab
-            proc.kill()
-            proc.communicate()
+            if proc is not None:
+                with held_signals():
+                    _signal_group(proc, signal.SIGKILL)
+                    proc.communicate()
             raise
         result = proc.outcome()
         if runs == 1 and result.launch_error:  # not found, not executable: nothing ran
