@@ -77,6 +77,9 @@ class KindRoom:
             try:
                 cluster.create(written)
             except BaseException:
+                self.steps.note(
+                    f"removing the half-made cluster: kind delete cluster --name {self.name}"
+                )
                 with contextlib.suppress(TargetError):
                     cluster.delete()
                 raise

@@ -73,6 +73,7 @@ def test_sigint_during_create_kills_kind_and_deletes_the_cluster(
             proc.communicate()
     assert proc.returncode == 130, err
     assert "kind create cluster --name seclab: stopped after" in err
+    assert "removing the half-made cluster: kind delete cluster --name seclab" in err
     kind_pid = int(pid_file.read_text())
     gone = subprocess.run(["ps", "-o", "stat=", "-p", str(kind_pid)], capture_output=True,
                           text=True, stdin=subprocess.DEVNULL, timeout=30)  # fmt: skip
