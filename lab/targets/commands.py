@@ -41,12 +41,14 @@ class CommandError(Exception):
         returncode: int | None = None,
         stdout: str = "",
         stderr: str = "",
+        missing: bool = False,
     ) -> None:
         super().__init__(message)
         self.argv = tuple(argv)
         self.returncode = returncode
         self.stdout = stdout
         self.stderr = stderr
+        self.missing = missing  # the tool itself was not found: nothing ran
 
     def __str__(self) -> str:
         text = f"{shlex.join(self.argv)}: {self.args[0]}"
@@ -96,16 +98,30 @@ def _start(
             start_new_session=True,
         )
     except FileNotFoundError as exc:
-        raise CommandError(argv, f"{argv[0]} is not installed or not on PATH") from exc
+        message = f"{argv[0]} is not installed or not on PATH"
+        raise CommandError(argv, message, missing=True) from exc
     except OSError as exc:
         # EACCES also comes from a folder on PATH this user cannot search (a PATH kept from
         # root by `sudo -E`, say) when the tool is nowhere else: then it is simply missing.
         if "/" not in argv[0] and shutil.which(argv[0]) is None:
             message = (f"{argv[0]} is not installed or not on PATH (some PATH folders "
                        "are not readable by this user)")  # fmt: skip
-        else:
-            message = f"cannot run {argv[0]}: {exc.strerror}"
-        raise CommandError(argv, message) from exc
+            raise CommandError(argv, message, missing=True) from exc
+        raise CommandError(argv, f"cannot run {argv[0]}: {exc.strerror}") from exc
+
+
+# Where each tool the lab runs is installed from, for the learner who does not have it.
+INSTALL = {
+    "kind": "https://kind.sigs.k8s.io/docs/user/quick-start/#installation",
+    "kubectl": "https://kubernetes.io/docs/tasks/tools/",
+    "docker": "https://docs.docker.com/engine/install/",
+}
+
+
+def not_installed(tool: str) -> str:
+    """`kubectl is not installed (or not on PATH): see <where to get it>`."""
+    where = INSTALL.get(tool)
+    return f"{tool} is not installed (or not on PATH)" + (f": see {where}" if where else "")
 
 
 @dataclass

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from lab.targets.base import CommandEvent, TargetError
-from lab.targets.commands import CommandError, Completed, Runner
+from lab.targets.commands import INSTALL, CommandError, Completed, Runner, not_installed
 
 
 @dataclass
@@ -38,7 +38,10 @@ class ReportedRunner:
         try:
             done = self.runner(argv, timeout=timeout, input=input, check=False)
         except CommandError as exc:  # timed out, cancelled or not installed: still shown
-            self.emit(CommandEvent(argv, exc.returncode or -1, exc.stdout, str(exc), display))
+            if exc.missing:  # 127: what a shell reports for a command it cannot find
+                self.emit(CommandEvent(argv, 127, "", not_installed(argv[0]), display))
+            else:
+                self.emit(CommandEvent(argv, exc.returncode or -1, exc.stdout, str(exc), display))
             raise
         self.emit(CommandEvent(argv, done.returncode, done.stdout, done.stderr, display))
         if check and done.returncode != 0:
@@ -67,11 +70,8 @@ def explain(exc: CommandError, cluster: str) -> TargetError:
         return TargetError(message, hint=hint, command=exc.argv, stderr=exc.stderr)
 
     if exc.returncode is None or said == "cancelled":  # timed out, cancelled, not installed
-        hint = (
-            "install kubectl: https://kubernetes.io/docs/tasks/tools/"
-            if ("not installed" in said)
-            else None
-        )
+        missing = exc.missing or "not installed" in said  # (a replayed error has no flag)
+        hint = f"install kubectl: {INSTALL['kubectl']}" if missing else None
         return error(f"{shlex.join(exc.argv)}: {said}", hint)
     if "context was not found" in text:
         return error(

@@ -15,7 +15,9 @@ import time
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
+from lab.cli import cli
 from lab.targets.base import CommandEvent, TargetError
 from lab.targets.commands import CommandError, SubprocessRunner
 from lab.targets.kind import KindTarget
@@ -129,11 +131,28 @@ def test_timeout_kills_the_command_and_its_children(
 
 
 def test_kubectl_not_installed(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    monkeypatch.setenv("PATH", str(tmp_path))
+    monkeypatch.setenv("PATH", str(tmp_path))  # an empty folder: no kubectl anywhere
+    events: list[CommandEvent] = []
     with pytest.raises(TargetError) as err:
-        make()("version")
+        make(events)("version")
     assert "not installed" in err.value.message
     assert err.value.hint and "install kubectl" in err.value.hint
+    # What the learner sees under the command: which tool, and where to get it (it said
+    # "(exit status -1)" for a program that never ran); 127 is the shell's "not found".
+    said = "kubectl is not installed (or not on PATH): see https://kubernetes.io/docs/tasks/tools/"
+    assert (events[-1].exit_code, events[-1].stderr) == (127, said)
+
+
+def test_seclab_run_without_kind_names_the_tool_not_a_made_up_status(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path))  # an empty folder: no kind, kubectl or docker
+    result = CliRunner().invoke(cli, ["run", "audit", "--target", "kind", "--auto"])
+    assert result.exit_code == 2, result.output  # unchanged: the lesson could not start
+    assert "exit status -1" not in result.output
+    kind_url = "https://kind.sigs.k8s.io/docs/user/quick-start/#installation"
+    assert f"kind is not installed (or not on PATH): see {kind_url}" in result.output
+    assert "then: seclab cluster up" in result.output
 
 
 @pytest.mark.parametrize(
