@@ -13,9 +13,18 @@ import time
 from collections import Counter, deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from operator import attrgetter
 from typing import Any, Protocol
 
 EventFilter = Callable[[Any], bool]
+
+# Events taken from the source and counted per step: the feed's lock is held for one slice's
+# merge at most, and the source's own lock for one slice's worth of pops.
+DRAIN_SLICE = 5_000
+# Per poll: a source that fills faster than the feed drains still lets poll return a batch.
+MAX_DRAIN = 1_000_000
+
+_syscall_name = attrgetter("syscall_name")
 
 
 class AuditSource(Protocol):
@@ -67,6 +76,7 @@ class AuditFeed:
     _matched: int = 0
     _pending: deque[Any] = field(init=False)
     _hidden: int = 0
+    _generation: int = 0  # bumped by set_filter: a slice counted under an older filter is redone
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     acked: threading.Event = field(default_factory=threading.Event, repr=False)
 
@@ -78,6 +88,7 @@ class AuditFeed:
         """Show only events the predicate accepts from now on; counts start again."""
         with self._lock:
             self._filter = predicate
+            self._generation += 1
             self._counts.clear()
             self._matched = 0
             self._pending.clear()
@@ -85,20 +96,43 @@ class AuditFeed:
 
     def take(self, events: Iterable[Any]) -> None:
         """Add drained events (filtered, counted, and the newest kept for display)."""
-        with self._lock:
-            keep = self._filter
-            for event in events:
-                if keep is not None and not keep(event):
+        drained = events if isinstance(events, list) else list(events)
+        for start in range(0, len(drained), DRAIN_SLICE):
+            self._take_slice(drained[start : start + DRAIN_SLICE])
+
+    def _take_slice(self, events: list[Any]) -> None:
+        # Filter and count outside the lock, so `set_filter` (called from the UI thread) never
+        # waits for a drain; a filter changed meanwhile makes the slice count again under it.
+        while True:
+            with self._lock:
+                keep, generation = self._filter, self._generation
+            shown = events if keep is None else [e for e in events if keep(e)]
+            names = Counter(map(_syscall_name, shown))  # counted in C, not one Python step each
+            if None in names or "" in names:
+                del names[None], names[""]
+                names.update(str(e.syscall) for e in shown if not e.syscall_name)
+            with self._lock:
+                if generation != self._generation:
                     continue
-                self._matched += 1
-                self._counts[event.syscall_name or str(event.syscall)] += 1
-                if len(self._pending) == self._pending.maxlen:
-                    self._hidden += 1
-                self._pending.append(event)
+                self._matched += len(shown)
+                self._counts.update(names)
+                pending = self._pending
+                limit = pending.maxlen or 0
+                # Lines that scroll past the pane's bound before being shown are counted.
+                self._hidden += max(0, len(pending) + len(shown) - limit)
+                pending.extend(shown[-limit:] if limit else ())
+                return
 
     def poll(self) -> FeedBatch | None:
         """Drain the source; a batch when the pane has taken the previous one, else None."""
-        self.take(self.source.get_batch(0.0, 1_000_000))
+        drained = 0
+        while drained < MAX_DRAIN:
+            events = self.source.get_batch(0.0, DRAIN_SLICE)
+            self.take(events)
+            drained += len(events)
+            if len(events) < DRAIN_SLICE:
+                break
+            time.sleep(0)  # hand the GIL over now, not at the next forced switch (5 ms)
         if not self.acked.is_set():
             return None
         with self._lock:
