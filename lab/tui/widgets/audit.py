@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import threading
 from dataclasses import dataclass
 from typing import Any
@@ -11,7 +12,9 @@ from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
+from textual.geometry import Size
 from textual.message import Message
+from textual.reactive import Reactive
 from textual.widgets import Input, Log, Static
 from textual.worker import get_current_worker
 
@@ -48,6 +51,20 @@ class ActionHighlighter(Highlighter):
             text.stylize(style, action_at, action_at + len(words[2]))
 
 
+class AuditLog(Log):
+    """A Log whose growth repaints only itself, not the whole screen."""
+
+    # Log sets `virtual_size` on every write, and Widget's reactive asks for a layout of the whole
+    # screen each time: measured 50-110 ms (layout plus full repaint) per batch on the lab screen
+    # while the pane fills, the longest stalls under a flood. The Log's box is fixed (1fr by 1fr),
+    # so its content size moves nothing else; only its own scrollbars need to follow.
+    virtual_size: Reactive[Size] = Reactive(Size(0, 0), layout=False)
+
+    def watch_virtual_size(self, size: Size) -> None:
+        # What a layout pass does for a scroll view whose virtual size changed (Textual 8).
+        self._scroll_update(size)
+
+
 class AuditPane(Vertical):
     """Shows what the audit feed hands over; starts its feed worker with `watch(feed)`."""
 
@@ -67,12 +84,13 @@ class AuditPane(Vertical):
         super().__init__(**kwargs)
         self.feed: AuditFeed | None = None
         self._stop = threading.Event()
+        self._frozen = False
 
     def compose(self) -> ComposeResult:
         yield Static("audit: starting…", id="audit-stats")
         yield Input(placeholder="filter: syscall=mkdir action=kill comm=… pid=…", id="audit-filter")
         with Horizontal(id="audit-body"):
-            log = Log(max_lines=MAX_LINES, highlight=True, id="audit-log")
+            log = AuditLog(max_lines=MAX_LINES, highlight=True, id="audit-log")
             log.highlighter = ActionHighlighter()
             yield log
             yield Static("", id="audit-counts")
@@ -86,6 +104,14 @@ class AuditPane(Vertical):
     def watch_feed(self, feed: AuditFeed) -> None:
         """Start draining `feed` on a worker thread."""
         self.feed = feed
+        if not self._frozen:
+            # Start-up is over; its ~100k long-lived objects (widgets, styles, caches) leave the
+            # collector's reach. Under a flood the events passing through the ring set off a
+            # full collection about once a second, and each walked all of those too: 50-70 ms
+            # with the GIL held, on whichever thread allocated. Objects made later are collected
+            # as before; `on_unmount` gives the frozen ones back.
+            gc.freeze()
+            self._frozen = True
         self._drain(feed)
 
     @work(thread=True, exclusive=True, group="audit-feed", exit_on_error=False)
@@ -98,6 +124,12 @@ class AuditPane(Vertical):
 
     def stop(self) -> None:
         self._stop.set()
+
+    def on_unmount(self) -> None:
+        self._stop.set()
+        if self._frozen:
+            gc.unfreeze()  # the app's cycles become collectable again once it is gone
+            self._frozen = False
 
     def on_audit_pane_batch(self, message: Batch) -> None:
         batch = message.batch
