@@ -92,6 +92,7 @@ class ContainerEnricher:
         self._in_pods: set[str] = set()  # container ids under a kubelet's cgroup
         self._misses: dict[str, float] = {}  # id not known yet -> when to ask again
         self._tries: dict[str, int] = {}
+        self._asked: set[str] = set()  # ids whose lookup is queued or running
         self._todo: queue.Queue[str | None] = queue.Queue()
         self._busy = threading.Condition()
         self._pending = 0
@@ -107,8 +108,8 @@ class ContainerEnricher:
         if labels is None:
             self._labels[cid] = labels = (None, None, None)
             self._ask(cid)
-        elif cid in self._misses and time.monotonic() >= self._misses[cid]:
-            self._ask(cid)
+        elif cid in self._misses:
+            self._ask(cid, only_when_due=True)
         name, pod, namespace = labels
         return dataclasses.replace(
             event, container_id=cid, container_name=name, pod=pod, namespace=namespace
@@ -130,11 +131,33 @@ class ContainerEnricher:
         self._by_pid[pid] = (start, cid, now)
         return cid
 
-    def _ask(self, cid: str) -> None:
-        """Queue a lookup (the first, or again after a miss)."""
+    def waiting_for_pod(self, cid: str) -> bool:
+        """True while a pod container's pod is not known yet but may still be."""
+        labels = self._labels.get(cid)
+        if self._pods is None or cid not in self._in_pods or (labels and labels[1] is not None):
+            return False
+        if cid in self._misses:  # asked again even when the container has gone quiet
+            self._ask(cid, only_when_due=True)
+            return True
+        return cid in self._asked
+
+    def relabel(self, event: AuditEvent) -> AuditEvent:
+        """The event with the labels known now for its container (they may have come since)."""
+        labels = self._labels.get(event.container_id or "")
+        if labels is None:
+            return event
+        name, pod, namespace = labels
+        return dataclasses.replace(event, container_name=name, pod=pod, namespace=namespace)
+
+    def _ask(self, cid: str, only_when_due: bool = False) -> None:
+        """Queue a lookup (the first, or again after a miss once it is due)."""
         with self._busy:
+            due = self._misses.get(cid)
+            if only_when_due and (due is None or time.monotonic() < due):
+                return
+            self._misses.pop(cid, None)
+            self._asked.add(cid)
             self._pending += 1
-        self._misses.pop(cid, None)
         self._todo.put(cid)
 
     def _lookups(self) -> None:
@@ -144,12 +167,12 @@ class ContainerEnricher:
             pod = self._ask_resolver(self._pods, cid) if in_pod else None
             self._labels[cid] = (name, *(pod or (None, None)))
             resolver, found = (self._pods, pod) if in_pod else (self._names, name)
-            if resolver is not None and found is None:
-                tries = self._tries.get(cid, 0) + 1
-                self._tries[cid] = tries
-                if tries < _RETRIES:  # the next event of it after this time asks again
-                    self._misses[cid] = time.monotonic() + _RETRY_AFTER
             with self._busy:
+                if resolver is not None and found is None:
+                    tries = self._tries[cid] = self._tries.get(cid, 0) + 1
+                    if tries < _RETRIES:  # the next event of it after this time asks again
+                        self._misses[cid] = time.monotonic() + _RETRY_AFTER
+                self._asked.discard(cid)
                 self._pending -= 1
                 self._busy.notify_all()
 

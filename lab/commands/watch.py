@@ -14,6 +14,8 @@ import click
 from lab.audit.aggregate import Aggregate
 from lab.audit.enrich import ContainerEnricher, PodResolver, docker_names
 from lab.audit.filters import EventFilter, FilterError, make_filter
+from lab.audit.pod_wait import PodWait
+from lab.audit.records import AuditEvent
 from lab.audit.sources import SOURCE_NAMES, AuditSource, SourceUnavailable, choose_source
 from lab.audit.stream import AuditStream
 from lab.commands.watch_output import Output, summary
@@ -186,25 +188,41 @@ def _watch(
     """Print events until stopped; then flush, close, summarise; the exit status."""
     aggregate = Aggregate()
     enricher = ContainerEnricher(names=docker_names(), pods=pods)
+    # With --pod, a new pod's first records wait for its name rather than being dropped.
+    wait = PodWait(enricher, wanted) if wanted.pods and pods is not None else None
+    early = wanted if wait is None else wait.early
     stream = AuditStream(
-        opened, match=None if wanted.is_empty else wanted.matches, enricher=enricher,
-        sinks=(aggregate,), capacity=capacity, backlog_limit=_BACKLOG,
+        opened, match=None if early.is_empty else early.matches, enricher=enricher,
+        sinks=(aggregate,) if wait is None else (), capacity=capacity, backlog_limit=_BACKLOG,
     )  # fmt: skip
+
+    def show(events: list[AuditEvent], held: bool = False) -> None:
+        if wait is not None:
+            events = events if held else wait.take(events)
+            for event in events:
+                aggregate.add(event)
+        out.write(events)
+
     try:
         stream.start()
         deadline = None if duration is None else time.monotonic() + duration
         while not stop.is_set() and stream.running and not out.closed:
             if deadline is not None and time.monotonic() >= deadline:
                 break
-            out.write(stream.get_batch(0.1))
+            show(stream.get_batch(0.1))
         # Netlink: everything made before now is printed before we stop. If the marker itself
         # was lost (socket overflow), a second one lets the serial gaps show the lost tail.
         if not stream.sync(timeout=5) and not stream.source.rate_limited:
             stream.sync(timeout=5)
         while not out.closed and (batch := stream.drain()):
-            out.write(batch)
+            show(batch)
+        if wait is not None:  # a lookup still running may name the last held records
+            enricher.idle(timeout=5)
+            show(wait.flush(), held=True)
     finally:
         stream.close()
         enricher.close()
     summary(stream.stats(), out.shown, aggregate)
+    if wait is not None and wait.dropped:
+        click.echo(f"  held back for a pod name and let go: {wait.dropped:,}", err=True)
     return 130 if stop.is_set() else 1 if stream.error else 0

@@ -14,9 +14,10 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -46,22 +47,28 @@ def _cgroup_parent(driver: str, pod: str) -> str:
 
 
 @pytest.fixture
-def pod_container(profiles_dir: Path) -> Iterator[Any]:
-    """A container logging every syscall, in a kubelet-style pod cgroup; removed afterwards."""
+def start_pod_container(profiles_dir: Path) -> Iterator[Callable[[], Any]]:
+    """Starts a container logging every syscall, in a kubelet-style pod cgroup; removes it."""
     target = DockerTarget(profiles_dir)
     client = target.docker()
+    image = target.images().image_for("busybox")
     pod = uuid.uuid4().hex
-    container = client.containers.run(
-        target.images().image_for("busybox"), ["sh", "-c", "while true; do sleep 0.2; done"],
-        name=f"seclab-test-pod-{pod[:12]}", labels={"seclab": "1", "seclab.session": pod[:12]},
-        cgroup_parent=_cgroup_parent(client.info().get("CgroupDriver", ""), pod),
-        security_opt=[f"seccomp={LOG_ALL}"], detach=True,
-    )  # fmt: skip
+    started: list[Any] = []
+
+    def start() -> Any:
+        started.append(client.containers.run(
+            image, ["sh", "-c", "while true; do sleep 0.2; done"],
+            name=f"seclab-test-pod-{pod[:12]}", labels={"seclab": "1", "seclab.session": pod[:12]},
+            cgroup_parent=_cgroup_parent(client.info().get("CgroupDriver", ""), pod),
+            security_opt=[f"seccomp={LOG_ALL}"], detach=True,
+        ))  # fmt: skip
+        return started[0]
+
     try:
-        container.reload()
-        yield container
+        yield start
     finally:
-        container.remove(force=True)
+        for container in started:
+            container.remove(force=True)
         # The cgroupfs driver leaves the parent folders behind: remove ours (empty by now).
         for folder in (f"kubepods/besteffort/pod{pod}", "kubepods/besteffort", "kubepods"):
             for path in Path("/sys/fs/cgroup").glob(f"*/{folder}"):
@@ -71,24 +78,43 @@ def pod_container(profiles_dir: Path) -> Iterator[Any]:
 
 @pytest.mark.root
 @pytest.mark.docker
-def test_a_pods_records_carry_its_name_once_the_cluster_knows_it(
-    monkeypatch: pytest.MonkeyPatch, pod_container: Any
+def test_a_new_pods_records_carry_its_name_from_the_very_first(
+    monkeypatch: pytest.MonkeyPatch, start_pod_container: Callable[[], Any]
 ) -> None:
-    cid = pod_container.id
-    with open(f"/proc/{pod_container.attrs['State']['Pid']}/cgroup") as f:
-        assert "kubepods" in f.read()  # the shape a kubelet gives a pod's container
-    runner = _replay(monkeypatch, "watch_pods", cid=cid)
-    result = CliRunner().invoke(watch.command, [*WATCH, "--source", "netlink", "--duration", "8"])
+    runner = _replay(monkeypatch, "watch_pods")
+    pid: list[int] = []
+
+    def start() -> None:  # once watch reads records, as a learner starts the pod after it
+        container = start_pod_container()
+        runner.values["cid"] = container.id  # the second kubectl read lists this id
+        container.reload()
+        pid.append(container.attrs["State"]["Pid"])
+
+    timer = threading.Timer(1.5, start)
+    timer.start()
+    try:
+        result = CliRunner().invoke(
+            watch.command, [*WATCH, "--source", "netlink", "--duration", "8"]
+        )
+    finally:
+        timer.join()
     assert result.exit_code == 0, result.output
     assert "pods named from the kind cluster 'seclab'" in result.stderr
+    cid = runner.values["cid"]
+    with open(f"/proc/{pid[0]}/cgroup") as f:
+        assert "kubepods" in f.read()  # the shape a kubelet gives a pod's container
     events = [json.loads(line) for line in result.stdout.splitlines()]
     assert events, "no record of the pod's container was shown"
     assert {(e["pod"], e["namespace"], e["container_id"]) for e in events} == {
         ("audit-pod", "default", cid)
     }
-    assert {e["action"] for e in events} == {"log"}
-    # The first read had no container id yet (ContainerCreating); the pod was asked about
-    # again, and named from the second read: both reads were made, and no other command.
+    # Its first records came before the cluster knew the pod (the first read said
+    # ContainerCreating): they waited for the name instead of being dropped.
+    # The very first: runc's own last calls after it loaded the filter, up to its exec.
+    started = [(e["comm"], e["syscall_name"]) for e in events if e["pid"] == pid[0]]
+    assert started[0][0] == "runc:[2:INIT]", started[:5]
+    assert ("runc:[2:INIT]", "execve") in started
+    # Both reads were made (the pod was asked about again after the miss), and nothing else.
     runner.assert_done()
 
 
