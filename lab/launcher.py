@@ -1,14 +1,15 @@
-"""The launcher: a fresh process that loads a profile's filter and execs the command, as runc does.
+"""The launcher: a fresh process that loads a seccomp filter and execs the command, as runc does.
 
-`lab.sandbox` starts it; it reads the profile from one inherited memfd and reports through a
-shared page in another. Once the filter is loaded the profile may deny every syscall, including
-`write` and `exit_group`, so a failed `execve` is reported by a plain store into that page.
+`lab.sandbox` starts it; it reads the BPF program the parent compiled from one inherited memfd
+(the profile is compiled once, in the parent) and reports through a shared page in another.
+Once the filter is loaded the profile may deny every syscall, including `write` and
+`exit_group`, so a failed `execve` is reported by a plain store into that page.
 """
 
 from __future__ import annotations
 
 import ctypes
-import json
+import errno
 import mmap
 import os
 import shutil
@@ -16,18 +17,20 @@ import signal
 import struct
 import sys
 
-import pyseccomp
-
-from lab.profile.compile import CompileError, compile_profile
-from lab.profile.model import Profile
-
 # Status page layout: state, errno, message length, then the UTF-8 message.
 HEADER = struct.Struct("<IiI")
+# Filter memfd layout: seccomp(2) flags, the seccomp syscall's number, then the BPF program.
+FILTER_HEADER = struct.Struct("<Ii")
 PAGE_SIZE = 4096
 NEW, SETUP_FAILED, READY, EXEC_FAILED = 0, 1, 2, 3
 # Shell conventions: 125 our own failure, 126 found but cannot run, 127 not found.
 EXIT_SETUP, EXIT_CANNOT_RUN, EXIT_NOT_FOUND = 125, 126, 127
-_PR_SET_DUMPABLE = 4
+_PR_SET_DUMPABLE, _PR_SET_NO_NEW_PRIVS, _SECCOMP_SET_MODE_FILTER = 4, 38, 1
+_BPF_MAXINSNS = 4096  # the kernel's limit on one filter program
+
+
+class _SockFprog(ctypes.Structure):
+    _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.c_void_p)]
 
 
 class LaunchError(Exception):
@@ -63,13 +66,37 @@ def resolve_executable(name: str) -> str:
     return path
 
 
-def _compile(profile_fd: int) -> pyseccomp.SyscallFilter:
-    with os.fdopen(profile_fd, "rb") as handle:
-        data = json.loads(handle.read())
-    try:
-        return compile_profile(Profile.from_dict(data)).filter
-    except CompileError as exc:
-        raise LaunchError(str(exc)) from None
+def _read_filter(fd: int) -> tuple[int, int, bytes]:
+    with os.fdopen(fd, "rb") as handle:
+        data = handle.read()
+    flags, number = FILTER_HEADER.unpack_from(data)
+    return flags, number, data[FILTER_HEADER.size :]
+
+
+def _load(flags: int, number: int, code: bytes) -> tuple[int, object]:
+    """Load the program as libseccomp's seccomp_load does; (errno or 0, memory to keep)."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.syscall.restype = ctypes.c_long
+    program = ctypes.create_string_buffer(code, len(code))
+    fprog = _SockFprog(len(code) // 8, ctypes.cast(program, ctypes.c_void_p))
+    # The program's memory stays referenced until the exec: freeing it could make a syscall.
+    keep = (program, fprog)
+    if libc.prctl(_PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0:  # as libseccomp does by default
+        return ctypes.get_errno(), keep
+    args = (ctypes.c_long(number), ctypes.c_long(_SECCOMP_SET_MODE_FILTER), ctypes.c_long(flags))
+    if libc.syscall(*args, ctypes.byref(fprog)) != 0:
+        return ctypes.get_errno(), keep
+    return 0, keep
+
+
+def _refused(err: int, instructions: int) -> str:
+    text = f"the kernel refused the filter: {os.strerror(err)}"
+    if err == errno.EINVAL and instructions > _BPF_MAXINSNS:
+        text += (
+            f" (libseccomp made a program of {instructions} instructions; the kernel takes at "
+            f"most {_BPF_MAXINSNS}: fewer argument rules make it shorter)"
+        )
+    return text
 
 
 def _fail(page: mmap.mmap, message: str) -> None:
@@ -80,14 +107,14 @@ def _fail(page: mmap.mmap, message: str) -> None:
 
 
 def main(args: list[str]) -> None:
-    """`--status-fd N --profile-fd N|none -- CMD ARGS…`: load the filter and exec CMD."""
-    status_fd, profile_fd, argv = int(args[1]), args[3], args[5:]
+    """`--status-fd N --filter-fd N|none -- CMD ARGS…`: load the filter and exec CMD."""
+    status_fd, filter_fd, argv = int(args[1]), args[3], args[5:]
     page = mmap.mmap(status_fd, PAGE_SIZE, mmap.MAP_SHARED, mmap.PROT_READ | mmap.PROT_WRITE)
     os.close(status_fd)
     try:
         path = resolve_executable(argv[0])
-        seccomp_filter = None if profile_fd == "none" else _compile(int(profile_fd))
-    except (LaunchError, OSError, ValueError) as exc:
+        seccomp_filter = None if filter_fd == "none" else _read_filter(int(filter_fd))
+    except (LaunchError, OSError, ValueError, struct.error) as exc:
         _fail(page, str(exc))
         sys.exit(getattr(exc, "code", EXIT_SETUP))
     # Python ignores SIGPIPE and SIGXFSZ; an exec keeps ignored signals ignored. Restore them.
@@ -100,10 +127,9 @@ def main(args: list[str]) -> None:
         # If the filter denies exit_group, glibc's _exit ends in a faulting instruction: no core
         # file for that. execve makes the command dumpable again.
         ctypes.CDLL(None).prctl(_PR_SET_DUMPABLE, 0, 0, 0, 0)
-        try:
-            seccomp_filter.load()
-        except OSError as exc:
-            _fail(page, f"the kernel refused the filter: {exc.strerror}")
+        err, _keep = _load(*seccomp_filter)
+        if err:
+            _fail(page, _refused(err, len(seccomp_filter[2]) // 8))
             sys.exit(EXIT_SETUP)
     # From here on every syscall is filtered: nothing but execve until the command runs.
     try:

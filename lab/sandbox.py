@@ -8,7 +8,6 @@ profile denied.
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import subprocess
@@ -23,13 +22,20 @@ from typing import IO, Any
 from lab.launcher import (
     EXEC_FAILED,
     EXIT_CANNOT_RUN,
+    FILTER_HEADER,
     NEW,
     PAGE_SIZE,
     READY,
     SETUP_FAILED,
     read_status,
 )
-from lab.profile.compile import compile_profile
+from lab.profile.compile import (
+    CompiledProfile,
+    compile_profile,
+    export_program,
+    kernel_flags,
+    seccomp_syscall_number,
+)
 from lab.profile.model import Profile
 
 _ROOT = str(Path(__file__).resolve().parent.parent)
@@ -150,18 +156,22 @@ def start_sandboxed(
     cwd: str | os.PathLike[str] | None = None,
     text: bool = False,
     new_group: bool = False,
+    compiled: CompiledProfile | None = None,
 ) -> SandboxedProcess:
-    """Start `argv` under `profile` (None: Unconfined); raises CompileError for bad profiles."""
+    """Start `argv` under `profile` (None: Unconfined), or its `compiled` form when given."""
     if not argv:
         raise ValueError("no command to run")
-    profile_fd = None
+    filter_fd = None
     if profile is not None:
-        compile_profile(profile)  # refuse here, in the caller's process, what cannot load
-        profile_fd = _memfd("seclab-profile", json.dumps(profile.to_dict()).encode())
+        # The one compilation, in the caller's process: what cannot load is refused here, and
+        # the launcher loads the very program libseccomp generated for it.
+        compiled = compiled or compile_profile(profile)
+        header = FILTER_HEADER.pack(kernel_flags(compiled), seccomp_syscall_number())
+        filter_fd = _memfd("seclab-filter", header + export_program(compiled))
     page = StatusPage()
     launcher = [sys.executable, "-E", "-P", "-c", _BOOT, _ROOT, "--status-fd", str(page.fd)]
-    launcher += ["--profile-fd", "none" if profile_fd is None else str(profile_fd), "--", *argv]
-    fds = (page.fd,) if profile_fd is None else (page.fd, profile_fd)
+    launcher += ["--filter-fd", "none" if filter_fd is None else str(filter_fd), "--", *argv]
+    fds = (page.fd,) if filter_fd is None else (page.fd, filter_fd)
     # The child inherits this thread's signal mask; _BOOT unblocks SIGINT once it is safe.
     mask = signal.pthread_sigmask(signal.SIG_BLOCK, [signal.SIGINT])
     try:
@@ -182,8 +192,8 @@ def start_sandboxed(
         raise
     finally:
         signal.pthread_sigmask(signal.SIG_SETMASK, mask)
-        if profile_fd is not None:
-            os.close(profile_fd)
+        if filter_fd is not None:
+            os.close(filter_fd)
     proc.status_page = page
     proc.profile_denies_execve = profile is not None and denies_execve(profile)
     return proc

@@ -10,10 +10,13 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
+from click.testing import CliRunner
 
 from lab.audit.capture import AuditCapture
+from lab.cli import cli
 from lab.profile.lint import load_profile
 from lab.profile.model import Profile
 from lab.sandbox import run_sandboxed, start_sandboxed
@@ -346,3 +349,51 @@ def test_a_watcher_thread_can_read_the_outcome_while_the_interpreter_exits() -> 
                           stdin=subprocess.DEVNULL, timeout=60, cwd=REPO)  # fmt: skip
     assert "Traceback" not in proc.stderr, proc.stderr
     assert proc.returncode == 0
+
+
+@pytest.mark.parametrize(
+    ("name", "status", "said"),
+    [("audit.json", 0, None), ("violation.json", 126, "the profile denies execve")],
+)
+def test_exec_compiles_the_profile_once(
+    monkeypatch: pytest.MonkeyPatch, name: str, status: int, said: str | None
+) -> None:
+    # It compiled three times (exec, sandbox, launcher): 20 s for a generated 20,000-rule
+    # profile. The launcher now loads the program compiled here; the verdicts stay the same.
+    import lab.commands.exec as exec_command
+    import lab.sandbox as sandbox
+    from lab.profile.compile import compile_profile
+
+    calls: list[Profile] = []
+
+    def counted(profile: Profile, *args: Any) -> Any:
+        calls.append(profile)
+        return compile_profile(profile, *args)
+
+    monkeypatch.setattr(exec_command, "compile_profile", counted)
+    monkeypatch.setattr(sandbox, "compile_profile", counted)
+    result = CliRunner().invoke(cli, ["exec", "--profile", name, "--", "true"])
+    assert result.exit_code == status, result.output
+    assert len(calls) == 1
+    if said:
+        assert said in result.output
+
+
+def test_the_launcher_compiles_nothing() -> None:
+    # The third compilation was in the launcher process, out of reach of the counter above.
+    code = "import sys, lab.launcher; print(sorted(set(sys.modules) & {sys.argv[1], sys.argv[2]}))"
+    done = subprocess.run(
+        [sys.executable, "-c", code, "pyseccomp", "lab.profile.compile"], cwd=REPO,
+        capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=60,
+    )  # fmt: skip
+    assert done.stdout.strip() == "[]", done.stderr
+
+
+def test_a_program_longer_than_the_kernel_takes_is_refused_with_the_reason() -> None:
+    rules = [{"names": ["write"], "action": "SCMP_ACT_ERRNO",
+              "args": [{"index": 0, "value": 1000 + i, "op": "SCMP_CMP_EQ"}]}
+             for i in range(5000)]  # fmt: skip
+    result = run_sandboxed(profile(syscalls=rules), ["true"])
+    assert result.exit_code == 125
+    assert "the kernel refused the filter: Invalid argument" in (result.launch_error or "")
+    assert "the kernel takes at most 4096" in (result.launch_error or "")

@@ -11,7 +11,12 @@ import click
 
 from lab.launcher import EXIT_NOT_FOUND
 from lab.paths import resolve_profile
-from lab.profile.compile import CompileError, compile_profile, describe_compiled
+from lab.profile.compile import (
+    CompiledProfile,
+    CompileError,
+    compile_profile,
+    describe_compiled,
+)
 from lab.profile.diagnostics import ProfileError
 from lab.profile.lint import load_profile
 from lab.profile.model import Profile
@@ -91,9 +96,10 @@ def _refused(message: str) -> click.ClickException:
 def command(profile_name: str, verbose: bool, cmd: tuple[str, ...]) -> None:
     """Run a command under a profile."""
     profile = None if profile_name.lower() == "unconfined" else load(profile_name)
+    compiled = None
     if profile is not None:
         try:
-            compiled = compile_profile(profile)
+            compiled = compile_profile(profile)  # the only compilation: the launcher loads it
         except CompileError as exc:
             raise _refused(f"cannot enforce {profile_name}: {exc}") from None
         lines = describe_compiled(compiled) if verbose else []
@@ -104,7 +110,7 @@ def command(profile_name: str, verbose: bool, cmd: tuple[str, ...]) -> None:
             lines.append(f"ignoring unknown syscalls, as runc does: {names}{more}")
         for line in lines:
             click.echo(f"seclab exec: {line}", err=True)
-    outcome = _run(profile, cmd)
+    outcome = _run(profile, compiled, cmd)
     message = outcome.message()
     if message:
         click.echo(f"seclab exec: {message}", err=True)
@@ -113,7 +119,9 @@ def command(profile_name: str, verbose: bool, cmd: tuple[str, ...]) -> None:
     sys.exit(outcome.exit_code)
 
 
-def _run(profile: Profile | None, cmd: tuple[str, ...]) -> SandboxOutcome:
+def _run(
+    profile: Profile | None, compiled: CompiledProfile | None, cmd: tuple[str, ...]
+) -> SandboxOutcome:
     """Start the command and wait for its verdict, never leaving it behind."""
     proc: SandboxedProcess | None = None
     pending: list[int] = []
@@ -129,7 +137,7 @@ def _run(profile: Profile | None, cmd: tuple[str, ...]) -> SandboxOutcome:
     handlers: dict[signal.Signals, Handler] = {signal.SIGTERM: forward, signal.SIGHUP: forward}
     previous = {sig: signal.signal(sig, handler) for sig, handler in handlers.items()}
     try:
-        proc = start_sandboxed(profile, cmd, stdin=None)
+        proc = start_sandboxed(profile, cmd, stdin=None, compiled=compiled)
         # Ctrl-C reaches the command through the terminal, so seclab only waits for its
         # verdict. Ignored only now: the command must not inherit an ignored SIGINT.
         previous[signal.SIGINT] = signal.signal(signal.SIGINT, signal.SIG_IGN)

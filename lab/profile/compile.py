@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import os
 from dataclasses import dataclass, field
 
 import pyseccomp
@@ -25,6 +26,12 @@ _FLAG_ATTRS = {
     "SECCOMP_FILTER_FLAG_LOG": pyseccomp.Attr.CTL_LOG,
     "SECCOMP_FILTER_FLAG_SPEC_ALLOW": pyseccomp.Attr.CTL_SSB,
     "SECCOMP_FILTER_FLAG_TSYNC": pyseccomp.Attr.CTL_TSYNC,
+}
+# The kernel's values for them (linux/seccomp.h), for loading the exported program.
+_KERNEL_FLAGS = {
+    "SECCOMP_FILTER_FLAG_TSYNC": 1,
+    "SECCOMP_FILTER_FLAG_LOG": 2,
+    "SECCOMP_FILTER_FLAG_SPEC_ALLOW": 4,
 }
 _U64 = (1 << 64) - 1
 _NR_SCMP_ERROR = -1
@@ -51,6 +58,25 @@ class CompiledProfile:
     notes: list[str] = field(default_factory=list)
     # unknown_syscalls as a set: a generated profile can name 20,000 (a list search each: 6 s).
     _unknown_seen: set[str] = field(default_factory=set, repr=False, compare=False)
+
+
+def kernel_flags(compiled: CompiledProfile) -> int:
+    """The seccomp(2) flags libseccomp would load this filter with."""
+    return sum(_KERNEL_FLAGS[flag] for flag in compiled.flags)
+
+
+def export_program(compiled: CompiledProfile) -> bytes:
+    """The BPF program libseccomp generates for the filter: what it would hand the kernel."""
+    fd = os.memfd_create("seclab-bpf", os.MFD_CLOEXEC)
+    with os.fdopen(fd, "w+b") as handle:
+        compiled.filter.export_bpf(handle)
+        handle.seek(0)
+        return handle.read()
+
+
+def seccomp_syscall_number() -> int:
+    """The number of the seccomp(2) system call on this architecture."""
+    return int(pyseccomp.resolve_syscall(pyseccomp.Arch.NATIVE, "seccomp"))
 
 
 def action_value(action: str, errno_ret: int | None) -> int:
