@@ -8,11 +8,11 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Footer, Header, Input, Static, TabbedContent, TabPane
+from textual.lazy import Lazy
+from textual.widgets import Header, Input, Static, TabbedContent, TabPane
 from textual.worker import Worker, WorkerState
 
 from lab.tui.audit_filter import compile_filter, workloads_expression
-from lab.tui.screens.dialogs import ErrorScreen, HelpScreen, TargetScreen
 from lab.tui.screens.lab_workers import LabWorkers
 from lab.tui.session import (
     CheckOutcome,
@@ -25,6 +25,7 @@ from lab.tui.session import (
 )
 from lab.tui.widgets.audit import AuditPane
 from lab.tui.widgets.commands import CommandPane
+from lab.tui.widgets.keybar import KeyBar
 from lab.tui.widgets.lessons import LessonList
 from lab.tui.widgets.profile import ProfileViewer
 from lab.tui.widgets.status import StatusPane
@@ -66,6 +67,8 @@ class LabScreen(LabWorkers):
         self.lessons: list[LessonSummary] = []
         self.step: StepView | None = None
         self.hints_shown = 0
+        # Made here, mounted after the first frame (`Lazy`): the tab starts hidden.
+        self.profile_viewer = ProfileViewer(id="profile")
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -84,14 +87,19 @@ class LabScreen(LabWorkers):
                 with TabPane("Audit", id="tab-audit"):
                     yield AuditPane(id="audit")
                 with TabPane("Profile", id="tab-profile"):
-                    yield ProfileViewer(id="profile")
-        yield Footer()
+                    yield Lazy(self.profile_viewer)
+        yield KeyBar(id="keys")
 
     def on_mount(self) -> None:
         self.sub_title = self.describe()
         self.query_one("#notes").display = self.config.demo
         if self.config.notice:
             self.query_one(CommandPane).output(OutputLine(self.config.notice, "warn"))
+        # The workers import the course engine and libseccomp: started after the first frame is
+        # drawn, their imports do not compete with it for the GIL.
+        self.call_after_refresh(self._start_workers)
+
+    def _start_workers(self) -> None:
         self.start_session(self.target_name, self.config.lesson_id)
         self.start_audit()
         if self.config.profiles_dir is not None:
@@ -151,10 +159,10 @@ class LabScreen(LabWorkers):
         self.query_one(AuditPane).explain(message.reason)
 
     def on_lab_workers_profiles_found(self, message: LabWorkers.ProfilesFound) -> None:
-        self.query_one(ProfileViewer).offer(message.paths)
+        self.profile_viewer.offer(message.paths)
 
     def on_lab_workers_profile_loaded(self, message: LabWorkers.ProfileLoaded) -> None:
-        self.query_one(ProfileViewer).show(message.document)
+        self.profile_viewer.show(message.document)
 
     def on_lab_workers_session_closed(self, message: LabWorkers.SessionClosed) -> None:
         if message.removed:
@@ -173,6 +181,8 @@ class LabScreen(LabWorkers):
         """The one place a failed worker becomes a readable message."""
         if event.state is not WorkerState.ERROR:
             return
+        from lab.tui.screens.dialogs import ErrorScreen  # loaded when first needed
+
         error = event.worker.error
         # TargetError and its kin carry the message and the fix apart; show each once.
         message = getattr(error, "message", None) or str(error) or type(error).__name__
@@ -282,12 +292,16 @@ class LabScreen(LabWorkers):
     def action_profile(self) -> None:
         self.query_one(TabbedContent).active = "tab-profile"
         if self.step is not None and self.step.profiles and self.config.profiles_dir:
-            self.query_one(ProfileViewer).select(self.config.profiles_dir / self.step.profiles[0])
+            self.profile_viewer.select(self.config.profiles_dir / self.step.profiles[0])
 
     def action_help(self) -> None:
+        from lab.tui.screens.dialogs import HelpScreen
+
         self.app.push_screen(HelpScreen())
 
     def action_switch_target(self) -> None:
+        from lab.tui.screens.dialogs import TargetScreen
+
         self.app.push_screen(TargetScreen(self.target_name), self._switch_to)
 
     def _switch_to(self, name: str | None) -> None:

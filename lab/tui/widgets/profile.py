@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from rich.console import Group, RenderableType
 from rich.text import Text
@@ -40,7 +41,11 @@ def render_document(doc: ProfileDocument) -> RenderableType:
 
 
 class ProfileViewer(Vertical):
-    """Pick a profile (and optionally one to compare with); the screen loads it in a worker."""
+    """Pick a profile (and optionally one to compare with); the screen loads it in a worker.
+
+    The screen mounts it lazily (its tab starts hidden), so it keeps what it was given before
+    it was mounted and shows it once it is.
+    """
 
     @dataclass
     class Wanted(Message):
@@ -49,6 +54,13 @@ class ProfileViewer(Vertical):
         path: Path
         compare_with: Path | None
 
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.paths: list[Path] = []
+        self._picked: Path | None = None
+        self._document: ProfileDocument | None = None
+        self._ready = False  # children composed (on_mount runs before `is_mounted` is true)
+
     def compose(self) -> ComposeResult:
         with Horizontal(id="profile-pickers"):
             yield Select[str]([], prompt="profile", id="profile-pick")
@@ -56,20 +68,36 @@ class ProfileViewer(Vertical):
         with VerticalScroll(id="profile-scroll"):
             yield Static("Pick a profile to see it here.", id="profile-body")
 
+    def on_mount(self) -> None:
+        self._ready = True
+        if self.paths:
+            self.offer(self.paths)
+        if self._picked is not None:
+            self.select(self._picked)
+        if self._document is not None:
+            self.show(self._document)
+
     def offer(self, paths: list[Path]) -> None:
         """The profiles to choose from."""
         self.paths = list(paths)
+        if not self._ready:
+            return
         options = [(p.name, str(p)) for p in paths]
         self.query_one("#profile-pick", Select).set_options(options)
         self.query_one("#profile-compare", Select).set_options(options)
 
     def select(self, path: Path) -> None:
         """Show this profile (when it is one of those offered)."""
-        if str(path) in {str(p) for p in getattr(self, "paths", [])}:
+        if str(path) not in {str(p) for p in self.paths}:
+            return
+        self._picked = path
+        if self._ready:
             self.query_one("#profile-pick", Select).value = str(path)
 
     def show(self, doc: ProfileDocument) -> None:
-        self.query_one("#profile-body", Static).update(render_document(doc))
+        self._document = doc
+        if self._ready:
+            self.query_one("#profile-body", Static).update(render_document(doc))
 
     def on_select_changed(self, event: Select.Changed) -> None:
         event.stop()

@@ -2,25 +2,67 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
-from textual.widgets import Markdown, Static
+from textual.widgets import Static
 
 from lab.tui.session import StepView
 
+if TYPE_CHECKING:
+    from textual.widgets import Markdown
+
 
 class StepPane(VerticalScroll):
-    """Shows one step; hints and the solution are appended below the text on request."""
+    """Shows one step; hints and the solution are appended below the text on request.
+
+    The first frame shows a plain line: the Markdown widgets (and markdown-it behind them) are
+    made when the first text arrives, which keeps them off the start-up path.
+    """
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._wanted = ["", ""]  # the step's text and the extra below it
+        self._shown = ["", ""]  # what the Markdown blocks were last given
+        self._blocks: tuple[Markdown, Markdown] | None = None  # made on first use
+        self._mounted = False
 
     def compose(self) -> ComposeResult:
         yield Static("", id="step-title")
-        yield Markdown("Loading lessons…", id="step-text")
-        yield Markdown("", id="step-extra")
+        yield Static("Loading lessons…", id="step-loading")
+
+    def _markdown(self, text: str | None, extra: str) -> None:
+        """Show `text` (unless None) and `extra`; the Markdown blocks are made the first time."""
+        if text is not None:
+            self._wanted[0] = text
+        self._wanted[1] = extra
+        if self._blocks is None:
+            self.call_next(self._make_blocks)
+            from textual.widgets import Markdown
+
+            self._blocks = Markdown(id="step-text"), Markdown(id="step-extra")
+        self._sync()
+
+    async def _make_blocks(self) -> None:
+        assert self._blocks is not None
+        await self.query_one("#step-loading").remove()
+        await self.mount(*self._blocks)
+        self._mounted = True
+        self._sync()
+
+    def _sync(self) -> None:
+        """Hand each block its wanted text once it is mounted (an earlier update would be lost)."""
+        if self._blocks is None or not self._mounted:
+            return
+        for index, block in enumerate(self._blocks):
+            if self._shown[index] != self._wanted[index]:
+                self._shown[index] = self._wanted[index]
+                block.update(self._wanted[index])
 
     def show(self, step: StepView, lesson_title: str = "") -> None:
         self.show_heading(step, lesson_title)
-        self.query_one("#step-text", Markdown).update(step.text)
-        self.query_one("#step-extra", Markdown).update("")
+        self._markdown(step.text, "")
         self.scroll_home(animate=False)
 
     def show_heading(self, step: StepView, lesson_title: str = "") -> None:
@@ -32,10 +74,9 @@ class StepPane(VerticalScroll):
     def show_message(self, text: str) -> None:
         """Text in place of a step (no lessons yet, a lesson that does not run here)."""
         self.query_one("#step-title", Static).update("")
-        self.query_one("#step-text", Markdown).update(text)
-        self.query_one("#step-extra", Markdown).update("")
+        self._markdown(text, "")
 
     def show_extra(self, markdown: str) -> None:
         """A hint, a solution or a check result, below the step's text."""
-        self.query_one("#step-extra", Markdown).update(markdown)
+        self._markdown(None, markdown)
         self.scroll_end(animate=False)

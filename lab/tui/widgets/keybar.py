@@ -1,0 +1,84 @@
+"""The key bar: the lab's keys on one clickable line, drawn with the first frame."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from textual.binding import Binding, BindingsMap
+from textual.content import Content
+from textual.style import Style
+from textual.widgets import Static
+
+# Textual's Footer builds one widget per key and composes them only after the screen's first
+# refresh (and once the terminal reports focus), which cost the lab a second layout pass and
+# ~300 ms before its keys showed. One Static with a click action per key is drawn at once.
+
+_KEY_STYLE = "bold $footer-key-foreground on $footer-key-background"  # resolved when drawn
+
+
+def key_content(keys: Iterable[tuple[str, str, str]]) -> Content:
+    """`(key shown, description, action)` triples as one line of clickable key labels."""
+    parts: list[Content] = []
+    for shown, description, action in keys:
+        label = Content.assemble((shown, _KEY_STYLE), " ", description)
+        parts.append(label.stylize(Style.from_meta({"@click": action})))
+    return Content("  ").join(parts)
+
+
+class KeyBar(Static):
+    """The shown bindings of the screen it sits on, then the app's, then the command palette."""
+
+    DEFAULT_CSS = """
+    KeyBar {
+        dock: bottom;
+        height: 1;
+        padding: 0 1;
+        background: $footer-background;
+        color: $footer-description-foreground;
+        link-style: none;
+        link-color: $footer-description-foreground;
+        link-style-hover: reverse;
+    }
+    """
+
+    def on_mount(self) -> None:
+        self.update(key_content(self.keys()))
+
+    def keys(self) -> list[tuple[str, str, str]]:
+        """The shown bindings as `(key shown, description, namespaced action)`, first key wins."""
+        app = self.app
+        found: list[tuple[str, str, str]] = []
+        seen: set[str] = set()
+        # The screen's own keys first, then quitting and the palette, then inherited keys: in
+        # demo mode the presenter's keys and `q` must fit on the line.
+        own, inherited = _bindings(self.screen)
+        app_own, app_inherited = _bindings(app)
+        layers: list[tuple[str, Iterable[Binding]]] = [
+            ("screen", own),
+            ("app", [*app_own, *app_inherited]),
+            ("screen", inherited),
+        ]
+        if app.ENABLE_COMMAND_PALETTE:
+            palette = Binding(app.COMMAND_PALETTE_BINDING, "command_palette", "palette")
+            layers.insert(2, ("app", [palette]))
+        for namespace, bindings in layers:
+            for binding in bindings:
+                if not binding.show or binding.action in seen:
+                    continue
+                seen.add(binding.action)
+                shown = app.get_key_display(binding)
+                found.append((shown, binding.description, f"{namespace}.{binding.action}"))
+        return found
+
+
+def _bindings(node: object) -> tuple[list[Binding], list[Binding]]:
+    """A node's bindings: those its own class declares, and those it inherits."""
+    own: list[Binding] = []
+    inherited: list[Binding] = []
+    for cls in type(node).__mro__:
+        declared = cls.__dict__.get("BINDINGS")
+        if declared:
+            found = own if cls is type(node) else inherited
+            for group in BindingsMap(declared).key_to_bindings.values():
+                found.extend(group)
+    return own, inherited

@@ -1,0 +1,53 @@
+"""The key bar: every shown key on the first frame, in a useful order, and clickable."""
+
+from __future__ import annotations
+
+from tui_helpers import RecordingSession, pilot_test, settle, until
+
+from lab.tui.app import make_app
+from lab.tui.demo import DemoControl
+from lab.tui.widgets.keybar import KeyBar
+
+
+def _bar(app: object) -> str:
+    return str(app.lab.query_one(KeyBar).render())  # type: ignore[attr-defined]
+
+
+@pilot_test
+async def test_the_bar_lists_the_lab_keys_then_quit_and_the_palette() -> None:
+    app = make_app("local", session_factory=lambda name: RecordingSession())
+    async with app.run_test(size=(160, 50)) as pilot:
+        # Drawn with the first frame, before the session exists.
+        assert app.lab.session is None
+        words = _bar(app).split()
+        assert words[:4] == ["r", "Run", "c", "Check"]
+        assert words[-4:] == ["q", "Quit", "^p", "palette"]
+        assert "Filter" in words and "Help" in words and "Target" in words
+        assert "w" not in words  # bindings with show=False stay in the help screen only
+        await settle(pilot)
+
+
+@pilot_test
+async def test_clicking_run_in_the_bar_runs_the_step() -> None:
+    session = RecordingSession()
+    app = make_app("local", session_factory=lambda name: session)
+    async with app.run_test(size=(160, 50)) as pilot:
+        await until(pilot, lambda: app.lab.step is not None)
+        column = _bar(app).index("Run") + 1  # the bar's left padding
+        await pilot.click(KeyBar, offset=(column, 0))
+        await until(pilot, lambda: session.calls[:1] == ["run first 0"])
+        await settle(pilot)
+        assert session.calls == ["run first 0", "check first 0"]
+
+
+@pilot_test
+async def test_demo_mode_puts_the_presenter_keys_and_quit_first() -> None:
+    control = DemoControl(instant=True)
+    control.toggle_pause()  # paused: nothing plays while the bar is read
+    app = make_app(
+        "local", demo=True, demo_control=control, session_factory=lambda name: RecordingSession()
+    )
+    async with app.run_test(size=(160, 50)) as pilot:
+        text = _bar(app)
+        assert text.index("Pause/resume") < text.index("Quit") < text.index("Run")
+        await settle(pilot)
