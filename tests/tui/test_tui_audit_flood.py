@@ -138,12 +138,16 @@ async def test_the_log_grows_without_a_screen_layout_and_its_scrollbar_follows(
         monkeypatch.setattr(Screen, "_refresh_layout", counting)
         log = app.query_one(AuditLog)
         for batch in range(12):
-            log.write_lines([f"line {batch}.{n}" for n in range(200)])
+            log.write_lines([f"line-{batch}-{n}" for n in range(200)])
             await pilot.pause()
         await until(pilot, lambda: log.vertical_scrollbar.window_virtual_size == 2000)
         assert layouts == []  # a plain Log asks for one per batch while it fills
-        assert len(log.lines) == 2000 and log.lines[-1] == "line 11.199"
+        assert len(log.lines) == 2000 and log.lines[-1] == "line-11-199"
         assert log.max_scroll_y > 0 and log.scroll_y == log.max_scroll_y  # following the end
+        # What is drawn is the newest lines, not those of the batch that filled the log.
+        await pilot.pause()
+        drawn = app.export_screenshot()
+        assert "line-11-199" in drawn and "line-9-199" not in drawn
 
 
 @pilot_test

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import gc
 import threading
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Self
 
 from rich.highlighter import Highlighter
 from rich.text import Text
@@ -63,6 +64,14 @@ class AuditLog(Log):
     def watch_virtual_size(self, size: Size) -> None:
         # What a layout pass does for a scroll view whose virtual size changed (Textual 8).
         self._scroll_update(size)
+
+    def write_lines(self, lines: Iterable[str], scroll_end: bool | None = None) -> Self:
+        """Add lines; once the bound is reached, every row on screen shows new content."""
+        super().write_lines(lines, scroll_end)
+        # Log refreshes only the rows of the new lines; when old ones were dropped at the top,
+        # the rest moved up too, and the pane kept showing the lines of the batch that filled it.
+        self.refresh()
+        return self
 
 
 class AuditPane(Vertical):
