@@ -26,22 +26,30 @@ class ImageResolver:
     emit: Callable[[CommandEvent], None]
     pull_timeout: float = 20
     prefer_offline: bool = False
+    # False while a lesson runs: an image already in the engine (upstream, else the offline
+    # stand-in) is used before anything is fetched, so a prepared room downloads nothing during
+    # the talk. `seclab prepare` sets it: the evening before, the upstream image is worth a pull.
+    pull_before_offline: bool = False
     _chosen: dict[str, str] = field(default_factory=dict)
 
     def image_for(self, workload: WorkloadKind) -> str:
         """The image name to run for `workload`, pulling or building it when needed."""
         if workload in self._chosen:
             return self._chosen[workload]
-        upstream = UPSTREAM[workload]
-        chosen = None
-        if not self.prefer_offline and (self._present(upstream) or self._pull(upstream)):
-            chosen = upstream
-        if chosen is None:
-            chosen = OFFLINE[workload]
-            if not self._present(chosen):
-                self.build_offline(workload)
-        self._chosen[workload] = chosen
+        self._chosen[workload] = chosen = self._choose(workload)
         return chosen
+
+    def _choose(self, workload: WorkloadKind) -> str:
+        upstream, offline = UPSTREAM[workload], OFFLINE[workload]
+        if not self.prefer_offline and self._present(upstream):
+            return upstream
+        if not self.pull_before_offline and self._present(offline):
+            return offline
+        if not self.prefer_offline and self._pull(upstream):
+            return upstream
+        if not self._present(offline):
+            self.build_offline(workload)
+        return offline
 
     def uses_offline(self, workload: WorkloadKind) -> bool:
         """True when the workload runs the lab's offline stand-in."""

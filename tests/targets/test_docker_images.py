@@ -95,3 +95,19 @@ def test_offline_images_are_labelled_for_reset(tmp_path: Path) -> None:
     labels = target.docker().images.get(image).labels
     assert labels.get("seclab") == "1"
     assert not any(e.argv[:2] == ("docker", "pull") for e in events)  # offline: never pulled
+
+
+@pytest.mark.docker
+def test_an_offline_image_in_the_engine_is_used_without_a_pull(tmp_path: Path) -> None:
+    """A prepared room: the stand-in is there, so a lesson must not try the network first."""
+    target = DockerTarget(tmp_path)
+    client = target.docker()
+    upstream = "busybox"
+    if any(upstream in tag for image in client.images.list() for tag in image.tags
+           if not tag.startswith("seclab/")):  # fmt: skip
+        pytest.skip("the upstream busybox image is in this engine: the lab rightly runs it")
+    ImageResolver(client, emit=lambda event: None, prefer_offline=True).image_for("busybox")
+    events: list[CommandEvent] = []
+    chosen = ImageResolver(client, emit=events.append).image_for("busybox")
+    assert chosen == offline_images.BUSYBOX_IMAGE
+    assert not any(e.argv[:2] == ("docker", "pull") for e in events), events
