@@ -7,6 +7,7 @@ hold (`comm=http-echo action=errno`). A filter with nothing set lets everything 
 from __future__ import annotations
 
 import difflib
+import re
 import shlex
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -86,9 +87,18 @@ def _is_glob(pattern: str) -> bool:
     return any(c in pattern for c in "*?[")
 
 
+# The lab names its Docker containers seclab-<workload>-<8 hex session id>, so two labs running
+# the same lesson never share one; `--container seclab-audit-pod` means any session's.
+_LAB_SESSION = re.compile(r"-[0-9a-f]{8}$")
+
+
 def _container_matches(event: AuditEvent, wanted: frozenset[str]) -> bool:
     cid, name = event.container_id or "", event.container_name
-    return any(name == w or (cid and cid.startswith(w)) for w in wanted)
+    if name is not None and name.startswith("seclab-"):
+        unsuffixed = _LAB_SESSION.sub("", name)
+        if unsuffixed in wanted:
+            return True
+    return _any_glob(name, wanted) or any(cid and cid.startswith(w) for w in wanted)
 
 
 def _pod_matches(event: AuditEvent, wanted: frozenset[str]) -> bool:

@@ -92,7 +92,8 @@ def _source_argv(text: str | None) -> list[str] | None:
     "--container",
     "containers",
     multiple=True,
-    help="Container id prefix or name (names match once Docker answered).",
+    help="Container id prefix, name or glob (names match once Docker answered). The lab's "
+    "containers are seclab-<workload>-<session>: `seclab-audit-pod` matches any session's.",
 )
 @click.option(
     "--pod",

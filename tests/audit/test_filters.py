@@ -146,3 +146,14 @@ def test_pid_tree_answers_no_for_a_process_that_is_gone() -> None:
         capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=30,
     )  # fmt: skip
     assert not PidTree([os.getpid()])(int(proc.stdout))
+
+
+def test_a_lab_container_name_matches_without_its_session_suffix() -> None:
+    ours = _event(container_id="cd34" + "0" * 60, container_name="seclab-audit-pod-0a1b2c3d")
+    other = _event(container_id="ef56" + "0" * 60, container_name="seclab-audit-pod-extra")
+    wanted = make_filter(containers=("seclab-audit-pod",))
+    assert wanted.matches(ours)
+    assert not wanted.matches(other)  # only the lab's 8-hex session id is left off
+    assert make_filter(containers=("seclab-*-pod-*",)).matches(ours)  # a glob
+    assert make_filter(containers=("cd34",)).matches(ours)  # an id prefix
+    assert not make_filter(containers=("web",)).matches(ours)
