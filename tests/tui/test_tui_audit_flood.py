@@ -12,15 +12,16 @@ from typing import Any
 
 from textual.app import App, ComposeResult
 from textual.screen import Screen
+from textual.widgets import Input, Log
 from tui_helpers import FloodStream, RecordingSession, pilot_test, until
 
 from lab.audit.loss import LossReport
 from lab.audit.records import AuditEvent
 from lab.audit.stream import StreamStats
 from lab.tui.app import make_app
-from lab.tui.audit_feed import DRAIN_SLICE, AuditFeed
+from lab.tui.audit_feed import DRAIN_SLICE, AuditFeed, FloodCollector
 from lab.tui.audit_filter import compile_filter
-from lab.tui.widgets.audit import AuditLog, AuditPane
+from lab.tui.widgets.audit import ActionHighlighter, AuditLog, AuditPane
 
 NAMES = ("read", "write", "mkdir", "openat", "close", None)
 MILLION = 1_000_000
@@ -152,7 +153,7 @@ async def test_the_log_grows_without_a_screen_layout_and_its_scrollbar_follows(
 
 @pilot_test
 async def test_a_flood_through_the_lab_screen_is_counted_exactly_and_nothing_stays_frozen() -> None:
-    frozen_before = gc.get_freeze_count()
+    frozen_before, threshold_before = gc.get_freeze_count(), gc.get_threshold()
     streams: list[FloodStream] = []
 
     def flood() -> FloodStream:
@@ -166,6 +167,7 @@ async def test_a_flood_through_the_lab_screen_is_counted_exactly_and_nothing_sta
         pane = app.lab.query_one(AuditPane)
         await until(pilot, lambda: pane.feed is not None and len(pane.lines()) >= 400)
         assert gc.get_freeze_count() > frozen_before  # start-up objects out of the collector's way
+        assert gc.get_threshold()[0] == FloodCollector.young
         stream = streams[0]
         stream.close()  # the producer stops; the feed drains what is left
         total = stream.captured - stream.dropped
@@ -180,3 +182,50 @@ async def test_a_flood_through_the_lab_screen_is_counted_exactly_and_nothing_sta
         assert sum(int(line.split()[0].replace(",", "")) for line in counts) == total
         assert 400 <= len(pane.lines()) <= 2000
     assert gc.get_freeze_count() == frozen_before  # given back when the pane went away
+    assert gc.get_threshold() == threshold_before
+
+
+def test_the_flood_collector_settings_are_taken_once_and_put_back() -> None:
+    before = gc.get_threshold()
+    collector = FloodCollector(young=12_345)
+    collector.release()  # nothing engaged: nothing changes
+    assert gc.get_threshold() == before
+    try:
+        collector.engage()
+        collector.engage()  # a second call does not save the flood settings as "before"
+        assert gc.get_threshold() == (12_345, *before[1:]) and gc.get_freeze_count() > 0
+    finally:
+        collector.release()
+    assert gc.get_threshold() == before and gc.get_freeze_count() == 0
+
+
+class OneLog(App[None]):
+    """The audit log with the pane's highlighter, and an input to take the focus."""
+
+    def compose(self) -> ComposeResult:
+        yield Input()
+        log = AuditLog(highlight=True)
+        log.highlighter = ActionHighlighter()
+        yield log
+
+
+@pilot_test
+async def test_the_audit_log_draws_each_row_as_textual_log_does() -> None:
+    app = OneLog()
+    kinds = [("mkdir", "kill_process"), ("read", "log"), ("mkdir", "errno")] * 20
+    lines = [
+        f"12:00:0{n % 3} {name:<15} {act:<12} flood[{n}]" for n, (name, act) in enumerate(kinds)
+    ]
+    async with app.run_test(size=(120, 20)) as pilot:
+        log = app.query_one(AuditLog)
+        log.write_lines(lines)
+        for focused in (False, True):  # the focused log has another background
+            if focused:
+                log.focus()
+            await pilot.pause()
+            for _ in range(2):  # the second time from the cache
+                rows = range(log.size.height)
+                assert [list(log.render_line(y)) for y in rows] == [
+                    list(Log.render_line(log, y)) for y in rows
+                ]
+        assert any("flood[59]" in log.render_line(y).text for y in range(log.size.height))

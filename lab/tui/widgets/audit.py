@@ -2,24 +2,26 @@
 
 from __future__ import annotations
 
-import gc
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Self
 
 from rich.highlighter import Highlighter
+from rich.style import Style
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
+from textual.cache import LRUCache
 from textual.containers import Horizontal, Vertical
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.message import Message
 from textual.reactive import Reactive
+from textual.strip import Strip
 from textual.widgets import Input, Log, Static
 from textual.worker import get_current_worker
 
-from lab.tui.audit_feed import AuditFeed, FeedBatch
+from lab.tui.audit_feed import AuditFeed, FeedBatch, FloodCollector
 
 BATCH_INTERVAL = 0.075  # seconds: within the 50-100 ms a reader perceives as live
 MAX_LINES = 2000
@@ -61,6 +63,11 @@ class AuditLog(Log):
     # so its content size moves nothing else; only its own scrollbars need to follow.
     virtual_size: Reactive[Size] = Reactive(Size(0, 0), layout=False)
 
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._paint_style: Style | None = None
+        self._strips: LRUCache[tuple[str, Style], Strip] = LRUCache(1024)
+
     def watch_virtual_size(self, size: Size) -> None:
         # What a layout pass does for a scroll view whose virtual size changed (Textual 8).
         self._scroll_update(size)
@@ -72,6 +79,31 @@ class AuditLog(Log):
         # the rest moved up too, and the pane kept showing the lines of the batch that filled it.
         self.refresh()
         return self
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        # Log asks for `rich_style` (a walk up every ancestor, ~90 us) once per row; once per
+        # paint is enough.
+        self._paint_style = self.rich_style
+        return super().render_lines(crop)
+
+    def render_line(self, y: int) -> Strip:
+        """One row: lines already drawn in this style are reused (a flood repeats itself)."""
+        style = self._paint_style or self.rich_style
+        scroll_x, scroll_y = self.scroll_offset
+        index, width = scroll_y + y, self.size.width
+        if self.text_selection is not None or index >= len(self.lines):
+            return super().render_line(y)  # selections and blank rows: Log's own way
+        line = self.lines[index]
+        strip = self._strips.get((line, style))
+        if strip is None:
+            # What Log._render_line_strip does, about 180 us a row.
+            text = Text(self._process_line(line), no_wrap=True)
+            text.stylize(style)
+            if self.highlight:
+                text = self.highlighter(text)
+            strip = Strip(text.render(self.app.console), text.cell_len)
+            self._strips[(line, style)] = strip
+        return strip.crop_extend(scroll_x, scroll_x + width, style).apply_offsets(scroll_x, index)
 
 
 class AuditPane(Vertical):
@@ -93,7 +125,7 @@ class AuditPane(Vertical):
         super().__init__(**kwargs)
         self.feed: AuditFeed | None = None
         self._stop = threading.Event()
-        self._frozen = False
+        self._collector = FloodCollector()
 
     def compose(self) -> ComposeResult:
         yield Static("audit: starting…", id="audit-stats")
@@ -113,14 +145,9 @@ class AuditPane(Vertical):
     def watch_feed(self, feed: AuditFeed) -> None:
         """Start draining `feed` on a worker thread."""
         self.feed = feed
-        if not self._frozen:
-            # Start-up is over; its ~100k long-lived objects (widgets, styles, caches) leave the
-            # collector's reach. Under a flood the events passing through the ring set off a
-            # full collection about once a second, and each walked all of those too: 50-70 ms
-            # with the GIL held, on whichever thread allocated. Objects made later are collected
-            # as before; `on_unmount` gives the frozen ones back.
-            gc.freeze()
-            self._frozen = True
+        # A full collection walked start-up's ~100k long-lived objects and the ring's events
+        # with the GIL held: 50-70 ms about once a second under a flood (see FloodCollector).
+        self._collector.engage()
         self._drain(feed)
 
     @work(thread=True, exclusive=True, group="audit-feed", exit_on_error=False)
@@ -136,9 +163,7 @@ class AuditPane(Vertical):
 
     def on_unmount(self) -> None:
         self._stop.set()
-        if self._frozen:
-            gc.unfreeze()  # the app's cycles become collectable again once it is gone
-            self._frozen = False
+        self._collector.release()  # the app's cycles become collectable again once it is gone
 
     def on_audit_pane_batch(self, message: Batch) -> None:
         batch = message.batch
