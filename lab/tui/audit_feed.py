@@ -8,7 +8,6 @@ UI never builds up a queue of messages (the producer waits, as toolong does). No
 
 from __future__ import annotations
 
-import gc
 import threading
 import time
 from collections import Counter, deque
@@ -159,29 +158,3 @@ class AuditFeed:
             source=source,
             hidden=hidden,
         )
-
-
-@dataclass
-class FloodCollector:
-    """Garbage-collector settings while a feed runs; `release` puts the previous ones back."""
-
-    # Events live in the ring for one drain interval (~7,500 at 100k/s). The collector counts
-    # tracked objects made minus freed, and with its default young threshold (700) those events
-    # outlived young collections, reached the oldest generation and set off a full collection
-    # about once a second. Above the events alive between two drains, they are freed first.
-    young: int = 20_000
-    _saved: tuple[int, int, int] | None = None
-
-    def engage(self) -> None:
-        """Freeze what start-up made (~100k objects a full collection no longer walks)."""
-        if self._saved is None:
-            self._saved = gc.get_threshold()
-            gc.freeze()
-            gc.set_threshold(self.young, *self._saved[1:])
-
-    def release(self) -> None:
-        """Back to the settings before `engage`; frozen objects become collectable again."""
-        if self._saved is not None:
-            gc.set_threshold(*self._saved)
-            gc.unfreeze()
-            self._saved = None

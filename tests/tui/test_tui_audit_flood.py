@@ -19,8 +19,9 @@ from lab.audit.loss import LossReport
 from lab.audit.records import AuditEvent
 from lab.audit.stream import StreamStats
 from lab.tui.app import make_app
-from lab.tui.audit_feed import DRAIN_SLICE, AuditFeed, FloodCollector
+from lab.tui.audit_feed import DRAIN_SLICE, AuditFeed
 from lab.tui.audit_filter import compile_filter
+from lab.tui.flood_collector import FloodCollector
 from lab.tui.widgets.audit import ActionHighlighter, AuditLog, AuditPane
 
 NAMES = ("read", "write", "mkdir", "openat", "close", None)
@@ -185,17 +186,22 @@ async def test_a_flood_through_the_lab_screen_is_counted_exactly_and_nothing_sta
     assert gc.get_threshold() == threshold_before
 
 
-def test_the_flood_collector_settings_are_taken_once_and_put_back() -> None:
+def test_the_flood_collector_settings_are_taken_once_and_put_back_by_the_last() -> None:
     before = gc.get_threshold()
-    collector = FloodCollector(young=12_345)
-    collector.release()  # nothing engaged: nothing changes
+    first, second = FloodCollector(young=12_345), FloodCollector(young=12_345)
+    first.release()  # nothing engaged: nothing changes
     assert gc.get_threshold() == before
     try:
-        collector.engage()
-        collector.engage()  # a second call does not save the flood settings as "before"
+        first.engage()
+        first.engage()
+        second.engage()  # does not take the flood settings for the ones to put back
         assert gc.get_threshold() == (12_345, *before[1:]) and gc.get_freeze_count() > 0
+        first.release()
+        first.release()  # one release per engage counts
+        assert gc.get_threshold() == (12_345, *before[1:])  # the second still runs
     finally:
-        collector.release()
+        first.release()
+        second.release()
     assert gc.get_threshold() == before and gc.get_freeze_count() == 0
 
 

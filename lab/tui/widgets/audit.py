@@ -21,7 +21,8 @@ from textual.strip import Strip
 from textual.widgets import Input, Log, Static
 from textual.worker import get_current_worker
 
-from lab.tui.audit_feed import AuditFeed, FeedBatch, FloodCollector
+from lab.tui.audit_feed import AuditFeed, FeedBatch
+from lab.tui.flood_collector import FloodCollector
 
 BATCH_INTERVAL = 0.075  # seconds: within the 50-100 ms a reader perceives as live
 MAX_LINES = 2000
