@@ -67,7 +67,9 @@ class AuditLog(Log):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self._paint_style: Style | None = None
-        self._strips: LRUCache[tuple[str, Style], Strip] = LRUCache(1024)
+        # A few screens' worth: each kept row also keeps the crops and styled copies Textual
+        # derives from it (up to ~20 strips), so a larger cache is mostly memory.
+        self._strips: LRUCache[tuple[str, Style], Strip] = LRUCache(128)
 
     def watch_virtual_size(self, size: Size) -> None:
         # What a layout pass does for a scroll view whose virtual size changed (Textual 8).
