@@ -9,10 +9,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.lazy import Lazy
-from textual.widgets import Header, Input, Static, TabbedContent, TabPane
+from textual.widgets import Header, Static, TabbedContent, TabPane
 from textual.worker import Worker, WorkerState
 
-from lab.tui.audit_filter import compile_filter, workloads_expression
+from lab.tui.audit_filter import compile_filter
+from lab.tui.screens.lab_keys import LAB_KEYS, LabKeys
 from lab.tui.screens.lab_workers import LabWorkers
 from lab.tui.session import (
     CheckOutcome,
@@ -34,25 +35,9 @@ from lab.tui.widgets.step import StepPane
 if TYPE_CHECKING:
     from lab.tui.config import LabConfig
 
-# (key, action, footer word, palette title): the footer, help and command palette share these.
-LAB_KEYS = [
-    ("r", "run_step", "Run", "Run the step"),
-    ("c", "check", "Check", "Check the step"),
-    ("n", "next_step", "Next", "Next step"),
-    ("p", "previous_step", "Prev", "Previous step"),
-    ("h", "hint", "Hint", "Show a hint"),
-    ("s", "solution", "Solution", "Show (and do) the solution"),
-    ("x", "reset_step", "Reset", "Reset the step"),
-    ("slash", "filter", "Filter", "Filter the audit pane"),
-    ("w", "only_workloads", "", "Audit pane: only my workloads"),
-    ("v", "profile", "", "Show the step's profile"),
-    ("t", "switch_target", "Target", "Switch target"),
-    ("question_mark", "help", "Help", "Help: every key"),
-]
 
-
-class LabScreen(LabWorkers):
-    """Where the learner works; all blocking work is in `LabWorkers`."""
+class LabScreen(LabKeys):
+    """Where the learner works: its keys are in `LabKeys`, all blocking work in `LabWorkers`."""
 
     BINDINGS = [
         Binding(key, action, word or title, show=bool(word))
@@ -216,107 +201,6 @@ class LabScreen(LabWorkers):
 
     def on_profile_viewer_wanted(self, message: ProfileViewer.Wanted) -> None:
         self.load_profile(message.path, message.compare_with)
-
-    # -- keys ----------------------------------------------------------------------------------
-
-    def _ready(self) -> bool:
-        if self.session is None or self.step is None:
-            self.notify("The lab is still starting…", severity="warning")
-            return False
-        if any(w.group == "step" and w.is_running for w in self.workers):
-            self.notify("A step is still running…", severity="warning")
-            return False
-        return True
-
-    def action_run_step(self) -> None:
-        if self._ready() and self.session and self.step:
-            self.run_step(self.session, self.step.lesson_id, self.step.index)
-
-    def action_check(self) -> None:
-        if self._ready() and self.session and self.step:
-            self.check_step(self.session, self.step.lesson_id, self.step.index)
-
-    def action_next_step(self) -> None:
-        self._move(+1)
-
-    def action_previous_step(self) -> None:
-        self._move(-1)
-
-    def _move(self, delta: int) -> None:
-        if self._ready() and self.session and self.step:
-            index = self.step.index + delta
-            if 0 <= index < self.step.count:
-                self.load_step(self.session, self.step.lesson_id, index)
-            else:
-                self.notify("That was the last step." if delta > 0 else "This is the first step.")
-
-    def action_hint(self) -> None:
-        if self.step is None:
-            return
-        if not self.step.hints:
-            self.query_one(StepPane).show_extra("_This step has no hints._")
-            return
-        self.hints_shown = min(self.hints_shown + 1, len(self.step.hints))
-        shown = self.step.hints[: self.hints_shown]
-        text = "\n\n".join(f"**Hint {n}:** {hint}" for n, hint in enumerate(shown, 1))
-        self.query_one(StepPane).show_extra(text)
-
-    def action_solution(self) -> None:
-        """Show the solution; when the step has a learner's part, the lab does it, then checks."""
-        if self.step is None:
-            return
-        text = self.step.solution or "_This step has no written solution: press `r`._"
-        self.query_one(StepPane).show_extra(f"**Solution:**\n\n{text}")
-        if self.step.learner_part and self._ready() and self.session:
-            self.solve_step(self.session, self.step.lesson_id, self.step.index)
-
-    def action_reset_step(self) -> None:
-        if self._ready() and self.session and self.step:
-            self.reset_step(self.session, self.step.lesson_id, self.step.index)
-
-    def action_filter(self) -> None:
-        self.query_one(TabbedContent).active = "tab-audit"
-        self.query_one("#audit-filter", Input).focus()
-
-    def action_only_workloads(self) -> None:
-        """Filter the audit pane to the processes this session's workloads started."""
-        pids = self.session.watched_pids() if self.session is not None else set()
-        expression = workloads_expression(pids)
-        if not expression:
-            self.notify("No workload has started yet: press r first.", severity="warning")
-            return
-        self.query_one(TabbedContent).active = "tab-audit"
-        self.query_one("#audit-filter", Input).value = expression
-        self.query_one(AuditPane).apply_filter(expression)
-
-    def action_profile(self) -> None:
-        self.query_one(TabbedContent).active = "tab-profile"
-        if self.step is not None and self.step.profiles and self.config.profiles_dir:
-            self.profile_viewer.select(self.config.profiles_dir / self.step.profiles[0])
-
-    def action_help(self) -> None:
-        from lab.tui.screens.dialogs import HelpScreen
-
-        self.app.push_screen(HelpScreen())
-
-    def action_switch_target(self) -> None:
-        from lab.tui.screens.dialogs import TargetScreen
-
-        self.app.push_screen(TargetScreen(self.target_name), self._switch_to)
-
-    def _switch_to(self, name: str | None) -> None:
-        if name is None or name == self.target_name:
-            return
-        old, self.session, self.step = self.session, None, None
-        self.target_name = name
-        self.sub_title = self.describe()
-        self.query_one(StepPane).show_message(f"Switching to {name}…")
-        self.query_one(StatusPane).show([])
-        self.start_session(name, None, old)
-
-    def describe(self) -> str:
-        """The header's second line: where the exercises run."""
-        return f"target: {self.target_name}"
 
     def _poll_status(self) -> None:
         if self.session is not None:
