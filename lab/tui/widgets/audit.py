@@ -129,6 +129,7 @@ class AuditPane(Vertical):
         self.feed: AuditFeed | None = None
         self._stop = threading.Event()
         self._collector = FloodCollector()
+        self._unlisted = 0  # matched events the feed left out of the list since the last filter
 
     def compose(self) -> ComposeResult:
         yield Static("audit: starting…", id="audit-stats")
@@ -177,6 +178,10 @@ class AuditPane(Vertical):
             f"source: {batch.source} · captured {batch.captured:,} · lost {batch.lost:,}"
             f" · shown {batch.matched:,}"
         )
+        self._unlisted += batch.hidden
+        if self._unlisted:
+            # Counted above and per syscall, but too many to read: the list keeps the newest.
+            stats += f" ({self._unlisted:,} not listed)"
         style = "bold red" if batch.lost else "green"
         # Fixed-size boxes (lab.tcss): no layout pass of the whole screen ten times a second.
         self.query_one("#audit-stats", Static).update(Text(stats, style=style), layout=False)
@@ -193,6 +198,7 @@ class AuditPane(Vertical):
     def apply_filter(self, expression: str) -> None:
         """Start again with only the events the expression keeps (the screen compiles it)."""
         self.query_one("#audit-log", Log).clear()
+        self._unlisted = 0
         self.post_message(self.FilterChanged(expression))
 
     def lines(self) -> list[str]:
