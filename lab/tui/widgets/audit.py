@@ -56,7 +56,7 @@ class ActionHighlighter(Highlighter):
 
 
 class AuditLog(Log):
-    """A Log whose growth repaints only itself, not the whole screen."""
+    """A Log for floods: its growth repaints only itself, and a row is drawn once per content."""
 
     # Log sets `virtual_size` on every write, and Widget's reactive asks for a layout of the whole
     # screen each time: measured 50-110 ms (layout plus full repaint) per batch on the lab screen
