@@ -12,7 +12,6 @@ from textual.screen import Screen
 
 from lab.tui.config import AuditStreamFactory, LabConfig
 from lab.tui.demo import DemoControl
-from lab.tui.screens.demo import DemoScreen
 from lab.tui.screens.lab import LAB_KEYS, LabScreen
 from lab.tui.session import SessionFactory
 
@@ -31,7 +30,12 @@ class SeclabApp(App[None]):
     def __init__(self, config: LabConfig) -> None:
         super().__init__()
         self.config = config
-        self.lab: LabScreen = DemoScreen(config) if config.demo else LabScreen(config)
+        if config.demo:
+            from lab.tui.screens.demo import DemoScreen  # only demo mode pays for it
+
+            self.lab: LabScreen = DemoScreen(config)
+        else:
+            self.lab = LabScreen(config)
         self._quitting = False
 
     def get_default_screen(self) -> Screen[Any]:

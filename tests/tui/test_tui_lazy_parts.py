@@ -7,19 +7,22 @@ from pathlib import Path
 
 from rich.console import Console
 from textual.app import App, ComposeResult
-from textual.widgets import Markdown, Select, Static
+from textual.widgets import DataTable, Markdown, RichLog, Select, Static
 from tui_helpers import pilot_test, until
 
+from lab.targets.base import Phase, WorkloadState
 from lab.tui.profile_view import load_profile
-from lab.tui.session import StepView
+from lab.tui.session import CommandFinished, CommandStarted, OutputLine, StepView
+from lab.tui.widgets.commands import CommandPane
 from lab.tui.widgets.profile import ProfileViewer
+from lab.tui.widgets.status import StatusPane
 from lab.tui.widgets.step import StepPane
 
 STEP = StepView("audit", 0, 3, "Run it", "The **step** text.", (), None, (), False, None)
 
 
 class _Host(App[None]):
-    def __init__(self, child: StepPane | ProfileViewer) -> None:
+    def __init__(self, child: StepPane | ProfileViewer | CommandPane | StatusPane) -> None:
         super().__init__()
         self.child = child
 
@@ -64,3 +67,35 @@ async def test_the_profile_viewer_shows_what_it_was_given_before_it_was_mounted(
         console = Console(width=100, record=True, file=io.StringIO())
         console.print(viewer.query_one("#profile-body", Static).content)
         assert "SCMP_ACT_LOG" in console.export_text()
+
+
+@pilot_test
+async def test_command_output_before_the_log_exists_is_shown_in_order() -> None:
+    pane = CommandPane()
+    pane.output(OutputLine("root is needed for the audit pane", "warn"))  # before mounting
+    async with _Host(pane).run_test() as pilot:
+        pane.started(CommandStarted("seclab exec -- true"))
+        pane.finished(CommandFinished("seclab exec -- true", 0, "done\n", ""))
+        await until(pilot, lambda: bool(pane.query("#command-log")))
+        await pilot.pause()
+        log = pane.query_one("#command-log", RichLog)
+        text = "\n".join(line.text for line in log.lines)
+        assert text.index("root is needed") < text.index("$ seclab exec -- true")
+        assert text.index("$ seclab exec") < text.index("done") < text.index("exit status 0")
+
+
+@pilot_test
+async def test_workload_states_before_the_table_exists_are_shown() -> None:
+    pane = StatusPane()
+    pane.show([("audit-pod", WorkloadState(Phase.PENDING))])
+    pane.update_one("audit-pod", WorkloadState(Phase.RUNNING))
+    pane.update_one("extra", WorkloadState(Phase.EXITED, exit_code=3))
+    async with _Host(pane).run_test() as pilot:
+        await until(pilot, lambda: bool(pane.query("#status")))
+        table = pane.query_one("#status", DataTable)
+        await until(pilot, lambda: table.row_count == 2)
+        rows = [[str(cell) for cell in table.get_row_at(i)] for i in range(2)]
+        assert rows == [["audit-pod", "running", ""], ["extra", "exited", "exit 3"]]
+        pane.update_one("extra", WorkloadState(Phase.NOT_FOUND))
+        await pilot.pause()
+        assert str(table.get_row_at(1)[1]) == "not-found"

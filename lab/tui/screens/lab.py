@@ -62,7 +62,7 @@ class LabScreen(LabKeys):
                 yield Static("Lessons", classes="pane-title")
                 yield LessonList(id="lessons")
                 yield Static("Workloads", classes="pane-title")
-                yield StatusPane(id="status")
+                yield StatusPane(id="workloads")
             with Vertical(id="center"):
                 yield StepPane(id="step")
                 yield Static("", id="notes")

@@ -15,8 +15,6 @@ from textual.message import Message
 from textual.screen import Screen
 
 from lab.targets.base import WorkloadState
-from lab.tui.audit_feed import AuditFeed
-from lab.tui.profile_view import ProfileDocument, list_profiles, load_profile
 from lab.tui.session import (
     CheckOutcome,
     LessonSummary,
@@ -25,10 +23,11 @@ from lab.tui.session import (
     SessionEvent,
     StepView,
 )
-from lab.tui.target_choice import choose_target
 
 if TYPE_CHECKING:
+    from lab.tui.audit_feed import AuditFeed
     from lab.tui.config import LabConfig
+    from lab.tui.profile_view import ProfileDocument
 
 
 class LabWorkers(Screen[None]):
@@ -104,6 +103,8 @@ class LabWorkers(Screen[None]):
             self.post_message(self.SessionClosed(removed))
         notice = None
         if target_name == "auto":
+            from lab.tui.target_choice import choose_target  # on the worker, off the first frame
+
             choice = choose_target()
             target_name, notice = choice.target, choice.reason
         session = self.config.session_factory(target_name)
@@ -167,10 +168,14 @@ class LabWorkers(Screen[None]):
 
     @work(thread=True, group="profile", exit_on_error=False)
     def find_profiles(self, directory: Path) -> None:
+        from lab.tui.profile_view import list_profiles
+
         self.post_message(self.ProfilesFound(list_profiles(directory)))
 
     @work(thread=True, exclusive=True, group="profile", exit_on_error=False)
     def load_profile(self, path: Path, compare_with: Path | None) -> None:
+        from lab.tui.profile_view import load_profile
+
         self.post_message(self.ProfileLoaded(load_profile(path, compare_with)))
 
     @work(thread=True, exclusive=True, group="audit", exit_on_error=False)
@@ -185,6 +190,8 @@ class LabWorkers(Screen[None]):
         except Exception as exc:  # a source's own error type: its message and hint say it all
             self.post_message(self.AuditUnavailable(unavailable_reason(exc)))
             return
+        from lab.tui.audit_feed import AuditFeed
+
         self.post_message(self.AuditReady(AuditFeed(stream)))
 
     # Not exclusive, and in a group of its own: nothing may cancel a cleanup before it runs.

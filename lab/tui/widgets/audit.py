@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, Self
+from typing import TYPE_CHECKING, Any, Self
 
 from rich.highlighter import Highlighter
 from rich.style import Style
@@ -21,8 +21,10 @@ from textual.strip import Strip
 from textual.widgets import Input, Log, Static
 from textual.worker import get_current_worker
 
-from lab.tui.audit_feed import AuditFeed, FeedBatch
 from lab.tui.flood_collector import FloodCollector
+
+if TYPE_CHECKING:
+    from lab.tui.audit_feed import AuditFeed, FeedBatch
 
 BATCH_INTERVAL = 0.075  # seconds: within the 50-100 ms a reader perceives as live
 MAX_LINES = 2000
@@ -110,7 +112,7 @@ class AuditLog(Log):
 
 
 class AuditPane(Vertical):
-    """Shows what the audit feed hands over; starts its feed worker with `watch(feed)`."""
+    """Shows what the audit feed hands over; starts its feed worker with `watch_feed(feed)`."""
 
     @dataclass
     class Batch(Message):
@@ -130,15 +132,27 @@ class AuditPane(Vertical):
         self._stop = threading.Event()
         self._collector = FloodCollector()
         self._unlisted = 0  # matched events the feed left out of the list since the last filter
+        self._body_ready = False  # the filter box and the log exist (made after the first frame)
 
     def compose(self) -> ComposeResult:
         yield Static("audit: starting…", id="audit-stats")
-        yield Input(placeholder="filter: syscall=mkdir action=kill comm=… pid=…", id="audit-filter")
-        with Horizontal(id="audit-body"):
-            log = AuditLog(max_lines=MAX_LINES, highlight=True, id="audit-log")
-            log.highlighter = ActionHighlighter()
-            yield log
-            yield Static("", id="audit-counts")
+
+    def on_mount(self) -> None:
+        # The filter box and the log are made after the first frame: the lab shows sooner, and
+        # no record can arrive before the audit worker, started after that frame, opens a feed.
+        self.call_after_refresh(self._make_body)
+
+    async def _make_body(self) -> None:
+        log = AuditLog(max_lines=MAX_LINES, highlight=True, id="audit-log")
+        log.highlighter = ActionHighlighter()
+        counts = Static("", id="audit-counts")
+        await self.mount(
+            Input(placeholder="filter: syscall=mkdir action=kill comm=… pid=…", id="audit-filter"),
+            Horizontal(log, counts, id="audit-body"),
+        )
+        self._body_ready = True
+        if self.feed is not None:
+            self._drain(self.feed)
 
     def explain(self, text: str) -> None:
         """Why the pane is empty (no permission, no source) and how to fix it."""
@@ -152,7 +166,8 @@ class AuditPane(Vertical):
         # A full collection walked start-up's ~100k long-lived objects and the ring's events
         # with the GIL held: 50-70 ms about once a second under a flood (see FloodCollector).
         self._collector.engage()
-        self._drain(feed)
+        if self._body_ready:
+            self._drain(feed)
 
     @work(thread=True, exclusive=True, group="audit-feed", exit_on_error=False)
     def _drain(self, feed: AuditFeed) -> None:
@@ -197,10 +212,11 @@ class AuditPane(Vertical):
 
     def apply_filter(self, expression: str) -> None:
         """Start again with only the events the expression keeps (the screen compiles it)."""
-        self.query_one("#audit-log", Log).clear()
+        if self._body_ready:
+            self.query_one("#audit-log", Log).clear()
         self._unlisted = 0
         self.post_message(self.FilterChanged(expression))
 
     def lines(self) -> list[str]:
         """The lines the pane holds now (for tests and the e2e capture)."""
-        return list(self.query_one("#audit-log", Log).lines)
+        return list(self.query_one("#audit-log", Log).lines) if self._body_ready else []

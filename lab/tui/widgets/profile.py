@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Group, RenderableType
 from rich.text import Text
@@ -13,7 +13,8 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.widgets import Select, Static
 
-from lab.tui.profile_view import ProfileDocument
+if TYPE_CHECKING:
+    from lab.tui.profile_view import ProfileDocument
 
 _SEVERITY = {"error": "bold red", "warning": "yellow", "info": "cyan"}
 

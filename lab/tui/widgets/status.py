@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from rich.text import Text
-from textual.widgets import DataTable
+from textual.containers import Vertical
 
 from lab.targets.base import Phase, WorkloadState
+
+if TYPE_CHECKING:
+    from textual.widgets import DataTable
 
 _PHASE_STYLE = {
     Phase.RUNNING: "green",
@@ -33,26 +38,47 @@ def _phase(state: WorkloadState) -> Text:
     return Text(state.phase.value, style=_PHASE_STYLE.get(state.phase, ""))
 
 
-class StatusPane(DataTable[Text | str]):
-    """One row per workload: name, phase, and the runtime's reason."""
+class StatusPane(Vertical):
+    """One row per workload: name, phase, and the runtime's reason (a table made after the
+    first frame: the lab shows sooner; what it is told before then is shown once it exists)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._table: DataTable[Text | str] | None = None
+        self._states: dict[str, WorkloadState] = {}
 
     def on_mount(self) -> None:
-        self.cursor_type = "row"
-        self.add_column("workload", key="name")
-        self.add_column("state", key="phase")
-        self.add_column("detail", key="detail")
+        self.call_after_refresh(self._make_table)
+
+    async def _make_table(self) -> None:
+        from textual.widgets import DataTable
+
+        table: DataTable[Text | str] = DataTable(cursor_type="row", id="status")
+        await self.mount(table)
+        table.add_column("workload", key="name")
+        table.add_column("state", key="phase")
+        table.add_column("detail", key="detail")
+        self._table = table
+        self.show(list(self._states.items()))
 
     def show(self, workloads: list[tuple[str, WorkloadState]]) -> None:
-        self.clear()
+        self._states = dict(workloads)
+        if self._table is None:
+            return
+        self._table.clear()
         for name, state in sorted(workloads, key=lambda item: item[0]):
-            self.add_row(name, _phase(state), describe(state), key=name)
+            self._table.add_row(name, _phase(state), describe(state), key=name)
 
     def update_one(self, name: str, state: WorkloadState) -> None:
         """A single workload's new state (added when new)."""
-        rows = {str(key.value): key for key in self.rows}
+        known = name in self._states
+        self._states[name] = state
+        table = self._table
+        if table is None:
+            return
         phase = _phase(state)
-        if name in rows:
-            self.update_cell(name, "phase", phase)
-            self.update_cell(name, "detail", describe(state), update_width=True)
+        if known:
+            table.update_cell(name, "phase", phase)
+            table.update_cell(name, "detail", describe(state), update_width=True)
         else:
-            self.add_row(name, phase, describe(state), key=name)
+            table.add_row(name, phase, describe(state), key=name)
