@@ -31,16 +31,25 @@ def build(
 ) -> SeclabApp:
     """The app as `seclab start` and `seclab serve` run it, with the real services."""
 
+    app: SeclabApp | None = None
+
+    def pods(container_id: str) -> tuple[str, str] | None:
+        # Asked on the enricher's lookup thread, for containers under a kubelet only: the
+        # session's target names the pod when it is the kind target (which asks kubectl).
+        session = app.lab.session if app is not None else None
+        lookup = getattr(getattr(session, "target", None), "pod_for_container", None)
+        return lookup(container_id) if lookup is not None else None
+
     def audit_stream() -> Any:
         # Imported here, on the audit worker: decoding pulls in libseccomp, not needed to draw.
         from lab.tui.audit_source import open_audit_stream
 
-        return open_audit_stream(source)
+        return open_audit_stream(source, pods=pods)
 
     control = DemoControl()
     if pace is not None:
         control.pace_index = min(range(len(PACES)), key=lambda i: abs(PACES[i] - pace))
-    return make_app(
+    app = make_app(
         target or "auto",
         lesson,
         demo,
@@ -48,6 +57,7 @@ def build(
         demo_control=control,
         notice=audit_note(),
     )
+    return app
 
 
 def _terminal_gone() -> None:
