@@ -8,11 +8,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from lab.targets.base import TargetError
-from lab.targets.commands import CommandError, Completed
+from lab.targets.commands import INSTALL, CommandError, Completed
 from lab.targets.kindconfig import MOUNT_PATH
 from lab.targets.kubectl import ReportedRunner
 
-INSTALL_KIND = "install kind: https://kind.sigs.k8s.io/docs/user/quick-start/#installation"
+INSTALL_KIND = f"install kind: {INSTALL['kind']}"
 
 
 @dataclass

@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 from lab.doctor import Check
 from lab.targets.capabilities import privileged_blocker
-from lab.targets.commands import CommandError, Runner
+from lab.targets.commands import INSTALL, CommandError, Runner
 from lab.targets.runtime_versions import engine_versions, log_flag_blocker
 
 NEEDS = ("docker", "kind")
@@ -87,15 +87,12 @@ def tools(runner: Runner) -> list[Check]:
 
 
 def _tool(runner: Runner, name: str, argv: list[str], parse: Callable[[str], str]) -> Check:
-    fixes = {
-        "kind": "install kind: https://kind.sigs.k8s.io/docs/user/quick-start/#installation",
-        "kubectl": "install kubectl: https://kubernetes.io/docs/tasks/tools/",
-    }
+    fix = f"install {name}: {INSTALL[name]}"
     try:
         done = runner(argv, timeout=20)
         return Check(name, "ok", parse(done.stdout.strip()), None, ("kind",))
     except CommandError as exc:
         status = "missing" if exc.returncode is None and "not installed" in str(exc) else "broken"
-        return Check(name, status, str(exc).splitlines()[0], fixes[name], ("kind",))
+        return Check(name, status, str(exc).splitlines()[0], fix, ("kind",))
     except (ValueError, KeyError, IndexError) as exc:
-        return Check(name, "broken", f"unexpected output: {exc}", fixes[name], ("kind",))
+        return Check(name, "broken", f"unexpected output: {exc}", fix, ("kind",))
