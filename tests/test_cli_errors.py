@@ -518,7 +518,7 @@ def test_cluster_without_kind_says_first_that_kind_is_missing(
     for sub in ("up", "status", "down"):
         result = _seclab("cluster", sub)
         assert result.exit_code == 1
-        said = "error: kind is not installed or not on PATH: seclab cluster runs `kind get "
+        said = "error: kind is not installed or not on PATH: the lab runs `kind get "
         assert said in result.output
         assert "fix: install kind: https://kind.sigs.k8s.io/" in result.output
 

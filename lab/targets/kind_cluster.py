@@ -39,7 +39,7 @@ class KindCluster:
                 hint = INSTALL_KIND if argv[0] == "kind" else "install Docker and start it"
                 # Nothing ran: say first what is missing, then what it was needed for.
                 raise TargetError(
-                    f"{exc.args[0]}: seclab cluster runs `{shlex.join(argv)}`",
+                    f"{exc.args[0]}: the lab runs `{shlex.join(argv)}`",
                     hint=hint,
                     command=argv,
                 ) from None
