@@ -10,7 +10,7 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
 
-from lab.tui.config import AuditStreamFactory, LabConfig
+from lab.tui.config import AuditStreamFactory, LabConfig, RoomCheck
 from lab.tui.demo import DemoControl
 from lab.tui.screens.lab import LAB_KEYS, LabScreen
 from lab.tui.session import SessionFactory
@@ -97,6 +97,7 @@ def make_app(
     profiles_dir: Path | None = None,
     notice: str | None = None,
     status_interval: float = 2.0,
+    room_check: RoomCheck | None = None,
 ) -> SeclabApp:
     """Build the app; factories default to the real course engine, targets and audit stream."""
     if session_factory is None:
@@ -116,5 +117,6 @@ def make_app(
         profiles_dir=profiles_dir,
         notice=notice,
         status_interval=status_interval,
+        room_check=room_check,
     )
     return SeclabApp(config)

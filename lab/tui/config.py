@@ -14,6 +14,8 @@ from lab.tui.demo import DemoControl
 from lab.tui.session import SessionFactory
 
 AuditStreamFactory = Callable[[], Any]
+# Demo mode: what in the room is not ready for (target, lessons), one line each; changes nothing.
+RoomCheck = Callable[[str, "tuple[str, ...] | None"], list[str]]
 
 
 @dataclass
@@ -31,3 +33,4 @@ class LabConfig:
     # A one-line reason shown at start, e.g. why the local target was chosen.
     notice: str | None = None
     status_interval: float = 2.0  # seconds between workload state refreshes
+    room_check: RoomCheck | None = None  # demo mode only; None: not checked

@@ -56,8 +56,21 @@ def build(
         audit_stream_factory=audit_stream,
         demo_control=control,
         notice=audit_note(),
+        room_check=_room_problems if demo else None,
     )
     return app
+
+
+def _room_problems(target: str, lessons: tuple[str, ...] | None) -> list[str]:
+    """What `seclab prepare --check` would mark ✘ for this talk, one line each."""
+    from lab.prepare import Room, Steps
+
+    room = Room(target, Steps(say=lambda line: None), check=True, lessons=lessons or ())
+    return [
+        f"{item.name}: {item.detail}" + (f" (fix: {item.fix})" if item.fix else "")
+        for item in room.items()
+        if not item.ok
+    ]
 
 
 def _terminal_gone() -> None:

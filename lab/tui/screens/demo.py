@@ -12,7 +12,7 @@ from textual.timer import Timer
 
 from lab.tui.config import LabConfig
 from lab.tui.screens.lab import LabScreen
-from lab.tui.session import CheckOutcome, CommandStarted, Session, SessionEvent
+from lab.tui.session import CheckOutcome, CommandStarted, OutputLine, Session, SessionEvent
 from lab.tui.widgets.commands import CommandPane
 
 
@@ -63,7 +63,26 @@ class DemoScreen(LabScreen):
 
     def start_demo(self) -> None:
         if self.session is not None:
+            if self.config.room_check is not None:
+                self.check_room(self.session.target_name)
             self.play(self.session)
+
+    @work(thread=True, group="room")
+    def check_room(self, target: str) -> None:
+        """Say, in the command pane, whatever in the room would download or fail during the talk."""
+        assert self.config.room_check is not None
+        try:
+            problems = self.config.room_check(target, self.config.demo_lessons)
+        except Exception as exc:  # a talk is not stopped by its own readiness check
+            problems = [f"the room could not be checked: {exc}"]
+        if not problems:
+            line = OutputLine("room ready: nothing will download during the talk", "ok")
+            self.post_message(self.Posted(line))
+            return
+        for problem in problems:
+            self.post_message(self.Posted(OutputLine(f"room not ready: {problem}", "warn")))
+        fix = f"before the talk: seclab prepare --target {target}"
+        self.post_message(self.Posted(OutputLine(fix, "warn")))
 
     def _demo_listener(self, event: SessionEvent) -> None:
         control = self.config.demo_control
