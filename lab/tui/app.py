@@ -46,12 +46,25 @@ class SeclabApp(App[None]):
         for key, action, _word, title in LAB_KEYS:
             shown = {"slash": "/", "question_mark": "?"}.get(key, key)
             yield SystemCommand(title, f"seclab lab · key {shown}", self._lab_action(action))
+        # Every lesson, also where the lesson list has no room (narrow terminals).
+        for lesson in self.lab.lessons:
+            if lesson.supported:
+                help_text = f"{lesson.done}/{lesson.steps} steps done · {lesson.summary}"
+                yield SystemCommand(
+                    f"Lesson: {lesson.title}", help_text, self._open_lesson(lesson.id)
+                )
 
     def _lab_action(self, action: str) -> Callable[[], Any]:
         async def run() -> None:
             await self.run_action(action, self.lab)
 
         return run
+
+    def _open_lesson(self, lesson_id: str) -> Callable[[], Any]:
+        def open_it() -> None:
+            self.lab.open_lesson(lesson_id)
+
+        return open_it
 
     def on_unmount(self) -> None:
         # However the app ends, release a demo worker waiting on a pause: Python waits for

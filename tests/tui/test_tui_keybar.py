@@ -6,7 +6,7 @@ from tui_helpers import RecordingSession, pilot_test, settle, until
 
 from lab.tui.app import make_app
 from lab.tui.demo import DemoControl
-from lab.tui.widgets.keybar import KeyBar
+from lab.tui.widgets.keybar import KeyBar, fitted
 
 
 def _bar(app: object) -> str:
@@ -50,4 +50,29 @@ async def test_demo_mode_puts_the_presenter_keys_and_quit_first() -> None:
     async with app.run_test(size=(160, 50)) as pilot:
         text = _bar(app)
         assert text.index("Pause/resume") < text.index("Quit") < text.index("Run")
+        await settle(pilot)
+
+
+def test_a_narrow_line_keeps_quit_and_help_in_view() -> None:
+    keys = [("r", "Run", "screen.run_step"), ("c", "Check", "screen.check")] * 6
+    keys += [("?", "Help", "screen.help"), ("q", "Quit", "app.quit")]
+    wide = fitted(keys, 200).plain
+    assert wide.startswith("r Run  c Check") and wide.endswith("q Quit")
+    narrow = fitted(keys, 40).plain
+    assert narrow.startswith("? Help q Quit r Run")
+
+
+@pilot_test
+async def test_80_columns_show_the_audit_pane_and_the_palette_offers_lessons() -> None:
+    session = RecordingSession()
+    app = make_app("local", session_factory=lambda name: session)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(pilot, lambda: app.lab.step is not None)
+        assert app.lab.query_one("#left").size.width == 0  # the lesson list gave its room
+        assert app.lab.query_one("#right").size.width >= 30  # the audit pane has room
+        assert "q Quit" in _bar(app)
+        commands = {c.title: c for c in app.get_system_commands(app.lab)}
+        assert "Lesson: Second" in commands
+        commands["Lesson: Second"].callback()
+        await until(pilot, lambda: app.lab.step is not None and app.lab.step.lesson_id == "second")
         await settle(pilot)

@@ -35,6 +35,9 @@ from lab.tui.widgets.step import StepPane
 if TYPE_CHECKING:
     from lab.tui.config import LabConfig
 
+NARROW = 110  # columns: the lesson list and the workloads table show from here
+WIDE = 140  # columns: the audit pane's counts per syscall show from here
+
 
 class LabScreen(LabKeys):
     """Where the learner works: its keys are in `LabKeys`, all blocking work in `LabWorkers`."""
@@ -43,6 +46,9 @@ class LabScreen(LabKeys):
         Binding(key, action, word or title, show=bool(word))
         for key, action, word, title in LAB_KEYS
     ]
+    # An 80-column terminal is common: below NARROW the lesson list gives its width to the step
+    # and the audit pane (lessons stay in the command palette), below WIDE the counts box does.
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (NARROW, "-medium"), (WIDE, "-wide")]
 
     def __init__(self, config: LabConfig) -> None:
         super().__init__()
@@ -80,6 +86,12 @@ class LabScreen(LabKeys):
         self.query_one("#notes").display = self.config.demo
         if self.config.notice:
             self.query_one(CommandPane).output(OutputLine(self.config.notice, "warn"))
+        if self.app.size.width < NARROW:
+            said = (
+                f"This terminal is {self.app.size.width} columns wide: the lesson list shows from "
+                f"{NARROW}; ctrl+p, then type `lesson`, opens another lesson."
+            )
+            self.query_one(CommandPane).output(OutputLine(said, "warn"))
         # The workers import the course engine and libseccomp: started after the first frame is
         # drawn, their imports do not compete with it for the GIL.
         self.call_after_refresh(self._start_workers)
@@ -185,9 +197,13 @@ class LabScreen(LabKeys):
     # -- widgets asking for things -----------------------------------------------------------
 
     def on_lesson_list_chosen(self, message: LessonList.Chosen) -> None:
+        self.open_lesson(message.lesson_id)
+
+    def open_lesson(self, lesson_id: str) -> None:
+        """Show a lesson where the learner left it (from the list or the command palette)."""
         current = self.step.lesson_id if self.step else None
-        if self.session is not None and message.lesson_id != current:
-            self.load_step(self.session, message.lesson_id, None)
+        if self.session is not None and lesson_id != current:
+            self.load_step(self.session, lesson_id, None)
 
     def on_audit_pane_filter_changed(self, message: AuditPane.FilterChanged) -> None:
         pane = self.query_one(AuditPane)

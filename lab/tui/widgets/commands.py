@@ -36,7 +36,8 @@ class CommandPane(Vertical):
     async def _make_log(self) -> None:
         from textual.widgets import RichLog
 
-        log = RichLog(max_lines=2000, wrap=True, markup=False, id="command-log")
+        # min_width: RichLog would otherwise render at 78 columns and crop narrower panes.
+        log = RichLog(max_lines=2000, wrap=True, markup=False, min_width=20, id="command-log")
         await self.mount(log, before=self.query_one("#typing"))
         self._log = log
         for text in self._early:

@@ -16,13 +16,26 @@ from textual.widgets import Static
 _KEY_STYLE = "bold $footer-key-foreground on $footer-key-background"  # resolved when drawn
 
 
-def key_content(keys: Iterable[tuple[str, str, str]]) -> Content:
+# Shown first when the whole line does not fit (an 80-column terminal): leaving and the list of
+# every key must never be cut off.
+_FIRST_WHEN_NARROW = ("app.quit", "screen.help", "app.command_palette")
+
+
+def key_content(keys: Iterable[tuple[str, str, str]], gap: str = "  ") -> Content:
     """`(key shown, description, action)` triples as one line of clickable key labels."""
     parts: list[Content] = []
     for shown, description, action in keys:
         label = Content.assemble((shown, _KEY_STYLE), " ", description)
         parts.append(label.stylize(Style.from_meta({"@click": action})))
-    return Content("  ").join(parts)
+    return Content(gap).join(parts)
+
+
+def fitted(keys: list[tuple[str, str, str]], width: int) -> Content:
+    """The key line for `width` cells: roomy, then tighter, then with quit and help first."""
+    first = [key for key in keys if key[2] in _FIRST_WHEN_NARROW]
+    rest = [key for key in keys if key[2] not in _FIRST_WHEN_NARROW]
+    tries = (key_content(keys), key_content(keys, " "), key_content([*first, *rest], " "))
+    return next((line for line in tries if line.cell_length <= width), tries[-1])
 
 
 class KeyBar(Static):
@@ -41,8 +54,14 @@ class KeyBar(Static):
     }
     """
 
+    _keys: list[tuple[str, str, str]] = []  # set once mounted
+
     def on_mount(self) -> None:
-        self.update(key_content(self.keys()))
+        self._keys = self.keys()
+        self.update(fitted(self._keys, self.app.size.width - 2))  # the first frame's width
+
+    def on_resize(self) -> None:
+        self.update(fitted(self._keys, self.content_size.width or self.app.size.width - 2))
 
     def keys(self) -> list[tuple[str, str, str]]:
         """The shown bindings as `(key shown, description, namespaced action)`, first key wins."""
