@@ -55,13 +55,21 @@ class KeyBar(Static):
     """
 
     _keys: list[tuple[str, str, str]] = []  # set once mounted
+    _shown = ""
 
     def on_mount(self) -> None:
         self._keys = self.keys()
-        self.update(fitted(self._keys, self.app.size.width - 2))  # the first frame's width
+        self._show(self.app.size.width - 2)  # the first frame's width
 
     def on_resize(self) -> None:
-        self.update(fitted(self._keys, self.content_size.width or self.app.size.width - 2))
+        self._show(self.content_size.width or self.app.size.width - 2)
+
+    def _show(self, width: int) -> None:
+        line = fitted(self._keys, width)
+        if line.plain != self._shown:
+            self._shown = line.plain
+            # One line, docked: a new text never changes the layout.
+            self.update(line, layout=False)
 
     def keys(self) -> list[tuple[str, str, str]]:
         """The shown bindings as `(key shown, description, namespaced action)`, first key wins."""
