@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from lab.tui.session import Session, StepView
     from lab.tui.widgets.profile import ProfileViewer
 
-# (key, action, footer word, palette title): the footer, help and command palette share these.
+# (key, action, key-bar word, palette title): the key bar, help and command palette share these.
 LAB_KEYS = [
     ("r", "run_step", "Run", "Run the step"),
     ("c", "check", "Check", "Check the step"),
