@@ -25,7 +25,7 @@ HELP = """\
 | `w` | show only the audit records of this session's workloads |
 | `v` | show the step's profile (lint diagnostics and a diff with another) |
 | `t` | switch target: local, docker, kind |
-| `ctrl+p` | every action in the command palette |
+| `ctrl+p` | every action, and every lesson ("Lesson: …"), in the command palette |
 | `q` / `ctrl+c` | quit, stopping every workload this session started |
 
 **Demo mode:** `space` pause/resume · `←`/`→` previous/next step · `+`/`-` pace.
