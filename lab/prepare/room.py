@@ -66,6 +66,16 @@ class Room:
         return image_items(client, workloads, self.steps, check=self.check)
 
 
+def unready(target: str, lessons: Sequence[str] = ()) -> list[str]:
+    """What `seclab prepare --check` would mark ✘ for this talk, one line each; changes nothing."""
+    room = Room(target, Steps(say=lambda line: None), check=True, lessons=lessons)
+    return [
+        f"{item.name}: {item.detail}" + (f" (fix: {item.fix})" if item.fix else "")
+        for item in room.items()
+        if not item.ok
+    ]
+
+
 def _doctor() -> list[Check]:
     from lab.doctor import run_checks
 

@@ -62,15 +62,10 @@ def build(
 
 
 def _room_problems(target: str, lessons: tuple[str, ...] | None) -> list[str]:
-    """What `seclab prepare --check` would mark ✘ for this talk, one line each."""
-    from lab.prepare import Room, Steps
+    # Imported on the demo's room worker: the checks load the course and ask the engines.
+    from lab.prepare.room import unready
 
-    room = Room(target, Steps(say=lambda line: None), check=True, lessons=lessons or ())
-    return [
-        f"{item.name}: {item.detail}" + (f" (fix: {item.fix})" if item.fix else "")
-        for item in room.items()
-        if not item.ok
-    ]
+    return unready(target, lessons or ())
 
 
 def _terminal_gone() -> None:

@@ -5,9 +5,9 @@ from __future__ import annotations
 from textual.widgets import RichLog
 from tui_helpers import RecordingSession, pilot_test, settle, until
 
+from lab.prepare.room import unready
 from lab.tui.app import SeclabApp, make_app
 from lab.tui.demo import DemoControl
-from lab.tui.launch import _room_problems
 
 
 def _demo(room: list[str] | Exception, asked: list[tuple[str, object]]) -> SeclabApp:
@@ -65,6 +65,6 @@ async def test_a_ready_room_says_so_and_a_failed_check_does_not_stop_the_demo() 
 
 
 def test_the_shipped_course_on_local_is_ready_or_says_why() -> None:
-    problems = _room_problems("local", ("audit",))
+    problems = unready("local", ("audit",))
     # This machine runs the local target (CI proves it): nothing should be in the way.
     assert problems == [], problems
