@@ -12,12 +12,12 @@ from pathlib import Path
 import click
 
 from lab import paths
-from lab.targets import kindconfig
 from lab.targets.base import CommandEvent, TargetError
 from lab.targets.commands import Runner, SubprocessRunner
-from lab.targets.k8s_manifests import BUSYBOX_IMAGE, HTTP_ECHO_IMAGE, MANAGED
-from lab.targets.k8s_status import pod_state
-from lab.targets.kind import KindTarget
+from lab.targets.kind import config as kindconfig
+from lab.targets.kind.manifests import BUSYBOX_IMAGE, HTTP_ECHO_IMAGE, MANAGED
+from lab.targets.kind.status import pod_state
+from lab.targets.kind.target import KindTarget
 
 # Loaded into the nodes when Docker has them, so a class without network still works.
 PRELOAD = (HTTP_ECHO_IMAGE, BUSYBOX_IMAGE)

@@ -112,6 +112,6 @@ def command(target: str, lessons: tuple[str, ...], check: bool) -> None:
 
 def _kind(runner: Runner) -> object:
     from lab import paths
-    from lab.targets.kind import KindTarget
+    from lab.targets.kind.target import KindTarget
 
     return KindTarget(paths.profiles_dir(), runner=runner)

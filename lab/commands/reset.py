@@ -47,8 +47,8 @@ def _docker(dry_run: bool, session: str | None) -> list[str]:
 def _kind(dry_run: bool, session: str | None) -> list[str]:
     import shutil
 
-    from lab.targets.k8s_manifests import MANAGED
-    from lab.targets.kind import KindTarget
+    from lab.targets.kind.manifests import MANAGED
+    from lab.targets.kind.target import KindTarget
 
     if shutil.which("kind") is None:
         return []  # kind is not installed: the lab never made anything with it

@@ -21,7 +21,7 @@ def pod_names(target: str | None, echo: Callable[[str], None]) -> PodResolver | 
     """
     if target != "kind":
         return None  # Docker containers are named for every target, through the docker SDK
-    from lab.targets.kind import KindTarget
+    from lab.targets.kind.target import KindTarget
 
     kind = KindTarget(paths.profiles_dir(), cluster_name="seclab", runner=make_runner())
     if not kind.cluster.exists():

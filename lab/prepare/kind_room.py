@@ -14,10 +14,10 @@ from lab import paths
 from lab.course.interrupts import first_interrupt_only
 from lab.prepare.items import Item, Steps
 from lab.prepare.pull_policy import pod_images, policy_item
-from lab.targets import kindconfig
 from lab.targets.base import TargetError
 from lab.targets.commands import CommandError
-from lab.targets.kind import KindTarget
+from lab.targets.kind import config as kindconfig
+from lab.targets.kind.target import KindTarget
 
 FIX = "seclab prepare --target kind"
 

@@ -6,11 +6,11 @@ from collections.abc import Sequence
 
 from lab.prepare.items import Item
 from lab.targets.base import ProfileRef, WorkloadSpec
-from lab.targets.k8s_manifests import pod_manifest
+from lab.targets.kind.manifests import pod_manifest
 
 
 def pod_images(workloads: Sequence[str]) -> dict[str, str]:
-    """image -> the pull policy the lab's pods get for it (what k8s_manifests writes, or
+    """image -> the pull policy the lab's pods get for it (what lab.targets.kind.manifests writes, or
     Kubernetes' default: Always for `:latest` or no tag, IfNotPresent for any other tag)."""
     found: dict[str, str] = {}
     for workload in workloads:
@@ -29,7 +29,7 @@ def policy_item(images: dict[str, str]) -> Item:
     if always:
         return Item.bad(
             "pods' imagePullPolicy",
-            f"Always for {', '.join(always)} (lab/targets/k8s_manifests.py): "
+            f"Always for {', '.join(always)} (lab/targets/kind/manifests.py): "
             "the node pulls at every pod start, whatever is loaded",
             "report it: the pods need imagePullPolicy IfNotPresent (or a fixed tag)",
         )

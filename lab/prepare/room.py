@@ -91,6 +91,6 @@ def _docker_client() -> Any:
 
 def _kind_target() -> Any:
     from lab import paths
-    from lab.targets.kind import KindTarget
+    from lab.targets.kind.target import KindTarget
 
     return KindTarget(paths.profiles_dir())

@@ -30,7 +30,7 @@ def make_target(name: str, *, on_command: CommandListener | None = None, **optio
 
         return DockerTarget(profiles, on_command=on_command, **options)
     if key == "kind":
-        from lab.targets.kind import KindTarget
+        from lab.targets.kind.target import KindTarget
 
         return KindTarget(profiles, on_command=on_command, **options)
     raise TargetError(

@@ -24,7 +24,7 @@ from stub_target import StubAudit
 from lab.course.events import Event
 from lab.course.model import Lesson
 from lab.course.runner import LessonRunner
-from lab.targets.kind import KindTarget
+from lab.targets.kind.target import KindTarget
 
 GOLDEN = Path(__file__).resolve().parent.parent / "fixtures" / "lessons" / "kind"
 

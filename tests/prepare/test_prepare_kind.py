@@ -68,7 +68,7 @@ def test_check_on_a_ready_cluster_is_all_ticks(
     assert "1 match" in ticks and "/var/lib/kubelet/seccomp/profiles" in ticks
     assert "image hashicorp/http-echo:1.0 in the nodes" in ticks
     assert "image busybox:1.36 in the nodes" in ticks
-    assert "hashicorp/http-echo:1.0: IfNotPresent" in ticks  # what k8s_manifests' pods get
+    assert "hashicorp/http-echo:1.0: IfNotPresent" in ticks  # what kind.manifests' pods get
     assert "Ready: nothing will download during the talk." in out
 
 
@@ -193,7 +193,7 @@ def test_what_the_pods_get_today_will_not_pull_a_loaded_image() -> None:
 def test_an_untagged_or_latest_image_would_be_pulled_at_every_start(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    # As if k8s_manifests wrote busybox without a tag: Kubernetes then defaults to Always.
+    # As if kind.manifests wrote busybox without a tag: Kubernetes then defaults to Always.
     real = pull_policy.pod_manifest
 
     def untagged(spec: WorkloadSpec) -> dict[str, Any]:
@@ -204,4 +204,4 @@ def test_an_untagged_or_latest_image_would_be_pulled_at_every_start(
     monkeypatch.setattr(pull_policy, "pod_manifest", untagged)
     item = policy_item(pod_images(["busybox"]))
     assert not item.ok and "Always for busybox" in item.detail
-    assert "lab/targets/k8s_manifests.py" in item.detail and item.fix
+    assert "lab/targets/kind/manifests.py" in item.detail and item.fix

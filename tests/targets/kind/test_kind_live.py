@@ -12,14 +12,14 @@ from pathlib import Path
 
 import pytest
 
-from lab.targets import kindconfig
 from lab.targets.base import Phase, ProfileRef, WorkloadSpec, WorkloadState
-from lab.targets.k8s_manifests import HTTP_ECHO_IMAGE, MANAGED
-from lab.targets.kind import KindTarget
+from lab.targets.kind import config as kindconfig
+from lab.targets.kind.manifests import HTTP_ECHO_IMAGE, MANAGED
+from lab.targets.kind.target import KindTarget
 
 pytestmark = [pytest.mark.kind, pytest.mark.timeout(1500)]
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 CLUSTER = "seclab-live-test"
 
 

@@ -6,8 +6,8 @@ import threading
 import time
 from dataclasses import dataclass, field
 
-from lab.targets.k8s_status import container_id
-from lab.targets.kubectl import Kubectl
+from lab.targets.kind.kubectl import Kubectl
+from lab.targets.kind.status import container_id
 
 
 @dataclass

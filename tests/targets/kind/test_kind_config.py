@@ -7,11 +7,11 @@ from pathlib import Path
 import pytest
 import yaml
 
-from lab.targets import kindconfig
 from lab.targets.base import ProfileRef, TargetError, WorkloadSpec
-from lab.targets.k8s_manifests import pod_manifest
+from lab.targets.kind import config as kindconfig
+from lab.targets.kind.manifests import pod_manifest
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 MOUNT = "/var/lib/kubelet/seccomp/profiles"
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from lab.targets.base import Phase, WorkloadState
-from lab.targets.k8s_manifests import CONTAINER
+from lab.targets.kind.manifests import CONTAINER
 
 # Waiting reasons that mean the runtime refused to create or start the container: for seccomp,
 # a missing or unreadable profile (CreateContainerError) or one runc rejects (RunContainerError).

@@ -9,7 +9,7 @@ from typing import Any
 import yaml
 
 from lab.targets.base import K8S_LABEL, TargetError
-from lab.targets.k8s_manifests import PROFILES_SUBDIR, SECCOMP_ROOT
+from lab.targets.kind.manifests import PROFILES_SUBDIR, SECCOMP_ROOT
 
 MOUNT_PATH = f"{SECCOMP_ROOT}/{PROFILES_SUBDIR}"
 # A cluster-level KubeletConfiguration patch reaches every node: kubeadm init writes it for the

@@ -13,8 +13,8 @@ import pytest
 from transcripts import TranscriptRunner
 
 from lab.targets.base import CommandEvent, Phase, ProfileRef, TargetError, WorkloadSpec
-from lab.targets.k8s_status import host_pids
-from lab.targets.kind import KindTarget
+from lab.targets.kind.status import host_pids
+from lab.targets.kind.target import KindTarget
 
 # The sync transcripts carry these files' sha256 sums.
 PROFILES = {

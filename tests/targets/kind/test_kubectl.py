@@ -20,8 +20,8 @@ from click.testing import CliRunner
 from lab.cli import cli
 from lab.targets.base import CommandEvent, TargetError
 from lab.targets.commands import CommandError, SubprocessRunner
-from lab.targets.kind import KindTarget
-from lab.targets.kubectl import Kubectl, ReportedRunner, explain
+from lab.targets.kind.kubectl import Kubectl, ReportedRunner, explain
+from lab.targets.kind.target import KindTarget
 
 # kubectl 1.32's own words when nothing listens on the API server's port (captured here).
 REFUSED = (

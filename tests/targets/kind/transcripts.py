@@ -23,7 +23,7 @@ import pytest
 
 from lab.targets.commands import CommandError, Completed
 
-KIND_FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "kind"
+KIND_FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "kind"
 
 
 def _fill(value: Any, values: Mapping[str, str]) -> Any:

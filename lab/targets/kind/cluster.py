@@ -9,8 +9,8 @@ from pathlib import Path
 
 from lab.targets.base import TargetError
 from lab.targets.commands import INSTALL, CommandError, Completed
-from lab.targets.kindconfig import MOUNT_PATH
-from lab.targets.kubectl import ReportedRunner
+from lab.targets.kind.config import MOUNT_PATH
+from lab.targets.kind.kubectl import ReportedRunner
 
 INSTALL_KIND = f"install kind: {INSTALL['kind']}"
 

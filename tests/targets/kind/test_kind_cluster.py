@@ -17,7 +17,7 @@ from lab import paths
 from lab.cli import cli
 from lab.commands import cluster as cluster_command
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 MOUNT = "/var/lib/kubelet/seccomp/profiles"
 
 

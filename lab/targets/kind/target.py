@@ -22,7 +22,9 @@ from lab.targets.base import (
     WorkloadState,
 )
 from lab.targets.commands import Runner, SubprocessRunner
-from lab.targets.k8s_manifests import (
+from lab.targets.kind.cluster import KindCluster
+from lab.targets.kind.kubectl import Kubectl, ReportedRunner
+from lab.targets.kind.manifests import (
     CONTAINER,
     ECHO_PORT,
     EXTRA_SUBDIR,
@@ -32,10 +34,8 @@ from lab.targets.k8s_manifests import (
     pod_manifest,
     selector,
 )
-from lab.targets.k8s_status import pod_state
-from lab.targets.kind_cluster import KindCluster
-from lab.targets.kubectl import Kubectl, ReportedRunner
-from lab.targets.pod_resolver import PodResolver
+from lab.targets.kind.pods import PodResolver
+from lab.targets.kind.status import pod_state
 
 _TERMINAL = {Phase.EXITED, Phase.FAILED_TO_CREATE, Phase.CRASH_LOOPING, Phase.NOT_FOUND}
 

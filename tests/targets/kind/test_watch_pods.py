@@ -28,7 +28,7 @@ from transcripts import TranscriptRunner
 from lab.commands import watch, watch_pods
 from lab.targets.docker import DockerTarget
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 LOG_ALL = json.dumps({"defaultAction": "SCMP_ACT_LOG"})
 WATCH = ["--target", "kind", "--pod", "audit-pod", "--json"]
 
@@ -146,7 +146,7 @@ def test_pod_without_target_kind_is_a_usage_error() -> None:
 def test_a_live_pods_records_carry_its_name() -> None:
     """On the lab's own cluster (`seclab cluster up`): a pod of this test's, watched by name."""
     from lab.targets.base import ProfileRef, WorkloadSpec
-    from lab.targets.kind import KindTarget
+    from lab.targets.kind.target import KindTarget
 
     if os.geteuid() != 0:
         pytest.skip("reading the kernel's audit records needs root")
