@@ -158,7 +158,7 @@ def _libseccomp_version() -> str:
 
 def busybox() -> list[Check]:
     """busybox for the shell exercises; static, so the offline Docker images can use it."""
-    from lab.targets.offline_images import find_busybox, is_dynamic
+    from lab.targets.docker.offline import find_busybox, is_dynamic
 
     path = find_busybox()
     if path is None:

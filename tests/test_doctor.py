@@ -14,8 +14,8 @@ from lab.commands.doctor import command
 from lab.doctor import Check, audit_access, busybox, kernel_seccomp, target_works
 from lab.targets.capabilities import missing_capabilities, privileged_blocker
 from lab.targets.commands import CommandError, Completed
-from lab.targets.offline_images import is_dynamic
-from lab.targets.runtime_versions import log_flag_blocker, parse_version
+from lab.targets.docker.offline import is_dynamic
+from lab.targets.docker.versions import log_flag_blocker, parse_version
 from lab.targets.tool_checks import tools
 
 
@@ -78,7 +78,7 @@ def test_privileged_line_matches_the_bounding_set() -> None:
 def test_docker_lines_agree_with_the_engine() -> None:
     import docker
 
-    from lab.targets.runtime_versions import engine_versions
+    from lab.targets.docker.versions import engine_versions
     from lab.targets.tool_checks import docker_checks
 
     checks = {c.name: c for c in docker_checks(lambda *a, **k: None)}  # type: ignore[arg-type]

@@ -72,7 +72,7 @@ def test_local_reset_stops_recorded_processes_only(
 def test_docker_reset_leaves_unlabelled_containers(profiles_dir: Path) -> None:
     import docker
 
-    from lab.targets.docker import DockerTarget
+    from lab.targets.docker.target import DockerTarget
 
     session = uuid.uuid4().hex[:12]
     target = DockerTarget(profiles_dir, session=session)

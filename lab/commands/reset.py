@@ -37,11 +37,11 @@ def _local(dry_run: bool, session: str | None) -> list[str]:
 
 
 def _docker(dry_run: bool, session: str | None) -> list[str]:
-    from lab.targets.docker import DockerTarget
-    from lab.targets.docker_reset import remove_labelled
+    from lab.targets.docker.reset import remove_labelled
+    from lab.targets.docker.target import DockerTarget
 
     target = DockerTarget(paths.profiles_dir(), session=session)
-    return remove_labelled(target, dry_run=dry_run)
+    return remove_labelled(target.engine, dry_run=dry_run)
 
 
 def _kind(dry_run: bool, session: str | None) -> list[str]:

@@ -34,7 +34,7 @@ class ActionContext:
         """The profile this target uses; the offline echo image has its own fine-grained list."""
         name = choice.for_target(self.target.name)
         if name == "fine-grained.json" and _uses_offline_echo(self.target):
-            from lab.targets.offline_images import ECHO_PROFILE
+            from lab.targets.docker.offline import ECHO_PROFILE
 
             return ECHO_PROFILE
         return name

@@ -71,7 +71,7 @@ def profile_names(lessons: Sequence[Lesson], target: str) -> list[str]:
             names += [n for n in used if n and n.endswith(".json") and n not in written]
     if target == "docker" and "fine-grained.json" in names:
         # Without the upstream image, docker runs the offline stand-in under its own list.
-        from lab.targets.offline_images import ECHO_PROFILE
+        from lab.targets.docker.offline import ECHO_PROFILE
 
         names.append(ECHO_PROFILE)
     return list(dict.fromkeys(names))

@@ -1,7 +1,7 @@
 """docker: every image the lessons start is in the engine, pulled when it can be, else built.
 
 The lab runs upstream `hashicorp/http-echo:1.0` and `busybox` when the engine has them, and the
-offline stand-ins it builds from the host's static busybox otherwise (`lab.targets.images`).
+offline stand-ins it builds from the host's static busybox otherwise (`lab.targets.docker.images`).
 """
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from lab.prepare.items import Item, Steps
-from lab.targets import images
 from lab.targets.base import CommandEvent, TargetError
+from lab.targets.docker import images
 
 FIX = "seclab prepare --target docker"
 

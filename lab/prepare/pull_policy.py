@@ -10,7 +10,7 @@ from lab.targets.kind.manifests import pod_manifest
 
 
 def pod_images(workloads: Sequence[str]) -> dict[str, str]:
-    """image -> the pull policy the lab's pods get for it (what lab.targets.kind.manifests writes, or
+    """image -> the pull policy the lab's pods get for it (what kind.manifests writes, or
     Kubernetes' default: Always for `:latest` or no tag, IfNotPresent for any other tag)."""
     found: dict[str, str] = {}
     for workload in workloads:

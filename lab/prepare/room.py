@@ -84,7 +84,7 @@ def _doctor() -> list[Check]:
 
 def _docker_client() -> Any:
     from lab import paths
-    from lab.targets.docker import DockerTarget
+    from lab.targets.docker.target import DockerTarget
 
     return DockerTarget(paths.profiles_dir()).docker()
 

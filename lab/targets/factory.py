@@ -26,7 +26,7 @@ def make_target(name: str, *, on_command: CommandListener | None = None, **optio
 
         return LocalTarget(profiles, on_command=on_command, **options)
     if key == "docker":
-        from lab.targets.docker import DockerTarget
+        from lab.targets.docker.target import DockerTarget
 
         return DockerTarget(profiles, on_command=on_command, **options)
     if key == "kind":

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from lab.targets import local_state
 from lab.targets.base import CommandEvent, Phase, WorkloadSpec, WorkloadState
-from lab.targets.docker_state import SIGSYS
+from lab.targets.exits import SIGSYS
 
 if TYPE_CHECKING:
     from lab.sandbox import SandboxedProcess, SandboxOutcome

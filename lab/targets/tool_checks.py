@@ -8,7 +8,7 @@ from collections.abc import Callable
 from lab.doctor import Check
 from lab.targets.capabilities import privileged_blocker
 from lab.targets.commands import INSTALL, CommandError, Runner
-from lab.targets.runtime_versions import engine_versions, log_flag_blocker
+from lab.targets.docker.versions import engine_versions, log_flag_blocker
 
 NEEDS = ("docker", "kind")
 
@@ -18,7 +18,7 @@ def docker_checks(runner: Runner) -> list[Check]:
     import docker
     import requests.exceptions
 
-    from lab.targets.docker_errors import engine_unreachable
+    from lab.targets.docker.errors import engine_unreachable
 
     try:
         client = docker.from_env(timeout=10)

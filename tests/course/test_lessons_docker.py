@@ -11,7 +11,7 @@ from lesson_play import LESSONS, explain, lesson_ids, play
 
 from lab.course.events import CheckPassed, StepSkipped
 from lab.targets.capabilities import privileged_blocker
-from lab.targets.docker import DockerTarget
+from lab.targets.docker.target import DockerTarget
 
 pytestmark = [pytest.mark.docker, pytest.mark.root]
 

@@ -17,7 +17,8 @@ import pytest
 from click.testing import CliRunner, Result
 
 from lab.cli import cli
-from lab.targets import images, offline_images
+from lab.targets.docker import images
+from lab.targets.docker import offline as offline_images
 
 pytestmark = pytest.mark.docker
 

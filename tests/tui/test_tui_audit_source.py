@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from lab.audit.records import AuditEvent
-from lab.targets.docker import DockerTarget
+from lab.targets.docker.target import DockerTarget
 from lab.tui.audit_feed import format_event
 from lab.tui.audit_source import EnrichedStream, open_audit_stream
 

@@ -26,7 +26,7 @@ from click.testing import CliRunner
 from transcripts import TranscriptRunner
 
 from lab.commands import watch, watch_pods
-from lab.targets.docker import DockerTarget
+from lab.targets.docker.target import DockerTarget
 
 REPO = Path(__file__).resolve().parents[3]
 LOG_ALL = json.dumps({"defaultAction": "SCMP_ACT_LOG"})

@@ -5,15 +5,13 @@ from __future__ import annotations
 import shlex
 import threading
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from lab.targets.base import CommandEvent, ExecResult, HttpResponse, TargetError
-from lab.targets.docker_run import ECHO_PORT
-from lab.targets.docker_state import signal_of
+from lab.targets.docker.engine import Engine
+from lab.targets.docker.plan import ECHO_PORT
+from lab.targets.exits import signal_of
 from lab.targets.http_get import http_get
-
-if TYPE_CHECKING:
-    from lab.targets.docker import DockerTarget
 
 
 def host_port(container: Any) -> int | None:
@@ -23,28 +21,21 @@ def host_port(container: Any) -> int | None:
     return int(bindings[0]["HostPort"]) if bindings else None
 
 
-def request(target: DockerTarget, name: str, path: str, timeout: float) -> HttpResponse:
+def request(engine: Engine, container: Any, port: int, path: str, timeout: float) -> HttpResponse:
     """GET http://127.0.0.1:<published port><path>, retried while the container runs."""
-    container = target.find_container(name)
-    port = host_port(container) if container is not None else None
-    if container is None or port is None:
-        state = target.state(name)
-        return HttpResponse(None, error=f"{name} has no published port ({state.phase.value})")
 
     def alive() -> bool:
         container.reload()
         return bool(container.status == "running")
 
-    return http_get(target.emit, f"http://127.0.0.1:{port}{path}", timeout, alive)
+    return http_get(engine.emit, f"http://127.0.0.1:{port}{path}", timeout, alive)
 
 
-def exec_in(
-    target: DockerTarget, container: Any, argv: Sequence[str], timeout: float
-) -> ExecResult:
+def exec_in(engine: Engine, container: Any, argv: Sequence[str], timeout: float) -> ExecResult:
     """`docker exec <container> argv…`, with its exit code (159 when SIGSYS killed it)."""
     cli = ("docker", "exec", container.name, *argv)
-    target.emit(CommandEvent(cli))
-    api = target.docker().api
+    engine.emit(CommandEvent(cli))
+    api = engine.docker().api
     exec_id = api.exec_create(container.id, list(argv), stdout=True, stderr=True)["Id"]
     result: dict[str, Any] = {}
 
@@ -68,7 +59,7 @@ def exec_in(
     stdout = (out or b"").decode(errors="replace")
     stderr = (err or b"").decode(errors="replace")
     code = api.exec_inspect(exec_id).get("ExitCode")
-    target.emit(CommandEvent(cli, exit_code=code, stdout=stdout, stderr=stderr))
+    engine.emit(CommandEvent(cli, exit_code=code, stdout=stdout, stderr=stderr))
     return ExecResult(code, stdout, stderr, signal=signal_of(code), commands=(shlex.join(cli),))
 
 

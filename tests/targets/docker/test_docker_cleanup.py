@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 pytestmark = pytest.mark.docker
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 
 
 def test_containers_are_removed_after_ctrl_c() -> None:
@@ -23,7 +23,7 @@ def test_containers_are_removed_after_ctrl_c() -> None:
         "import sys, time\n"
         "from lab.paths import profiles_dir\n"
         "from lab.targets.base import ProfileRef, WorkloadSpec\n"
-        "from lab.targets.docker import DockerTarget\n"
+        "from lab.targets.docker.target import DockerTarget\n"
         f"t = DockerTarget(profiles_dir(), session={session!r})\n"
         f"s = t.run(WorkloadSpec('t-ctrlc-{session}', 'http-echo', ProfileRef.runtime_default()))\n"
         "print(s.phase.value, flush=True)\n"

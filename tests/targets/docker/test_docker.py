@@ -12,8 +12,8 @@ import pytest
 
 from lab.targets.base import CommandEvent, Phase, ProfileRef, TargetError, WorkloadSpec
 from lab.targets.capabilities import privileged_blocker
-from lab.targets.docker import DockerTarget
-from lab.targets.docker_errors import explain_create_error
+from lab.targets.docker.errors import explain_create_error
+from lab.targets.docker.target import DockerTarget
 from lab.targets.runtime_default import compare
 
 pytestmark = pytest.mark.docker
@@ -226,7 +226,7 @@ def test_every_sdk_call_is_shown_as_a_docker_command(
 
 
 def test_shim_command_line_names_its_container() -> None:
-    from lab.targets.docker_pids import shim_container_id
+    from lab.targets.docker.pids import shim_container_id
 
     shim = ["/usr/bin/containerd-shim-runc-v2", "-namespace", "moby", "-id", "abc123", "-address"]
     assert shim_container_id(shim) == "abc123"

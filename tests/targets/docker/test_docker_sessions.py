@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from lab.targets.base import Phase, ProfileRef, WorkloadSpec, WorkloadState
-from lab.targets.docker import DockerTarget
-from lab.targets.docker_reset import remove_labelled
+from lab.targets.docker.reset import remove_labelled
+from lab.targets.docker.target import DockerTarget
 
 pytestmark = pytest.mark.docker
 AUDIT = WorkloadSpec("audit-pod", "http-echo", ProfileRef.localhost("audit.json"))
@@ -38,7 +38,8 @@ def test_two_sessions_start_the_same_workload_and_each_stops_only_its_own(
             assert target.request("audit-pod", "/").status == 200
             assert target.logs("audit-pod") is not None
         # What `seclab reset` would remove (no session): both of them.
-        listed = "\n".join(remove_labelled(DockerTarget(profiles_dir, session=None), dry_run=True))
+        every = DockerTarget(profiles_dir, session=None).engine
+        listed = "\n".join(remove_labelled(every, dry_run=True))
         assert f"seclab-audit-pod-{first.session}" in listed
         assert f"seclab-audit-pod-{second.session}" in listed
 

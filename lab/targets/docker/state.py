@@ -1,37 +1,14 @@
-"""A container's `attrs` (what `docker inspect` prints) read as a target-neutral WorkloadState."""
+"""A container's state: `docker inspect` read as the target-neutral WorkloadState."""
 
 from __future__ import annotations
 
-import signal
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
 
-from lab.targets.base import Phase, WorkloadState
-
-SIGSYS = int(signal.SIGSYS)
-
-
-def signal_of(exit_code: int | None) -> int | None:
-    """The signal that ended a process whose shell-style status is 128+N."""
-    if exit_code is not None and 128 < exit_code < 128 + 65:
-        return exit_code - 128
-    return None
-
-
-def describe_exit(exit_code: int | None) -> tuple[str | None, str | None]:
-    """A reason and a message for an exit status, naming SIGSYS when seccomp killed it."""
-    sig = signal_of(exit_code)
-    if sig == SIGSYS:
-        return "SIGSYS", (
-            f"exit status {exit_code} = 128 + 31: the kernel killed the process with SIGSYS "
-            "because the seccomp filter's action for a syscall was KILL (the shell prints "
-            "`Bad system call`)"
-        )
-    if sig is not None:
-        return signal.Signals(sig).name, f"exit status {exit_code}: killed by signal {sig}"
-    if exit_code:
-        return "Error", f"exit status {exit_code}"
-    return ("Completed", "exit status 0") if exit_code == 0 else (None, None)
+from lab.targets.base import CommandEvent, Phase, WorkloadState
+from lab.targets.docker.engine import Engine
+from lab.targets.docker.errors import failed_state
+from lab.targets.exits import describe_exit, signal_of
 
 
 def state_from_attrs(attrs: dict[str, Any]) -> WorkloadState:
@@ -88,3 +65,27 @@ def with_top_pids(state: WorkloadState, container: Any) -> WorkloadState:
     except Exception:  # best effort: the main pid is already known
         return state
     return replace(state, pids=tuple(dict.fromkeys(state.pids + pids)))
+
+
+@dataclass
+class StateReader:
+    """A workload's state as `docker inspect` shows it, each inspect reported."""
+
+    engine: Engine
+
+    def read(self, name: str) -> WorkloadState:
+        """The state of workload `name`'s container (NotFound when there is none)."""
+        shown = self.engine.container_name(name)
+        argv = ("docker", "inspect", "--format", "{{json .State}}", shown)
+        self.engine.emit(CommandEvent(argv))
+        container = self.engine.find(name)
+        if container is None:
+            self.engine.emit(CommandEvent(argv, 1, stderr=f"Error: No such object: {argv[-1]}"))
+            return WorkloadState(Phase.NOT_FOUND, reason="NotFound")
+        self.engine.emit(CommandEvent(argv, 0, stdout=str(container.attrs.get("State", ""))))
+        state = state_from_attrs(container.attrs)
+        if state.phase == Phase.RUNNING:
+            state = with_top_pids(state, container)
+        if state.phase == Phase.FAILED_TO_CREATE and state.message:
+            return failed_state(state.message, state)
+        return state

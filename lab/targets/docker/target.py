@@ -15,29 +15,34 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from lab.targets import docker_http
 from lab.targets.base import (
     CommandEvent,
     ExecResult,
     HttpResponse,
-    Phase,
     Target,
     TargetError,
     WorkloadSpec,
     WorkloadState,
 )
-from lab.targets.docker_create import create, failed_state
-from lab.targets.docker_errors import engine_unreachable
-from lab.targets.docker_pids import ContainerProcesses
-from lab.targets.docker_run import container_name, new_session_id
-from lab.targets.docker_state import signal_of, state_from_attrs, with_top_pids
-from lab.targets.images import ImageResolver
-from lab.targets.runtime_versions import engine_versions, log_flag_blocker
+from lab.targets.docker import running
+from lab.targets.docker.containers import ContainerFactory, Created
+from lab.targets.docker.engine import Engine
+from lab.targets.docker.images import ImageResolver
+from lab.targets.docker.pids import ContainerProcesses
+from lab.targets.docker.plan import new_session_id
+from lab.targets.docker.reset import remove_labelled
+from lab.targets.docker.state import StateReader
+from lab.targets.exits import signal_of
 
 
 @dataclass
 class DockerTarget(Target):
-    """Exercises in a real Docker engine."""
+    """Exercises in a real Docker engine.
+
+    It owns three collaborators that never call back into it: the `Engine` (client, containers
+    by name, images), the `ContainerFactory` (`docker run`) and the `StateReader`
+    (`docker inspect`). Failures to create are kept here, as `docker inspect` cannot show them.
+    """
 
     name: str = "docker"
     pull_timeout: float = 20
@@ -47,44 +52,32 @@ class DockerTarget(Target):
     # removes only this session's containers. None (what `seclab reset` uses) means all of
     # the lab's; containers made without a session would be plain `seclab-<workload>`.
     session: str | None = field(default_factory=new_session_id)
-    client: Any = field(default=None, repr=False)
     failed: dict[str, WorkloadState] = field(default_factory=dict, repr=False)
-    _images: ImageResolver | None = field(default=None, repr=False)
+    engine: Engine = field(init=False, repr=False)
+    containers: ContainerFactory = field(init=False, repr=False)
+    states: StateReader = field(init=False, repr=False)
     _one_shot: str | None = field(default=None, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _created: set[str] = field(default_factory=set, repr=False)
     _atexit: bool = field(default=False, repr=False)
 
+    def __post_init__(self) -> None:
+        self.engine = Engine(self.emit, self.session, self.pull_timeout, self.prefer_offline)
+        self.containers = ContainerFactory(self.engine, self.profiles_dir, self.restart_limit)
+        self.states = StateReader(self.engine)
+
     # --- engine ---------------------------------------------------------------------------
     def docker(self) -> Any:
         """The SDK client, connected on first use; an unreachable engine is explained."""
-        if self.client is None:
-            import docker
-            import requests.exceptions
-
-            try:
-                client = docker.from_env(timeout=60)
-                client.ping()
-            except (docker.errors.DockerException, requests.exceptions.RequestException) as exc:
-                raise engine_unreachable(exc) from exc
-            self.client = client
-        return self.client
+        return self.engine.docker()
 
     def images(self) -> ImageResolver:
         """The image resolver (upstream when present or pullable, else offline builds)."""
-        if self._images is None:
-            self._images = ImageResolver(
-                self.docker(), self.emit, self.pull_timeout, self.prefer_offline
-            )
-        return self._images
+        return self.engine.images()
 
     def find_container(self, name: str) -> Any | None:
-        import docker.errors
-
-        try:
-            return self.docker().containers.get(container_name(name, self.session))
-        except docker.errors.NotFound:
-            return None
+        """Workload `name`'s container in this session, or None."""
+        return self.engine.find(name)
 
     # --- Target ---------------------------------------------------------------------------
     def prepare(self) -> None:
@@ -100,11 +93,11 @@ class DockerTarget(Target):
 
     def note(self, text: str) -> None:
         """Show the learner a remark next to the commands (no command is run)."""
-        self.emit(CommandEvent((), exit_code=0, display=f"# {text}"))
+        self.engine.note(text)
 
     def log_flag_blocker(self) -> str | None:
         """Why SECCOMP_FILTER_FLAG_LOG in a profile has no effect on this engine, if it has none."""
-        return log_flag_blocker(*engine_versions(self.docker().version()))
+        return self.engine.log_flag_blocker()
 
     def track(self, name: str) -> None:
         """Remember what this process created, so it goes when the interpreter exits."""
@@ -123,9 +116,18 @@ class DockerTarget(Target):
             with contextlib.suppress(Exception):  # best effort at exit: reset cleans up later
                 self.delete(name, quiet=True)
 
+    def _create(self, spec: WorkloadSpec, *, detach: bool) -> Created:
+        """Make `spec`'s container; a failure to create is kept in `failed` for `state`."""
+        self.failed.pop(spec.name, None)
+        self.track(spec.name)
+        created = self.containers.create(spec, detach=detach)
+        if created.failure is not None:
+            self.failed[spec.name] = created.failure
+        return created
+
     def run(self, spec: WorkloadSpec) -> WorkloadState:
         """Start a long-running workload and return its first state."""
-        create(self, spec, detach=True)
+        self._create(spec, detach=True)
         return self.state(spec.name)
 
     def run_to_completion(self, spec: WorkloadSpec, timeout: float = 60) -> ExecResult:
@@ -133,8 +135,8 @@ class DockerTarget(Target):
         # It may end before `docker inspect` could show a pid: its processes are found
         # through the fork and exec events seen while it ran.
         with ContainerProcesses() as processes:
-            plan, container = create(self, spec, detach=False)
-            shown = (plan.display,)
+            created = self._create(spec, detach=False)
+            container, shown = created.container, (created.plan.display,)
             if container is None:
                 failed = self.failed.pop(spec.name, None) or self.state(spec.name)
                 self.delete(spec.name, quiet=True)
@@ -142,7 +144,7 @@ class DockerTarget(Target):
             with self._lock:
                 self._one_shot = spec.name
             try:
-                code = docker_http.wait_exit(container, timeout)
+                code = running.wait_exit(container, timeout)
             finally:
                 with self._lock:
                     self._one_shot = None
@@ -159,7 +161,12 @@ class DockerTarget(Target):
 
     def request(self, name: str, path: str = "/", timeout: float = 10) -> HttpResponse:
         """GET the workload's published port 5678 from 127.0.0.1, as curl would."""
-        return docker_http.request(self, name, path, timeout)
+        container = self.find_container(name)
+        port = running.host_port(container) if container is not None else None
+        if container is None or port is None:
+            state = self.state(name)
+            return HttpResponse(None, error=f"{name} has no published port ({state.phase.value})")
+        return running.request(self.engine, container, port, path, timeout)
 
     def exec(self, name: str, argv: Sequence[str], timeout: float = 30) -> ExecResult:
         """`docker exec`: the command runs under the container's own seccomp filter."""
@@ -169,26 +176,13 @@ class DockerTarget(Target):
                 f"{name} is not running, so nothing can be executed in it",
                 hint=f"check its state; {self.state(name).message or ''}".rstrip("; "),
             )
-        return docker_http.exec_in(self, container, argv, timeout)
+        return running.exec_in(self.engine, container, argv, timeout)
 
     def state(self, name: str) -> WorkloadState:
-        """The workload's state from `docker inspect`."""
+        """The workload's state from `docker inspect` (or why its container was never made)."""
         if name in self.failed:
             return self.failed[name]
-        shown = container_name(name, self.session)
-        argv = ("docker", "inspect", "--format", "{{json .State}}", shown)
-        self.emit(CommandEvent(argv))
-        container = self.find_container(name)
-        if container is None:
-            self.emit(CommandEvent(argv, 1, stderr=f"Error: No such object: {argv[-1]}"))
-            return WorkloadState(Phase.NOT_FOUND, reason="NotFound")
-        self.emit(CommandEvent(argv, 0, stdout=str(container.attrs.get("State", ""))))
-        state = state_from_attrs(container.attrs)
-        if state.phase == Phase.RUNNING:
-            state = with_top_pids(state, container)
-        if state.phase == Phase.FAILED_TO_CREATE and state.message:
-            return failed_state(state.message, state)
-        return state
+        return self.states.read(name)
 
     def logs(self, name: str) -> str:
         """`docker logs`: the workload's stdout and stderr so far."""
@@ -204,25 +198,13 @@ class DockerTarget(Target):
     def delete(self, name: str, quiet: bool = False) -> None:
         """`docker rm -f`; nothing happens when the workload does not exist."""
         self.failed.pop(name, None)
-        container = self.find_container(name)
-        if container is None:
-            return
-        argv = ("docker", "rm", "-f", container.name)
-        self.emit(CommandEvent(argv))
-        import docker.errors
-
-        # Removed meanwhile (another reset, a concurrent delete) is fine.
-        with contextlib.suppress(docker.errors.NotFound):
-            container.remove(force=True)
-        self.emit(CommandEvent(argv, exit_code=0))
+        self.engine.remove(name)
 
     def reset(self) -> list[str]:
         """Remove this session's containers (session None: every labelled container and image)."""
-        from lab.targets.docker_reset import remove_labelled
-
         self.failed.clear()
-        done = remove_labelled(self, dry_run=False)
-        self._images = None  # the offline images may be gone: look (or build) again next run
+        done = remove_labelled(self.engine, dry_run=False)
+        self.engine.forget_images()
         return done
 
     def cancel(self) -> None:

@@ -16,7 +16,7 @@ import pytest
 
 from lab.audit.capture import AuditCapture
 from lab.targets.base import Phase, ProfileRef, WorkloadSpec
-from lab.targets.docker import DockerTarget
+from lab.targets.docker.target import DockerTarget
 from lab.targets.proctree import ForkWatcher
 
 pytestmark = [pytest.mark.docker, pytest.mark.root]

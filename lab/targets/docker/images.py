@@ -7,9 +7,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from lab.targets import offline_images as offline
 from lab.targets.base import CommandEvent, TargetError, WorkloadKind
-from lab.targets.docker_errors import image_unavailable
+from lab.targets.docker import offline
+from lab.targets.docker.errors import image_unavailable
 
 UPSTREAM: dict[str, str] = {"http-echo": "hashicorp/http-echo:1.0", "busybox": "busybox:latest"}
 OFFLINE: dict[str, str] = {"http-echo": offline.ECHO_IMAGE, "busybox": offline.BUSYBOX_IMAGE}

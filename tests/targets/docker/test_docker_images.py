@@ -13,12 +13,12 @@ from pathlib import Path
 
 import pytest
 
-from lab.targets import offline_images
 from lab.targets.base import CommandEvent, TargetError
-from lab.targets.docker import DockerTarget
-from lab.targets.images import ImageResolver
+from lab.targets.docker import offline as offline_images
+from lab.targets.docker.images import ImageResolver
+from lab.targets.docker.target import DockerTarget
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 
 
 def test_offline_rootfs_holds_busybox_its_applets_and_the_echo_stand_in() -> None:
@@ -71,7 +71,7 @@ def test_a_user_outside_the_docker_group_is_told_how_to_get_in(tmp_path: Path) -
         path.chmod(0)
         code = (
             "from pathlib import Path\n"
-            "from lab.targets.docker import DockerTarget\n"
+            "from lab.targets.docker.target import DockerTarget\n"
             "from lab.targets.base import TargetError\n"
             "try:\n    DockerTarget(Path('.')).docker()\n"
             "except TargetError as e:\n    print(e.message); print(e.hint)\n"

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 from pathlib import Path
 
-from lab.targets.base import TargetError
+from lab.targets.base import Phase, TargetError, WorkloadState
 
 SOCKET = Path("/var/run/docker.sock")
 
@@ -76,3 +77,12 @@ def image_unavailable(image: str, pull_error: str) -> TargetError:
         hint="connect to the network once and run `docker pull " + image + "`, or install "
         "busybox-static (apt-get install busybox-static) so seclab can build its offline images",
     )
+
+
+def failed_state(message: str, base: WorkloadState | None = None) -> WorkloadState:
+    """A failed-to-create state whose message keeps the engine's words and explains them."""
+    explanation = explain_create_error(message)
+    text = f"{message}\n({explanation})" if explanation else message
+    if base is not None:
+        return replace(base, message=text)
+    return WorkloadState(Phase.FAILED_TO_CREATE, reason="CreateError", message=text)
