@@ -36,7 +36,7 @@ def test_local_reset_stops_recorded_processes_only(
         "import os, signal\n"
         "from lab.paths import profiles_dir\n"
         "from lab.targets.base import ProfileRef, WorkloadSpec\n"
-        "from lab.targets.local import LocalTarget\n"
+        "from lab.targets.local.target import LocalTarget\n"
         "t = LocalTarget(profiles_dir())\n"
         "s = t.run(WorkloadSpec('left', 'busybox', ProfileRef.localhost('audit.json'),"
         " ('sleep', '300')))\n"

@@ -31,7 +31,7 @@ Exit status: 0 when done (with --target all, a target that is not available here
 
 
 def _local(dry_run: bool, session: str | None) -> list[str]:
-    from lab.targets import local_state
+    from lab.targets.local import state as local_state
 
     return local_state.kill_recorded(dry_run=dry_run)
 

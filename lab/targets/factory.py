@@ -22,7 +22,7 @@ def make_target(name: str, *, on_command: CommandListener | None = None, **optio
     profiles: Path = Path(options.pop("profiles_dir", None) or _default_profiles())
     key = name.strip().lower()
     if key == "local":
-        from lab.targets.local import LocalTarget
+        from lab.targets.local.target import LocalTarget
 
         return LocalTarget(profiles, on_command=on_command, **options)
     if key == "docker":

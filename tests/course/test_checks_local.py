@@ -14,7 +14,7 @@ from lab.course.checks import wait_for
 from lab.course.model import Check
 from lab.course.observe import Observations
 from lab.targets.base import ProfileRef, WorkloadSpec
-from lab.targets.local import LocalTarget
+from lab.targets.local.target import LocalTarget
 from lab.targets.proctree import ForkWatcher
 
 pytestmark = pytest.mark.root

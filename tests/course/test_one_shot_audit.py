@@ -18,7 +18,7 @@ from lab.course.model import Check
 from lab.course.observe import Observations
 from lab.targets.base import ProfileRef, Target, WorkloadSpec
 from lab.targets.docker.target import DockerTarget
-from lab.targets.local import LocalTarget
+from lab.targets.local.target import LocalTarget
 from lab.targets.proctree import ForkWatcher
 
 pytestmark = pytest.mark.root

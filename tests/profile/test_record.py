@@ -81,7 +81,7 @@ def test_recorded_echo_profile_serves_under_errno_and_is_complete(
     from lab.audit.capture import AuditCapture
     from lab.course.recording import record_workload
     from lab.targets.base import Phase, ProfileRef, WorkloadSpec
-    from lab.targets.local import LocalTarget
+    from lab.targets.local.target import LocalTarget
     from lab.targets.proctree import ForkWatcher
 
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))

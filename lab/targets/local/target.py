@@ -17,7 +17,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from lab.targets import local_state
 from lab.targets.base import (
     CommandEvent,
     ExecResult,
@@ -29,8 +28,9 @@ from lab.targets.base import (
     WorkloadState,
 )
 from lab.targets.http_get import http_get
-from lab.targets.local_procs import Workload, describe
-from lab.targets.local_spec import (
+from lab.targets.local import state as local_state
+from lab.targets.local.procs import Workload, describe
+from lab.targets.local.spec import (
     LocalPlan,
     ProfileUnusable,
     busybox_applets,

@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 
 from lab.targets.base import CommandEvent, Phase, ProfileRef, WorkloadSpec
-from lab.targets.local import LocalTarget
+from lab.targets.local.target import LocalTarget
 from lab.targets.runtime_default import compare
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 
 
 @pytest.fixture(autouse=True)
@@ -176,7 +176,7 @@ def test_workloads_are_stopped_after_ctrl_c(tmp_path: Path) -> None:
         "import sys, time\n"
         "from lab.paths import profiles_dir\n"
         "from lab.targets.base import ProfileRef, WorkloadSpec\n"
-        "from lab.targets.local import LocalTarget\n"
+        "from lab.targets.local.target import LocalTarget\n"
         "t = LocalTarget(profiles_dir())\n"
         "s = t.run(WorkloadSpec('echo', 'http-echo', ProfileRef.localhost('audit.json')))\n"
         "print(s.pids[0], flush=True)\n"
@@ -199,7 +199,7 @@ def test_workloads_are_stopped_after_ctrl_c(tmp_path: Path) -> None:
 
 
 def test_delete_stops_the_workloads_children_too(target: LocalTarget) -> None:
-    from lab.targets.local_procs import descendants
+    from lab.targets.local.procs import descendants
 
     spec = busybox("kids", ProfileRef.localhost("audit.json"), "sh", "-c", "sleep 300 & wait")
     main = target.run(spec).pids[0]

@@ -12,13 +12,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from lab.targets import local_state
 from lab.targets.base import CommandEvent, Phase, WorkloadSpec, WorkloadState
 from lab.targets.exits import SIGSYS
+from lab.targets.local import state as local_state
 
 if TYPE_CHECKING:
     from lab.sandbox import SandboxedProcess, SandboxOutcome
-    from lab.targets.local_spec import LocalPlan
+    from lab.targets.local.spec import LocalPlan
 
 
 @dataclass
@@ -43,7 +43,7 @@ class Workload:
     def fail(self, reason: str, message: str) -> None:
         """The workload could not be created (its profile is missing or invalid)."""
         self.failed = WorkloadState(Phase.FAILED_TO_CREATE, reason=reason, message=message)
-        from lab.targets.local_spec import intended
+        from lab.targets.local.spec import intended
 
         display = intended(self.spec)
         self.emit(CommandEvent(("seclab", "exec"), 125, stderr=message, display=display))
