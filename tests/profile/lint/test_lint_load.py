@@ -11,8 +11,8 @@ from lab.profile.diagnostics import Diagnostic, ProfileError
 from lab.profile.lint import lint_file, lint_text, load_profile, parse_profile_text
 from lab.profile.model import Profile
 
-FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "profiles"
-REPO_PROFILES = sorted((Path(__file__).resolve().parents[2] / "profiles").glob("*.json"))
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "profiles"
+REPO_PROFILES = sorted((Path(__file__).resolve().parents[3] / "profiles").glob("*.json"))
 
 
 @pytest.mark.parametrize("path", REPO_PROFILES, ids=[p.name for p in REPO_PROFILES])

@@ -8,7 +8,7 @@ import pytest
 
 from lab.profile.lint import lint_file
 
-BAD = Path(__file__).resolve().parent.parent / "fixtures" / "profiles" / "bad"
+BAD = Path(__file__).resolve().parents[2] / "fixtures" / "profiles" / "bad"
 
 # fixture, code, severity, line, column, text found at that place, words in the suggestion
 CASES = [

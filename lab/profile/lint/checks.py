@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from lab.profile import lint_advice, lint_conflicts, lint_docker
-from lab.profile.lint_names import is_platform_word, suggest_arch, suggest_flag
-from lab.profile.lint_rules import (
+from lab.profile.lint import advice, conflicts, docker
+from lab.profile.lint.names import is_platform_word, suggest_arch, suggest_flag
+from lab.profile.lint.rules import (
     MAX_ERRNO,
     SUGGESTIONS_LEFT,
     check_action,
     check_rule,
     effect_of,
 )
-from lab.profile.lint_shape import Report, check_shape, kind_of
+from lab.profile.lint.shape import Report, check_shape, kind_of
 from lab.profile.located_json import Node
 from lab.profile.model import FLAGS
 from lab.profile.syscalls import ARCHES
@@ -38,9 +38,9 @@ def check_profile(root: Node, report: Report) -> None:
         ]
     finally:
         SUGGESTIONS_LEFT.reset(budget)
-    lint_conflicts.check_conflicts(facts, report)
-    lint_advice.check_advice(root, default, facts, report)
-    lint_docker.check_docker_only(root, report)
+    conflicts.check_conflicts(facts, report)
+    advice.check_advice(root, default, facts, report)
+    docker.check_docker_only(root, report)
 
 
 def _check_default(root: Node, report: Report) -> str | None:

@@ -2,6 +2,11 @@
 
 `lint_file`/`lint_text` return every finding; `load_profile`/`parse_profile_text` return a
 `Profile` or raise `ProfileError` carrying the findings, whatever the file holds.
+
+The rules live beside this entry point: `shape` (keys and value types, and the report),
+`checks` (the whole profile), `rules` and `args` (one rule, its argument conditions), `names`
+(spelling suggestions), `conflicts` (one syscall, two actions), `advice` (surprises at run time)
+and `docker` (Docker's own fields, and what containerd ignores).
 """
 
 from __future__ import annotations
@@ -13,7 +18,7 @@ from functools import partial
 
 from lab.paths import resolve_profile
 from lab.profile.diagnostics import Diagnostic, ProfileError, sort_key
-from lab.profile.lint_checks import check_profile
+from lab.profile.lint.checks import check_profile
 from lab.profile.located_json import JsonSyntaxError, Node, parse
 from lab.profile.model import Profile
 

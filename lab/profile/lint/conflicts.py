@@ -9,8 +9,8 @@ EEXIST, so runc cannot start the container. runc adds rules in file order.
 
 from __future__ import annotations
 
-from lab.profile.lint_rules import RuleFacts
-from lab.profile.lint_shape import Report
+from lab.profile.lint.rules import RuleFacts
+from lab.profile.lint.shape import Report
 from lab.profile.located_json import Node
 
 _Seen = tuple[RuleFacts, Node]

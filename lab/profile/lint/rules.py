@@ -6,9 +6,9 @@ import json
 from contextvars import ContextVar
 from dataclasses import dataclass
 
-from lab.profile.lint_args import check_args
-from lab.profile.lint_names import suggest_action, suggest_syscalls
-from lab.profile.lint_shape import Report
+from lab.profile.lint.args import check_args
+from lab.profile.lint.names import suggest_action, suggest_syscalls
+from lab.profile.lint.shape import Report
 from lab.profile.located_json import Node
 from lab.profile.model import ACTIONS
 from lab.profile.syscalls import is_known_syscall

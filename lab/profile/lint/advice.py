@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from lab.profile.lint_rules import RuleFacts
-from lab.profile.lint_shape import Report
+from lab.profile.lint.rules import RuleFacts
+from lab.profile.lint.shape import Report
 from lab.profile.located_json import Node
 
 # Default actions under which a syscall with no rule of its own does not run.

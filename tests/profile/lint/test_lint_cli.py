@@ -11,7 +11,7 @@ from click.testing import CliRunner
 
 from lab.cli import cli
 
-FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "profiles"
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "profiles"
 GOOD = FIXTURES / "good" / "errno-logged.json"
 BAD = FIXTURES / "bad" / "miscased-action.json"
 WARNS = FIXTURES / "bad" / "unknown-syscall.json"
@@ -79,7 +79,7 @@ def test_missing_file_is_a_usage_error(tmp_path: Path) -> None:
 
 
 def test_bare_name_finds_the_lab_profile() -> None:
-    shipped = sorted((Path(__file__).resolve().parents[2] / "profiles").glob("*.json"))
+    shipped = sorted((Path(__file__).resolve().parents[3] / "profiles").glob("*.json"))
     if not shipped:
         return
     code, output = _lint(shipped[0].name)

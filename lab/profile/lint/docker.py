@@ -5,14 +5,14 @@ from __future__ import annotations
 import difflib
 import re
 
-from lab.profile.lint_names import (
+from lab.profile.lint.names import (
     CAPABILITIES,
     DOCKER_ARCH_WORDS,
     docker_arch_word,
     suggest_arch,
     suggest_capability,
 )
-from lab.profile.lint_shape import Report
+from lab.profile.lint.shape import Report
 from lab.profile.located_json import Node
 
 # Docker parses minKernel as "<major>.<minor>" and refuses the profile otherwise.

@@ -85,7 +85,7 @@ def test_lone_surrogate_escapes_do_not_break_printing() -> None:
 
 def _mutations(seed: int, count: int) -> list[str]:
     """Valid and broken profiles: fixtures with characters inserted, deleted or swapped."""
-    fixtures = Path(__file__).resolve().parent.parent / "fixtures" / "profiles"
+    fixtures = Path(__file__).resolve().parents[2] / "fixtures" / "profiles"
     texts = [p.read_text("utf-8", "replace") for p in sorted(fixtures.rglob("*.json"))]
     pieces = ["{", "}", "[", "]", ",", ":", '"', "null", "-1", "1.5", '"names"', '"args"', "\\",
               '"SCMP_ACT_NOTIFY"', '"write"', "18446744073709551616", '{"index": 9}', "\ud800"]

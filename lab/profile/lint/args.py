@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from lab.profile.lint_names import suggest_operator
-from lab.profile.lint_shape import Report
+from lab.profile.lint.names import suggest_operator
+from lab.profile.lint.shape import Report
 from lab.profile.located_json import Node
 from lab.profile.model import OPERATORS
 
