@@ -107,7 +107,7 @@ def test_container_records_carry_its_id_name_and_pod(busybox_image: str) -> None
     assert "execve" in names and names & {"nanosleep", "clock_nanosleep"}, names
     assert (later.container_name, later.pod, later.namespace) == (name, None, None)
     # Never asked about this container (records of other tests' pod containers may be in the
-    # same stream: tests/targets/test_watch_pods.py names a pod's container).
+    # same stream: tests/targets/kind/test_watch_pods.py names a pod's container).
     assert container.id not in asked
 
 

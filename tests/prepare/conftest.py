@@ -14,7 +14,7 @@ import pytest
 
 TESTS = Path(__file__).resolve().parent.parent
 REPO = TESTS.parent
-sys.path.insert(0, str(TESTS / "targets"))  # transcripts.py, the strict replay runner
+sys.path.insert(0, str(TESTS / "targets" / "kind"))  # transcripts.py, the strict replay runner
 
 # The same bytes as tests/fixtures/kind's audit.json, so the recorded sha256 matches.
 AUDIT = '{"defaultAction": "SCMP_ACT_LOG"}\n'
