@@ -17,7 +17,7 @@ from lab.audit.decode import decode_line
 from lab.audit.kmsg import KmsgSource
 from lab.audit.loss import suppressed_count
 from lab.audit.netlink import AUDIT_SECCOMP, NetlinkSource
-from lab.audit.sources import RawRecord
+from lab.audit.source import RawRecord
 from lab.audit.stream import AuditStream
 
 _CHILD = (

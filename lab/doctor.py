@@ -8,27 +8,12 @@ the rest are worth knowing (audit access, auditd, printk limits) but block nothi
 from __future__ import annotations
 
 import socket
-from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from lab.check import Check
 from lab.targets.commands import Runner, SubprocessRunner
 
 SECCOMP = Path("/proc/sys/kernel/seccomp")
-
-
-@dataclass(frozen=True)
-class Check:
-    """One line of the report."""
-
-    name: str
-    status: str  # "ok" | "missing" | "broken"
-    detail: str
-    fix: str | None = None
-    needed_by: tuple[str, ...] = field(default=())
-
-    def to_json(self) -> dict[str, object]:
-        """The check as a JSON object."""
-        return {**asdict(self), "needed_by": list(self.needed_by)}
 
 
 def kernel_seccomp() -> list[Check]:

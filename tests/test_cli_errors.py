@@ -18,7 +18,7 @@ from click.testing import CliRunner
 
 from lab import cli as cli_module
 from lab.audit.decode import decode_line, describe, explain
-from lab.audit.sources import SourceUnavailable
+from lab.audit.source import SourceUnavailable
 from lab.audit.tail import CommandSource
 from lab.profile.diagnostics import Diagnostic
 from lab.sandbox import start_sandboxed

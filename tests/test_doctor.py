@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from lab.check import Check
 from lab.commands.doctor import command
-from lab.doctor import Check, audit_access, busybox, kernel_seccomp, target_works
+from lab.doctor import audit_access, busybox, kernel_seccomp, target_works
 from lab.targets.capabilities import missing_capabilities, privileged_blocker
 from lab.targets.commands import CommandError, Completed
 from lab.targets.docker.offline import is_dynamic

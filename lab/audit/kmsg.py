@@ -6,7 +6,7 @@ import errno
 import os
 import select
 
-from lab.audit.sources import RawRecord, SourceUnavailable
+from lab.audit.source import RawRecord, SourceUnavailable
 
 _BATCH = 4096
 

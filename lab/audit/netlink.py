@@ -12,7 +12,7 @@ import socket
 import struct
 from dataclasses import dataclass
 
-from lab.audit.sources import RawRecord, SourceUnavailable
+from lab.audit.source import RawRecord, SourceUnavailable
 
 NETLINK_AUDIT = 9
 AUDIT_NLGRP_READLOG = 1

@@ -1,50 +1,18 @@
-"""Where audit records come from: the source interface, and choosing one with a reason."""
+"""Choosing where audit records come from: the concrete sources by name, the best one here."""
 
 from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from typing import Protocol
 
-# Raw records as sources hand them over: (netlink message type, text). Line sources do not know
-# the type and pass 0; the parser then decides from the text whether it is a seccomp record.
-RawRecord = tuple[int, str]
+from lab.audit import kmsg, netlink, tail
+from lab.audit.source import AuditSource, SourceUnavailable
 
 SOURCE_NAMES = ("netlink", "kmsg", "journal", "syslog", "audit-log", "command")
 
 
-class SourceUnavailable(Exception):
-    """A source cannot be opened here: why, and what would fix it."""
-
-    def __init__(self, source: str, why: str, fix: str) -> None:
-        super().__init__(f"{source}: {why}. Fix: {fix}")
-        self.source = source
-        self.why = why
-        self.fix = fix
-
-
-class AuditSource(Protocol):
-    """Something that yields raw audit records in batches, on the caller's (dedicated) thread."""
-
-    name: str
-    reason: str
-    rate_limited: bool
-
-    def open(self) -> None:
-        """Start reading; raises SourceUnavailable with the cause and a fix."""
-
-    def read_batch(self, timeout: float) -> list[RawRecord]:
-        """Records that arrived, waiting at most `timeout` seconds for the first one."""
-        ...
-
-    def close(self) -> None:
-        """Stop reading and release the socket, file or child process."""
-
-
 def make_source(name: str, command: Sequence[str] | None = None) -> AuditSource:
     """The source called `name` (one of SOURCE_NAMES), not yet opened."""
-    from lab.audit import kmsg, netlink, tail
-
     if name == "netlink":
         return netlink.NetlinkSource()
     if name == "kmsg":

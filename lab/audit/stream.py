@@ -20,7 +20,7 @@ from lab.audit.loss import LossReport, SerialGaps, serial_of, suppressed_count
 from lab.audit.marker import MARKER_PREFIX, emit_marker
 from lab.audit.netlink import AUDIT_SECCOMP
 from lab.audit.records import AuditEvent
-from lab.audit.sources import AuditSource, RawRecord
+from lab.audit.source import AuditSource, RawRecord
 
 
 class Sink(Protocol):

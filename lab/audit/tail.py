@@ -8,7 +8,7 @@ import subprocess
 import threading
 from collections.abc import Sequence
 
-from lab.audit.sources import RawRecord, SourceUnavailable
+from lab.audit.source import RawRecord, SourceUnavailable
 
 _CHUNK = 1 << 16
 

@@ -7,7 +7,8 @@ import sys
 
 import click
 
-from lab.doctor import Check, run_checks, target_works
+from lab.check import Check
+from lab.doctor import run_checks, target_works
 
 TARGETS = ("local", "docker", "kind")
 COLORS = {"ok": "green", "missing": "yellow", "broken": "red"}

@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 import click
 
-from lab.doctor import Check
+from lab.check import Check
 from lab.targets.commands import Runner, SubprocessRunner
 
 TARGETS = ("local", "docker", "kind")

@@ -102,7 +102,7 @@ def command(
     argv: tuple[str, ...],
 ) -> None:
     from lab.audit.capture import AuditCapture
-    from lab.audit.sources import SourceUnavailable
+    from lab.audit.source import SourceUnavailable
     from lab.course.interrupts import first_interrupt_only
     from lab.profile.record import profile_json, record
     from lab.targets.base import TargetError

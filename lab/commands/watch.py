@@ -16,7 +16,8 @@ from lab.audit.enrich import ContainerEnricher, PodResolver, docker_names
 from lab.audit.filters import EventFilter, FilterError, make_filter
 from lab.audit.pod_wait import PodWait
 from lab.audit.records import AuditEvent
-from lab.audit.sources import SOURCE_NAMES, AuditSource, SourceUnavailable, choose_source
+from lab.audit.source import AuditSource, SourceUnavailable
+from lab.audit.sources import SOURCE_NAMES, choose_source
 from lab.audit.stream import AuditStream
 from lab.commands.watch_output import Output, summary
 from lab.commands.watch_pods import pod_names

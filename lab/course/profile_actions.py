@@ -4,15 +4,12 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING
 
+from lab.course.action_context import ActionContext
 from lab.course.events import Info
 from lab.course.model import Action
 from lab.course.observe import Result
 from lab.targets.base import TargetError
-
-if TYPE_CHECKING:
-    from lab.course.actions import ActionContext
 
 
 def source_profile(ctx: ActionContext, action: Action) -> str:

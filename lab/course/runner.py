@@ -11,7 +11,8 @@ from pathlib import Path
 
 from lab import paths
 from lab.course import checks
-from lab.course.actions import ActionContext, perform
+from lab.course.action_context import ActionContext
+from lab.course.actions import perform
 from lab.course.events import (
     ActionFailed,
     CheckFailed,

@@ -6,7 +6,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from lab.doctor import Check
+from lab.check import Check
 from lab.prepare import course
 from lab.prepare.items import Item, Steps
 

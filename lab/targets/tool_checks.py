@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 
-from lab.doctor import Check
+from lab.check import Check
 from lab.targets.capabilities import privileged_blocker
 from lab.targets.commands import INSTALL, CommandError, Runner
 from lab.targets.docker.versions import engine_versions, log_flag_blocker

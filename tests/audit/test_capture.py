@@ -61,7 +61,7 @@ def test_marker_records_are_classified_as_markers() -> None:
 def test_without_privileges_the_error_says_run_with_sudo() -> None:
     code = (
         "from lab.audit.capture import AuditCapture\n"
-        "from lab.audit.sources import SourceUnavailable\n"
+        "from lab.audit.source import SourceUnavailable\n"
         "try:\n    AuditCapture().__enter__()\n"
         "except SourceUnavailable as exc:\n    print(exc)\n"
     )

@@ -15,13 +15,8 @@ from lab.audit.kmsg import KmsgSource
 from lab.audit.loss import SerialGaps, serial_of
 from lab.audit.marker import emit_marker
 from lab.audit.netlink import AUDIT_SECCOMP, NetlinkSource
-from lab.audit.sources import (
-    RawRecord,
-    SourceUnavailable,
-    choose_source,
-    make_source,
-    node_log_command,
-)
+from lab.audit.source import RawRecord, SourceUnavailable
+from lab.audit.sources import choose_source, make_source, node_log_command
 from lab.audit.tail import CommandSource, FileTail
 
 REPO = Path(__file__).resolve().parents[2]

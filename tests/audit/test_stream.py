@@ -11,7 +11,8 @@ from lab.audit.aggregate import Aggregate
 from lab.audit.loss import SerialGaps, serial_of, suppressed_count
 from lab.audit.netlink import audit_status
 from lab.audit.records import AuditEvent
-from lab.audit.sources import RawRecord, choose_source
+from lab.audit.source import RawRecord
+from lab.audit.sources import choose_source
 from lab.audit.stream import AuditStream
 
 

@@ -17,9 +17,9 @@ import pytest
 from click.testing import CliRunner
 from transcripts import TranscriptRunner
 
+from lab.check import Check
 from lab.cli import cli
 from lab.commands import prepare as prepare_command
-from lab.doctor import Check
 from lab.prepare import pull_policy
 from lab.prepare.pull_policy import pod_images, policy_item
 from lab.targets.base import WorkloadSpec

@@ -10,7 +10,7 @@ import pytest
 from textual.widgets import Input, Markdown, RichLog, Static
 from tui_helpers import RecordingSession, pilot_test, settle, until
 
-from lab.audit.sources import SourceUnavailable
+from lab.audit.source import SourceUnavailable
 from lab.targets.base import TargetError
 from lab.tui.app import SeclabApp, make_app
 from lab.tui.screens.dialogs import ErrorScreen, HelpScreen, TargetScreen
