@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 
 from lab.course.model import TARGETS
-from lab.profile.record_local import CannotRecord, local_runner
+from lab.targets.local.record import CannotRecord, local_runner
 
 HELP = """Run CMD under LOG, list its syscalls, write an allow-list (default ERRNO) and verify it
 under default LOG until no record is left. Needs root (the kernel's audit records).

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parent.parent.parent
+REPO = Path(__file__).resolve().parents[3]
 SHELL = "sleep 300 & sleep 300"  # the background sleep is not the process seclab started
 
 

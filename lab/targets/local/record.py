@@ -1,4 +1,4 @@
-"""Recording a command on this kernel: one run of it under each candidate profile."""
+"""Recording a command on the host kernel (local target): one run under each candidate profile."""
 
 from __future__ import annotations
 
