@@ -27,9 +27,14 @@ def parse_version(text: str | None) -> tuple[int, ...] | None:
 
 def engine_versions(version_info: dict[str, Any]) -> tuple[str | None, str | None]:
     """(engine version, runc version) from the engine's `/version` answer (`docker version`)."""
+    # The default runtime is listed under the name it was registered with: `runc` on most hosts,
+    # but a host may register its own wrapper around runc (e.g. `runc-harness`) as the default.
     runc = None
     for component in version_info.get("Components") or ():
-        if str(component.get("Name", "")).lower() == "runc":
+        name = str(component.get("Name", "")).lower()
+        if name == "runc":
+            return version_info.get("Version"), component.get("Version")
+        if runc is None and "runc" in name:
             runc = component.get("Version")
     return version_info.get("Version"), runc
 
