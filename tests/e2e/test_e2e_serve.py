@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -48,7 +49,10 @@ def serving(lab_env: dict[str, str], tmp_path: Path) -> Iterator[str]:
                 assert server.poll() is None, (tmp_path / "serve.log").read_text()
                 assert time.monotonic() < deadline, "seclab serve never listened"
                 time.sleep(0.2)
-        yield f"http://127.0.0.1:{port}/"
+        # The page needs the secret key the command printed.
+        printed = re.search(r"http://\S+/\?key=\S+", (tmp_path / "serve.log").read_text())
+        assert printed is not None, (tmp_path / "serve.log").read_text()
+        yield printed.group(0)
     finally:
         os.killpg(server.pid, signal.SIGINT)
         try:

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import shlex
 import sys
 
 from click.testing import CliRunner
 from pytest import MonkeyPatch
 
 from lab.cli import cli
-from lab.commands.serve import lab_command, public_url
+from lab.commands.serve import lab_argv, public_url
 
 
 def test_start_refuses_an_unknown_lesson_with_the_choices() -> None:
@@ -26,9 +25,8 @@ def test_start_help_names_the_keys_and_targets() -> None:
         assert word in result.output
 
 
-def test_serve_runs_seclab_start_with_every_word_quoted() -> None:
-    command = lab_command("local", "audit; rm -rf /", demo=True)
-    argv = shlex.split(command)
+def test_serve_runs_seclab_start_as_an_argv_no_shell_reads() -> None:
+    argv = lab_argv("local", "audit; rm -rf /", demo=True)
     assert argv[:4] == [sys.executable, "-m", "lab", "start"]
     assert argv[4:] == ["--target", "local", "--lesson", "audit; rm -rf /", "--demo"]
 
@@ -53,5 +51,6 @@ def test_serve_public_warns_and_listens_on_every_interface(monkeypatch: MonkeyPa
     assert result.exit_code == 0, result.output
     assert seen["host"] == "0.0.0.0" and seen["port"] == 8123
     assert "warning: listening on 0.0.0.0" in result.output
+    assert "presenter (keep private" in result.output and "attendees (read-only)" in result.output
     local = CliRunner().invoke(cli, ["serve"])
     assert seen["host"] == "127.0.0.1" and "warning" not in local.output
