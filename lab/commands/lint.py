@@ -162,9 +162,9 @@ def _print_file(path: str, text: str, found: list[Diagnostic], quiet: bool) -> N
 
 def _excerpt(line: str, number: int, column: int) -> str:
     """The source line with a caret under the column, cut to a window if the line is long."""
-    line = _printable(line.replace("\t", " "), keep_width=True)
     start = max(0, column - 1 - _EXCERPT_WIDTH // 2) if len(line) > _EXCERPT_WIDTH else 0
-    window = line[start : start + _EXCERPT_WIDTH]
+    # Cut first, then clean: a minified profile is one line of megabytes, shown once per finding.
+    window = _printable(line[start : start + _EXCERPT_WIDTH].replace("\t", " "), keep_width=True)
     prefix = "…" if start else ""
     gutter = f"{number:>6} | "
     caret = " " * (len(gutter) - 2) + "| " + " " * (len(prefix) + column - 1 - start) + "^"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import functools
 from collections.abc import Callable
 from typing import Any
 
@@ -75,13 +76,22 @@ def kind_of(value: Any) -> str:
     return "a list" if isinstance(value, list) else "an object"
 
 
-def near_key(key: str, known: list[str]) -> str | None:
-    """The known key a mistyped one most likely meant (case first, then spelling)."""
+@functools.lru_cache(maxsize=4096)
+def near_key(key: str, known: tuple[str, ...]) -> str | None:
+    """The known key a mistyped one most likely meant (case first, then spelling).
+
+    Cached: a generated profile repeats the same mistake in every rule.
+    """
     for name in known:
         if name.lower() == key.lower():
             return name
     close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
     return close[0] if close else None
+
+
+# Spelling suggestions cost ~0.5 ms each (difflib); past this many unknown keys in one object the
+# hint lists the known keys instead, so 150,000 unknown keys take seconds, not minutes.
+MAX_SPELLED = 200
 
 
 def check_shape(node: Node, shape: str, report: Report) -> None:
@@ -94,9 +104,11 @@ def check_shape(node: Node, shape: str, report: Report) -> None:
     for key, line, column in node.duplicate_keys:
         report((line, column), "warning", "duplicate-key",
                f'"{key}" appears twice in this object; only the last one counts', None)
+    unknown = 0
     for key, child in node.value.items():
         if key not in fields:
-            _unknown_key(node, key, shape, report)
+            unknown += 1
+            _unknown_key(node, key, shape, report, spell=unknown <= MAX_SPELLED)
         elif child.value is not None:
             _check_value(child, fields[key], key, report)
     for key in REQUIRED.get(shape, ()):
@@ -114,9 +126,9 @@ _REQUIRED_HINTS = {
 }
 
 
-def _unknown_key(node: Node, key: str, shape: str, report: Report) -> None:
-    known = list(SHAPES[shape])
-    guess = near_key(key, known)
+def _unknown_key(node: Node, key: str, shape: str, report: Report, *, spell: bool) -> None:
+    known = tuple(SHAPES[shape])
+    guess = near_key(key, known) if spell else None
     hint = f'did you mean "{guess}"?' if guess else f"known keys here: {', '.join(known)}"
     if key == "comment" and shape == "profile":
         hint = 'put notes in a rule\'s "comment" field instead'
