@@ -76,11 +76,11 @@ def syscall_label(event: AuditEvent) -> str:
 
 def format_time(seconds: float) -> str:
     """The record's time in UTC, to the millisecond, as the kernel stamped it."""
-    whole = int(seconds)
-    millis = int(round((seconds - whole) * 1000))
-    if millis == 1000:
-        whole, millis = whole + 1, 0
     try:
+        whole = int(seconds)
+        millis = int(round((seconds - whole) * 1000))
+        if millis == 1000:
+            whole, millis = whole + 1, 0
         stamp = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(whole))
     except (OverflowError, OSError, ValueError):
         # A pasted or hand-edited line may carry any number; show it rather than crash.

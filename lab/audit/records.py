@@ -16,16 +16,24 @@ from typing import Any
 from lab.profile.syscalls import short_arch_name
 
 # The kernel prints the fields in this order (kernel/auditsc.c, audit_seccomp); `subj=` is there
-# only when an LSM is active and may hold spaces and colons, so it is skipped lazily.
+# only when an LSM is active and may hold spaces and colons, so it is skipped lazily. Numbers are
+# bounded by what the kernel can print (a 5,000-digit pid is not a record, and Python refuses to
+# convert it); code= is 32 bits and must end there.
 _RECORD = re.compile(
-    r"audit\((\d+\.\d+):(\d+)\):\s*auid=(\d+) uid=(\d+) gid=\d+ ses=\d+ (?:subj=.*? )?"
-    r"pid=(\d+) comm=(\S+) exe=(\S+) sig=(\d+) arch=([0-9a-fA-F]+) syscall=(\d+) "
-    r"compat=(\d+) ip=0x([0-9a-fA-F]+) code=0x([0-9a-fA-F]+)"
+    r"audit\((\d{1,20}\.\d{1,9}):(\d{1,20})\):\s*auid=(\d{1,10}) uid=(\d{1,10}) gid=\d+ ses=\d+ "
+    r"(?:subj=.*? )?pid=(\d{1,10}) comm=(\S+) exe=(\S+) sig=(\d{1,3}) arch=([0-9a-fA-F]{1,8}) "
+    r"syscall=(\d{1,10}) compat=(\d{1,3}) ip=0x([0-9a-fA-F]{1,16}) code=0x([0-9a-fA-F]{1,8})"
+    r"(?![0-9a-zA-Z])"
 )
-_HEADER = re.compile(r"audit\((\d+\.\d+):(\d+)\):")
+_HEADER = re.compile(r"audit\((\d{1,20}\.\d{1,9}):(\d{1,20})\):")
+# auditd's enriched fields (AUID="unset" UID="root" … ARCH=x86_64 SYSCALL=…) follow the record
+# after a 0x1d (GS) byte; a copy that lost the byte glues `AUID=` to the code's hex digits.
+_GLUED_CODE = re.compile(r"0x([0-9a-fA-F]+?)[A-Z]+=")
 _HEX = frozenset("0123456789ABCDEFabcdef")
 _SECCOMP_TYPES = ("1326 ", "SECCOMP ")
 _REQUIRED = ("pid", "arch", "syscall", "code", "sig")
+# Largest value each field can hold in a real record (the kernel's types).
+_LIMITS = {"code": 0xFFFFFFFF, "arch": 0xFFFFFFFF, "pid": 2**31 - 1, "sig": 64}
 
 # (arch, syscall number, code) -> (syscall name, action); decode.py supplies the real one.
 Namer = Callable[[int, int, int], tuple[str | None, str]]
@@ -183,20 +191,65 @@ def _parse_fields(line: str, start: int, namer: Namer) -> AuditEvent | None:
     fields = dict(tok.partition("=")[::2] for tok in body.split() if "=" in tok)
     if any(key not in fields for key in _REQUIRED):
         return None
+    glued = _GLUED_CODE.match(fields["code"])
+    if glued:  # `code=0x7ffc0000AUID="unset"`: the separator was lost, the digits are intact
+        fields["code"] = "0x" + glued.group(1)
     try:
-        arch, nr = int(fields["arch"], 16), int(fields["syscall"])
-        code = int(fields["code"], 16)
-        pid, sig = int(fields["pid"]), int(fields["sig"])
-        ip = int(fields["ip"], 16) if "ip" in fields else None
-        compat = int(fields["compat"]) if "compat" in fields else None
-        uid = int(fields["uid"]) if "uid" in fields else None
-        auid = int(fields["auid"]) if "auid" in fields else None
+        arch, nr = _number(fields["arch"], 16), _number(fields["syscall"])
+        code = _number(fields["code"], 16)
+        pid, sig = _number(fields["pid"]), _number(fields["sig"])
+        ip = _number(fields["ip"], 16) if "ip" in fields else None
+        compat = _number(fields["compat"]) if "compat" in fields else None
+        uid = _number(fields["uid"]) if "uid" in fields else None
+        auid = _number(fields["auid"]) if "auid" in fields else None
     except ValueError:
         return None  # a truncated or mangled number: not a record we can trust
+    if any(value > _LIMITS[key] for key, value in (("code", code), ("arch", arch),
+                                                   ("pid", pid), ("sig", sig))):  # fmt: skip
+        return None
+    seconds = float(head.group(1))
     comm, exe = fields.get("comm"), fields.get("exe")
     name, action = namer(arch, nr, code)
     return _event(
-        int(head.group(2)), float(head.group(1)), pid, arch, nr, code,
+        int(head.group(2)), seconds, pid, arch, nr, code,
         untrusted(comm) if comm is not None else None, untrusted(exe) if exe is not None else None,
         uid, auid, sig, compat, ip, name, action,
     )  # fmt: skip
+
+
+def _number(text: str, base: int = 10) -> int:
+    """An integer field; ValueError for anything longer than a 64-bit number can be."""
+    if len(text) > (20 if base == 10 else 18):
+        raise ValueError(text[:20])
+    return int(text, base)
+
+
+def damage(line: str) -> str | None:
+    """Why a line that names a seccomp record is not one this lab can trust, or None.
+
+    Only called for lines that did not parse, to say what is wrong with them.
+    """
+    start = line.find("audit(")
+    if start < 0:
+        return "no audit(TIME:SERIAL) header"
+    if _HEADER.match(line, start) is None:
+        return "the audit(TIME:SERIAL) header is cut off or holds an impossible number"
+    fields = dict(tok.partition("=")[::2] for tok in line[start:].split("\x1d", 1)[0].split())
+    missing = [key for key in _REQUIRED if key not in fields]
+    if missing:
+        return f"no {', '.join(k + '=' for k in missing)} field (cut off?)"
+    for key in ("pid", "sig", "syscall", "arch", "code"):
+        value = fields[key]
+        base = 16 if key in ("arch", "code") else 10
+        try:
+            number = _number(value, base)
+        except ValueError:
+            return f"{key}={_clip(value)} is not a number a kernel writes"
+        if number > _LIMITS.get(key, 2**32 - 1):
+            bits = " (code is 32 bits)" if key == "code" else ""
+            return f"{key}={_clip(value)} is larger than any kernel writes{bits}"
+    return None
+
+
+def _clip(value: str) -> str:
+    return value if len(value) <= 24 else value[:21] + "…"

@@ -8,11 +8,13 @@ import re
 import shlex
 import sys
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import click
 
 from lab.audit.decode import decode_line, describe, explain
+from lab.audit.records import damage
+from lab.profile.diagnostics import plural
 
 HELP = """Decode seccomp audit records (type 1326) into words.
 
@@ -49,6 +51,9 @@ Exit status: 0 when at least one record was decoded, 1 when none, 2 on usage err
 """
 _SUPPRESSED = re.compile(r"kauditd_printk_skb: (\d+) callbacks suppressed")
 _LOOKS_SECCOMP = ("type=1326", "type=SECCOMP")
+# The kernel caps an audit message near 9 KB; anything far longer is not a record.
+MAX_LINE = 64 * 1024
+_MAX_REASONS = 5
 
 
 @dataclass
@@ -59,19 +64,46 @@ class _Tally:
     skipped: int = 0
     damaged: int = 0  # said type=1326/SECCOMP but would not parse: cut off or reformatted
     suppressed: int = 0
+    too_long: int = 0  # lines over MAX_LINE bytes, skipped unread
+    reasons: list[str] = field(default_factory=list)  # why the first damaged lines were refused
+    line: int = 0
 
 
-def _lines(args: tuple[str, ...]) -> Iterator[str]:
-    """Arguments (each may hold several lines), else stdin read as bytes so junk cannot crash."""
+def _lines(args: tuple[str, ...], tally: _Tally) -> Iterator[str]:
+    """Arguments (each may hold several lines), else stdin read as bytes so junk cannot crash.
+
+    Lines end at a newline only: str.splitlines would also split at 0x1d, the byte auditd puts
+    between a record and its interpreted fields. A line longer than MAX_LINE is skipped without
+    being held in memory (a 300 MB line without a newline took 646 MB).
+    """
     if args and args != ("-",):  # `-` is standard input, as for other filters
         for arg in args:
-            yield from arg.splitlines()
+            for line in arg.split("\n"):
+                if len(line) > MAX_LINE:
+                    tally.too_long += 1
+                    yield ""
+                else:
+                    yield line.rstrip("\r")
         return
-    for raw in sys.stdin.buffer:
+    readline = sys.stdin.buffer.readline
+    while raw := readline(MAX_LINE + 1):
+        if len(raw) > MAX_LINE and not raw.endswith(b"\n"):
+            tally.too_long += 1
+            while raw and not raw.endswith(b"\n"):
+                raw = readline(MAX_LINE)
+            yield ""
+            continue
         yield raw.decode("utf-8", "replace").rstrip("\r\n")
 
 
 def _report(tally: _Tally) -> None:
+    if tally.too_long:
+        click.echo(
+            f"{plural(tally.too_long, 'line')} longer than {MAX_LINE // 1024} KiB skipped: an "
+            "audit record is under 9 KB, so these are not records (a log joined without "
+            "newlines?)",
+            err=True,
+        )
     if tally.skipped:
         were = "line was not a seccomp audit record" if tally.skipped == 1 else (
             "lines were not seccomp audit records")  # fmt: skip
@@ -82,6 +114,8 @@ def _report(tally: _Tally) -> None:
             "or reformatted (`ausearch -i` output is not supported; pass the raw log).",
             err=True,
         )
+        for reason in tally.reasons:
+            click.echo(f"  {reason}", err=True)
     if tally.suppressed:
         click.echo(
             f"the kernel suppressed {tally.suppressed} printk callbacks: records were dropped "
@@ -96,14 +130,18 @@ def _report(tally: _Tally) -> None:
         )
 
 
-def _explain_all(lines: Iterable[str], as_json: bool, long: bool) -> _Tally:
-    tally = _Tally()
+def _explain_all(lines: Iterable[str], as_json: bool, long: bool, tally: _Tally) -> None:
     for line in lines:
+        tally.line += 1
         event = decode_line(line)
         if event is None:
             if line.strip():
                 tally.skipped += 1
-                tally.damaged += any(kind in line for kind in _LOOKS_SECCOMP)
+                if any(kind in line for kind in _LOOKS_SECCOMP):
+                    tally.damaged += 1
+                    reason = damage(line)
+                    if reason and len(tally.reasons) < _MAX_REASONS:
+                        tally.reasons.append(f"line {tally.line}: {reason}")
                 found = _SUPPRESSED.search(line)
                 tally.suppressed += int(found.group(1)) if found else 0
             continue
@@ -114,7 +152,6 @@ def _explain_all(lines: Iterable[str], as_json: bool, long: bool) -> _Tally:
             click.echo(explain(event) + "\n")
         else:
             click.echo(describe(event))
-    return tally
 
 
 def _is_file(arg: str) -> bool:
@@ -135,7 +172,8 @@ def command(lines: tuple[str, ...], as_json: bool, long: bool) -> None:
             "give audit lines as arguments, or pipe a log in: dmesg | seclab explain"
         )
     try:
-        tally = _explain_all(_lines(lines), as_json, long)
+        tally = _Tally()
+        _explain_all(_lines(lines, tally), as_json, long, tally)
     except BrokenPipeError:
         # The reader (e.g. `head`) has gone: stop quietly, as other Unix filters do.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())

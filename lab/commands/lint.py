@@ -19,6 +19,11 @@ _EXCERPT_WIDTH = 76
 # A generated file can hold thousands of findings; the first ones are what a reader acts on.
 _MAX_SHOWN = 100
 _STDIN = "<stdin>"
+# `seclab lint ""` (an unset shell variable, `seclab lint "$PROFILE"`): Path("") is the folder.
+_EMPTY_NAME = (
+    "an empty file name (an unset variable in `seclab lint \"$PROFILE\"`?): "
+    "name the profile to check, e.g. seclab lint profiles/audit.json"
+)
 
 HELP = """Check seccomp profiles before a runtime silently ignores a mistake.
 
@@ -72,12 +77,13 @@ Examples:
 def command(ctx: click.Context, profiles: tuple[str, ...], as_json: bool, quiet: bool) -> None:
     if not profiles:
         raise click.UsageError("give at least one profile, e.g. `seclab lint profiles/*.json`")
-    paths = [resolve_profile(name) if name != "-" else Path("-") for name in profiles]
-    unusable = [(name, _not_a_profile(path)) for name, path in zip(profiles, paths, strict=True)
-                if name != "-"]  # fmt: skip
+    paths = [resolve_profile(name) if name not in ("-", "") else Path(name) for name in profiles]
+    unusable = [(name, _not_a_profile(path) if name else _EMPTY_NAME)
+                for name, path in zip(profiles, paths, strict=True) if name != "-"]  # fmt: skip
     missing = [(name, what) for name, what in unusable if what]
     for name, what in missing:
-        click.echo(f"seclab lint: {name}: {what}", err=True)
+        shown = _printable(name) if name else '""'
+        click.echo(f"seclab lint: {shown}: {what}", err=True)
     if "-" in profiles and sys.stdin is None:  # started with `<&-`: Python has no stdin
         click.echo("seclab lint: -: standard input is closed; pipe the profile in", err=True)
         ctx.exit(2)
@@ -142,11 +148,11 @@ def _print_file(path: str, text: str, found: list[Diagnostic], quiet: bool) -> N
     totals = count(found)
     verdict = "invalid" if totals["error"] else "valid"
     details = ", ".join(plural(n, word) for word, n in totals.items() if n)
-    header = f"{path}: {verdict}" + (f" ({details})" if details else "")
+    header = f"{_printable(path)}: {verdict}" + (f" ({details})" if details else "")
     click.secho(header, bold=True, fg="red" if totals["error"] else "green")
     lines = text.splitlines()
     for diagnostic in shown[:_MAX_SHOWN]:
-        first = f"{diagnostic.location()}: "
+        first = f"{_printable(diagnostic.location())}: "
         click.echo(
             first
             + click.style(diagnostic.severity, fg=_COLORS[diagnostic.severity])

@@ -123,3 +123,81 @@ def test_the_real_program_reads_a_pipe() -> None:
 def test_the_real_program_with_an_empty_stdin_says_none_found() -> None:
     proc = _seclab([], b"")
     assert proc.returncode == 1 and b"no seccomp audit records found" in proc.stderr
+
+
+AUDITD = "type=SECCOMP msg=" + TUTORIAL
+ENRICHED = 'AUID="unset" UID="root" GID="root" ARCH=x86_64 SYSCALL=getsockname'
+
+
+def test_hostile_numbers_are_refused_with_the_reason_and_the_rest_still_decoded() -> None:
+    lines = [
+        AUDITD.replace("pid=29064", "pid=" + "9" * 5000),
+        AUDITD.replace("1594067860.484", "9" * 5000 + ".5"),
+        AUDITD.replace("1594067860.484", "99999999999999999999.5"),  # overflows gmtime
+        AUDITD.replace("code=0x7ffc0000", "code=0x17ffc0000"),  # 33 bits
+        TUTORIAL,
+    ]
+    for args in ([], ["--json"], ["--long"]):
+        result = _run(args, "\n".join(lines) + "\n")
+        assert result.exception is None or isinstance(result.exception, SystemExit), args
+        assert "Traceback" not in result.output
+        assert result.exit_code == 0
+    result = _run([], "\n".join(lines) + "\n")
+    assert result.stdout.count("getsockname") == 2  # the far-future time and the tutorial
+    assert "out of range" in result.stdout
+    assert "line 1: pid=" in result.stderr and "not a number a kernel writes" in result.stderr
+    assert "line 2: the audit(TIME:SERIAL) header" in result.stderr
+    assert "line 4: code=0x17ffc0000 is larger than any kernel writes (code is 32 bits)" in (
+        result.stderr
+    )
+
+
+def test_a_line_over_the_cap_is_skipped_and_reported_and_reading_goes_on() -> None:
+    big = b"x" * (3 * 64 * 1024) + b"type=1326 " + TUTORIAL.encode()
+    result = _run([], big + b"\n" + TUTORIAL.encode() + b"\n")
+    assert result.exit_code == 0
+    assert result.stdout.count("getsockname") == 1
+    assert "1 line longer than 64 KiB skipped" in result.stderr
+    assert "not a seccomp audit record" not in result.stderr  # counted once, as too long
+
+
+def test_the_long_line_is_never_held_whole(monkeypatch: pytest.MonkeyPatch) -> None:
+    from lab.commands import explain
+
+    reads: list[int] = []
+
+    class Stdin:
+        def __init__(self, data: bytes) -> None:
+            import io
+
+            self.buffer = io.BytesIO(data)
+            original = self.buffer.readline
+
+            def readline(size: int = -1) -> bytes:
+                chunk = original(size)
+                reads.append(len(chunk))
+                return chunk
+
+            self.buffer.readline = readline  # type: ignore[method-assign]
+
+    monkeypatch.setattr(explain.sys, "stdin", Stdin(b"y" * (10 * 2**20) + b"\n" + b"a\n"))
+    tally = explain._Tally()
+    assert list(explain._lines((), tally)) == ["", "a"]
+    assert tally.too_long == 1 and max(reads) <= explain.MAX_LINE + 1
+
+
+def test_enrichment_whose_separator_was_lost_decodes_the_real_code() -> None:
+    glued = AUDITD.replace("code=0x7ffc0000", "code=0x7ffc0000" + ENRICHED)
+    result = _run(["--json"], glued + "\n")
+    assert result.exit_code == 0, result.output
+    record = json.loads(result.stdout)
+    assert record["code"] == "0x7ffc0000" and record["action"] == "log"
+    assert record["syscall_name"] == "getsockname"
+
+
+def test_an_argument_with_auditds_separator_is_one_record() -> None:
+    enriched = AUDITD + "\x1d" + ENRICHED
+    result = _run([enriched])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.count("getsockname") == 1 and "LOG" in result.stdout
+    assert result.stderr == ""  # the enriched half is not a second, skipped line

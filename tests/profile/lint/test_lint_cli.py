@@ -137,3 +137,23 @@ def test_a_device_is_refused_rather_than_read() -> None:
     code, output = _lint("/dev/zero")
     assert code == 2
     assert "/dev/zero: is not a regular file" in output
+
+
+def test_control_characters_in_file_names_are_escaped(tmp_path: Path) -> None:
+    path = tmp_path / "evil\x1b]0;owned\x07\x1b[2J.json"
+    path.write_text('{"defaultAction": "SCMP_ACT_LOGG"}')
+    code, output = _lint(str(path))
+    assert code == 1
+    assert "\x1b" not in output and "\x07" not in output
+    assert "evil\\x1b]0;owned\\x07\\x1b[2J.json: invalid" in output
+    assert "evil\\x1b]0;owned\\x07\\x1b[2J.json:1:" in output
+    missing, said = _lint(str(tmp_path / "gone\x1b[2J.json"))
+    assert missing == 2 and "\x1b" not in said and "gone\\x1b[2J.json: no such profile" in said
+
+
+def test_an_empty_name_says_what_is_wrong_and_the_fix() -> None:
+    code, output = _lint("")
+    assert code == 2
+    assert "is a directory" not in output
+    assert 'seclab lint: "": an empty file name' in output
+    assert "seclab lint profiles/audit.json" in output
