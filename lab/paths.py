@@ -6,6 +6,8 @@ import os
 from functools import cache
 from pathlib import Path
 
+from lab.safe_files import UnsafePathError, private_dir
+
 _PACKAGE = Path(__file__).resolve().parent
 
 
@@ -50,7 +52,9 @@ def state_dir(create: bool = True) -> Path:
     path = Path(base) / "seclab"
     if create:
         try:
-            path.mkdir(parents=True, exist_ok=True)
+            private_dir(path)  # as root, a folder another user could redirect is refused
+        except UnsafePathError as exc:
+            raise StateDirError(str(exc)) from exc
         except OSError as exc:  # a read-only or missing home (sudo -H, a locked-down account)
             raise StateDirError(
                 f"cannot create seclab's state folder {path} ({exc.strerror}); "

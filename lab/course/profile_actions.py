@@ -9,6 +9,7 @@ from lab.course.action_context import ActionContext
 from lab.course.events import Info
 from lab.course.model import Action
 from lab.course.observe import Result
+from lab.safe_files import private_dir, write_atomic
 from lab.targets.base import TargetError
 
 
@@ -55,9 +56,8 @@ def derive(ctx: ActionContext, action: Action) -> None:
 
 
 def _write_profile(ctx: ActionContext, name: str, data: dict[str, object]) -> Path:
-    ctx.workdir.mkdir(parents=True, exist_ok=True)
-    path = ctx.workdir / name
-    path.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+    path = private_dir(ctx.workdir) / name
+    write_atomic(path, json.dumps(data, indent=2) + "\n", mode=0o644)  # runtimes read it
     ctx.derived[name] = path
     return path
 

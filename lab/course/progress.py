@@ -7,13 +7,13 @@ tick mark is better than refusing to teach.
 from __future__ import annotations
 
 import json
-import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from lab import paths
+from lab.safe_files import private_dir, read_private, write_atomic
 
 Warn = Callable[[str], None]
 
@@ -31,9 +31,7 @@ class ProgressStore:
     _unusable: bool = field(default=False, repr=False)  # said once that nothing can be kept
 
     def directory(self) -> Path:
-        path = self.root or paths.state_dir() / "progress"
-        path.mkdir(parents=True, exist_ok=True)
-        return path
+        return private_dir(self.root or paths.state_dir() / "progress")
 
     def file(self, lesson: str, target: str) -> Path:
         return self.directory() / f"{lesson}--{target}.json"
@@ -46,7 +44,7 @@ class ProgressStore:
             self._cannot_keep(exc)
             return {}
         try:
-            data = json.loads(path.read_text(encoding="utf-8"))
+            data = json.loads(read_private(path))
         except FileNotFoundError:
             return {}
         except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
@@ -86,10 +84,9 @@ class ProgressStore:
     def _write(self, lesson: str, target: str, steps: dict[str, float]) -> None:
         path = self.file(lesson, target)
         body = {"lesson": lesson, "target": target, "passed": steps}
-        tmp = path.with_suffix(f".tmp{os.getpid()}")
-        tmp.write_text(json.dumps(body, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-        # Atomic: a crash mid-write leaves the old file, never half a file.
-        tmp.replace(path)
+        # A fresh file renamed over the old one: atomic, and never written through a link (the
+        # old predictable `.tmpPID` name could be planted as a link to a root file).
+        write_atomic(path, json.dumps(body, indent=2, sort_keys=True) + "\n")
 
     def _cannot_keep(self, exc: OSError) -> None:
         if not self._unusable:

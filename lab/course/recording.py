@@ -12,6 +12,7 @@ from lab.course.checks import Cancelled
 from lab.course.observe import ForkSource
 from lab.profile.model import Profile
 from lab.profile.record import Events, Recording, profile_json, record
+from lab.safe_files import write_atomic
 from lab.targets.base import Phase, ProfileRef, Target, TargetError, WorkloadSpec
 
 # Only container runtimes run their own code between loading the filter and exec.
@@ -41,7 +42,7 @@ def target_runner(
         # Each run gets its own name: fresh logs and state, never the last run's.
         run_name = f"{name}-{token}{next(counter)}"
         path = workdir / f"{run_name}.json"
-        path.write_text(profile_json(profile), encoding="utf-8")
+        write_atomic(path, profile_json(profile), mode=0o644)  # the runtime reads it
         target.sync_profiles()
         spec = WorkloadSpec(
             run_name,

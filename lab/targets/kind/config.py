@@ -8,6 +8,7 @@ from typing import Any
 
 import yaml
 
+from lab.safe_files import write_atomic
 from lab.targets.base import K8S_LABEL, TargetError
 from lab.targets.kind.manifests import PROFILES_SUBDIR, SECCOMP_ROOT
 
@@ -97,7 +98,7 @@ def write(config: dict[str, Any], source: Path, state_dir: Path, cluster: str) -
     """Write the generated config into the state directory; return its path."""
     path = state_dir / f"kind-{cluster}.yaml"
     try:
-        path.write_text(dump(config, source))
+        write_atomic(path, dump(config, source), mode=0o644)  # never through a planted link
     except OSError as exc:
         raise TargetError(
             f"cannot write the kind config {path}: {exc.strerror}",

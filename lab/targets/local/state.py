@@ -16,6 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from lab.paths import state_dir
+from lab.safe_files import UnsafePathError, open_private
+from lab.targets.base import TargetError
 
 STATE_FILE = "local-workloads.json"
 
@@ -47,7 +49,10 @@ def start_time(pid: int) -> int | None:
 @contextlib.contextmanager
 def _locked() -> Iterator[dict[str, Any]]:
     path = state_file()
-    with open(path, "a+") as handle:
+    # Never through a link: as root, a planted local-workloads.json link made root overwrite
+    # the file it pointed at.
+    fd = open_private(path, os.O_RDWR | os.O_CREAT)
+    with os.fdopen(fd, "r+") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
         handle.seek(0)
         try:
@@ -77,14 +82,20 @@ def recorded() -> dict[int, dict[str, Any]]:
     """The recorded processes that are still alive and still the ones recorded."""
     if not state_file_reachable():
         return {}  # record() could not have written there either: nothing of ours to find
-    with _locked() as data:
-        alive = {
-            int(pid): entry
-            for pid, entry in data.items()
-            if entry.get("start") is not None and start_time(int(pid)) == entry["start"]
-        }
-        for pid in [p for p in data if int(p) not in alive]:
-            data.pop(pid)  # ended long ago: nothing to reset
+    try:
+        with _locked() as data:
+            alive = {
+                int(pid): entry
+                for pid, entry in data.items()
+                if entry.get("start") is not None and start_time(int(pid)) == entry["start"]
+            }
+            for pid in [p for p in data if int(p) not in alive]:
+                data.pop(pid)  # ended long ago: nothing to reset
+    except UnsafePathError as exc:
+        raise TargetError(
+            f"the lab's record of its processes is unsafe to read: {exc}",
+            hint="remove it; then stop any leftover http_echo by hand (`pgrep -a -f http_echo`)",
+        ) from None
     return alive
 
 
