@@ -13,8 +13,9 @@ import pytest
 from lab import paths
 from lab.course.progress import ProgressStore
 from lab.safe_files import UnsafePathError, open_private, private_dir, write_atomic
-from lab.targets import kindconfig, local_state
 from lab.targets.base import TargetError
+from lab.targets.kind import config as kindconfig
+from lab.targets.local import state as local_state
 
 SECRET = "root:only\n"
 

@@ -12,9 +12,10 @@ import json
 
 import pytest
 
-from lab.profile import json_node, lint_conflicts
+from lab.profile import json_node
+from lab.profile.lint import conflicts as lint_conflicts
 from lab.profile.lint import lint_text
-from lab.profile.lint_shape import MAX_SPELLED
+from lab.profile.lint.shape import MAX_SPELLED
 
 
 def _counting(monkeypatch: pytest.MonkeyPatch, owner: object, name: str) -> list[int]:
