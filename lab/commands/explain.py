@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import json
 import os
 import re
@@ -9,6 +10,7 @@ import shlex
 import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 import click
 
@@ -53,6 +55,7 @@ _SUPPRESSED = re.compile(r"kauditd_printk_skb: (\d+) callbacks suppressed")
 _LOOKS_SECCOMP = ("type=1326", "type=SECCOMP")
 # The kernel caps an audit message near 9 KB; anything far longer is not a record.
 MAX_LINE = 64 * 1024
+_BLOCK = 64 * 1024
 _MAX_REASONS = 5
 
 
@@ -85,15 +88,45 @@ def _lines(args: tuple[str, ...], tally: _Tally) -> Iterator[str]:
                 else:
                     yield line.rstrip("\r")
         return
-    readline = sys.stdin.buffer.readline
-    while raw := readline(MAX_LINE + 1):
-        if len(raw) > MAX_LINE and not raw.endswith(b"\n"):
-            tally.too_long += 1
-            while raw and not raw.endswith(b"\n"):
-                raw = readline(MAX_LINE)
-            yield ""
-            continue
-        yield raw.decode("utf-8", "replace").rstrip("\r\n")
+    yield from _stdin_lines(sys.stdin.buffer, tally)
+
+
+def _stdin_lines(stream: Any, tally: _Tally) -> Iterator[str]:
+    """Lines of a byte stream, read in blocks of what is there (read1), decoded per block.
+
+    Before each read that may wait, what was printed is flushed: a live pipe (`dmesg -w |`)
+    shows each record as it comes, a file is written in large blocks (printing and flushing line
+    by line was a third of the time on a 100,000-record audit.log).
+    """
+    decode = codecs.getincrementaldecoder("utf-8")("replace").decode
+    flush = sys.stdout.flush
+    carry, skipping = "", False
+    while True:
+        flush()
+        block = stream.read1(_BLOCK)
+        text = decode(block, final=not block)
+        if not block and not text:
+            break
+        parts = (carry + text).split("\n")
+        carry = parts.pop()
+        for index, line in enumerate(parts):
+            if skipping and index == 0:
+                skipping = False  # the end of an over-long line
+                continue
+            if len(line) > MAX_LINE:
+                tally.too_long += 1
+                yield ""
+            else:
+                yield line[:-1] if line.endswith("\r") else line
+        if len(carry) > MAX_LINE:  # no newline in sight: drop it, and what follows up to one
+            if not skipping:
+                tally.too_long += 1
+                yield ""
+            carry, skipping = "", True
+        if not block:
+            break
+    if carry and not skipping:
+        yield carry.removesuffix("\r")
 
 
 def _report(tally: _Tally) -> None:
@@ -131,6 +164,7 @@ def _report(tally: _Tally) -> None:
 
 
 def _explain_all(lines: Iterable[str], as_json: bool, long: bool, tally: _Tally) -> None:
+    write = sys.stdout.write
     for line in lines:
         tally.line += 1
         event = decode_line(line)
@@ -146,12 +180,13 @@ def _explain_all(lines: Iterable[str], as_json: bool, long: bool, tally: _Tally)
                 tally.suppressed += int(found.group(1)) if found else 0
             continue
         tally.decoded += 1
+        # Plain writes to the buffered stdout; the reader flushes before it waits for input.
         if as_json:
-            click.echo(json.dumps(event.to_json(), sort_keys=False))
+            write(json.dumps(event.to_json(), sort_keys=False) + "\n")
         elif long:
-            click.echo(explain(event) + "\n")
+            write(explain(event) + "\n\n")
         else:
-            click.echo(describe(event))
+            write(describe(event) + "\n")
 
 
 def _is_file(arg: str) -> bool:
@@ -174,6 +209,7 @@ def command(lines: tuple[str, ...], as_json: bool, long: bool) -> None:
     try:
         tally = _Tally()
         _explain_all(_lines(lines, tally), as_json, long, tally)
+        sys.stdout.flush()
     except BrokenPipeError:
         # The reader (e.g. `head`) has gone: stop quietly, as other Unix filters do.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())

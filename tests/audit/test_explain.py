@@ -161,29 +161,24 @@ def test_a_line_over_the_cap_is_skipped_and_reported_and_reading_goes_on() -> No
     assert "not a seccomp audit record" not in result.stderr  # counted once, as too long
 
 
-def test_the_long_line_is_never_held_whole(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_long_line_is_never_held_whole() -> None:
+    import io
+
     from lab.commands import explain
 
-    reads: list[int] = []
+    class Counted(io.BytesIO):
+        largest = 0
 
-    class Stdin:
-        def __init__(self, data: bytes) -> None:
-            import io
+        def read1(self, size: int = -1) -> bytes:
+            assert 0 < size <= 2**20, "an unbounded read"
+            chunk = super().read1(size)
+            Counted.largest = max(Counted.largest, len(chunk))
+            return chunk
 
-            self.buffer = io.BytesIO(data)
-            original = self.buffer.readline
-
-            def readline(size: int = -1) -> bytes:
-                chunk = original(size)
-                reads.append(len(chunk))
-                return chunk
-
-            self.buffer.readline = readline  # type: ignore[method-assign]
-
-    monkeypatch.setattr(explain.sys, "stdin", Stdin(b"y" * (10 * 2**20) + b"\n" + b"a\n"))
     tally = explain._Tally()
-    assert list(explain._lines((), tally)) == ["", "a"]
-    assert tally.too_long == 1 and max(reads) <= explain.MAX_LINE + 1
+    stream = Counted(b"y" * (10 * 2**20) + b"\n" + b"a\r\nb")
+    assert list(explain._stdin_lines(stream, tally)) == ["", "a", "b"]
+    assert tally.too_long == 1 and Counted.largest <= explain._BLOCK
 
 
 def test_enrichment_whose_separator_was_lost_decodes_the_real_code() -> None:
@@ -201,3 +196,24 @@ def test_an_argument_with_auditds_separator_is_one_record() -> None:
     assert result.exit_code == 0, result.output
     assert result.stdout.count("getsockname") == 1 and "LOG" in result.stdout
     assert result.stderr == ""  # the enriched half is not a second, skipped line
+
+
+def test_a_live_pipe_shows_each_record_before_the_next_arrives() -> None:
+    # Output is written in blocks and flushed whenever the reader would wait for input: a record
+    # written to a pipe that stays open is printed at once (`dmesg -w | seclab explain`).
+    import select
+
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "lab", "explain"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL, cwd=REPO,
+    )  # fmt: skip
+    assert proc.stdin is not None and proc.stdout is not None
+    try:
+        proc.stdin.write((TUTORIAL + "\n").encode())
+        proc.stdin.flush()
+        ready, _, _ = select.select([proc.stdout], [], [], 60)
+        assert ready, "the record was not printed while the pipe stayed open"
+        assert b"getsockname" in proc.stdout.readline()
+    finally:
+        proc.stdin.close()
+        proc.wait(timeout=60)
