@@ -30,7 +30,19 @@ def public_url(host: str, port: int) -> str:
     """The address browsers use for the page and its websocket."""
     if host in (WIDE, "::"):
         host = socket.getfqdn() or socket.gethostname()
+        if host in ("localhost", "localhost.localdomain") or host.startswith("127."):
+            host = _outward_address() or host  # attendees cannot open this machine's localhost
     return f"http://{host}:{port}"
+
+
+def _outward_address() -> str | None:
+    """The address this machine's default route leaves from (no packet is sent), or None."""
+    try:
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+            probe.connect(("192.0.2.1", 9))  # TEST-NET-1: only picks the route, sends nothing
+            return str(probe.getsockname()[0])
+    except OSError:
+        return None
 
 
 @click.command("serve")
