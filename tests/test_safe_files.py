@@ -102,3 +102,15 @@ def test_the_helpers_refuse_links_and_hard_links(tmp_path: Path, secret: Path) -
     write_atomic(folder / "link", "new\n")
     assert secret.read_text() == SECRET and (folder / "link").read_text() == "new\n"
     assert [p.name for p in folder.iterdir() if p.name.endswith(".tmp")] == []
+
+
+def test_a_lesson_workspace_replaces_a_planted_profile_link(state: Path, secret: Path) -> None:
+    from lab.course.action_context import ActionContext
+    from lab.course.profile_actions import _write_profile
+
+    workdir = private_dir(state / "work" / "audit")
+    (workdir / "derived.json").symlink_to(secret)
+    ctx = ActionContext(target=None, obs=None, listener=print, workdir=workdir)  # type: ignore[arg-type]
+    path = _write_profile(ctx, "derived.json", {"defaultAction": "SCMP_ACT_LOG"})
+    assert secret.read_text() == SECRET
+    assert not path.is_symlink() and "SCMP_ACT_LOG" in path.read_text()
