@@ -101,6 +101,9 @@ def main() -> None:
         if signal.getsignal(sig) is signal.SIG_DFL:  # an ignored signal stays ignored (nohup)
             signal.signal(sig, _terminated)
     try:
+        # From here Ctrl-C is KeyboardInterrupt again (lab.entry held it while importing).
+        if signal.getsignal(signal.SIGINT) is not signal.SIG_IGN:
+            signal.signal(signal.SIGINT, signal.default_int_handler)
         cli.main(prog_name="seclab")
     except KeyboardInterrupt:
         click.echo("interrupted", err=True)
