@@ -8,7 +8,7 @@ import pytest
 from workload import run_workload
 
 from lab.audit.netlink import AUDIT_SECCOMP, NetlinkSource
-from lab.audit.sources import RawRecord
+from lab.audit.source import RawRecord
 
 
 def _mine(records: list[RawRecord], pid: int) -> int:

@@ -42,7 +42,8 @@ def test_reset_leaves_images_built_from_the_lab_image_and_their_containers(
         assert target.run(SLEEPER).phase == Phase.RUNNING
         ours = f"seclab-decoy-check-{target.session}"
 
-        listed = "\n".join(remove_labelled(DockerTarget(profiles_dir, session=None).engine, dry_run=True))
+        every = DockerTarget(profiles_dir, session=None).engine
+        listed = "\n".join(remove_labelled(every, dry_run=True))
         assert ours in listed
         assert f"{tag}-node" not in listed and f"{tag}-plain" not in listed
         assert tag not in listed  # the image built FROM ours
