@@ -4,9 +4,11 @@ Run as root from a checkout: `sudo PYTHONPATH=. python bench/bench_watch_million
 (default 1,000,000 per process). Each workload is tests/audit/seccomp_child.py LOG-ing
 `getppid` flat out; `seclab watch --json --pid …` writes to a file. Three ways to end:
   drained  — watch runs until its output stops growing, then SIGINT;
-  prompt   — SIGINT as soon as the workloads exit (watch may still be behind: what it did
-             not print must show in its summary as lost, by cause);
+  prompt   — SIGINT as soon as the workloads exit: watch first prints what came before it;
+  stop-now — SIGINT twice as soon as the workloads exit: what watch had not printed must be in
+             its summary ("left unread at stop"), by cause.
 Figures only, no assertions: captured, lost by cause, the kernel's `lost`, peak RSS of watch.
+`python bench/bench_watch_million.py N PROCESSES MODE` runs one case.
 """
 
 from __future__ import annotations
@@ -67,6 +69,9 @@ def run(n: int, processes: int, mode: str) -> dict[str, object]:
     for child in children:
         child.wait()
     workload_s = time.monotonic() - start
+    if mode == "stop-now":
+        watch.send_signal(signal.SIGINT)
+        time.sleep(0.5)
     if mode == "drained":
         last, still = -1, 0
         while still < 3:  # three quiet seconds: watch caught up
@@ -95,17 +100,19 @@ def run(n: int, processes: int, mode: str) -> dict[str, object]:
 
 def main() -> None:
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000
-    for processes in (1, 2):
-        for mode in ("drained", "prompt"):
-            r = run(n, processes, mode)
-            print(
-                f"{processes} × {n:,} logged getppid, {mode:7}: captured {r['captured']:,}"
-                f" of {r['generated']:,}; workload {r['workload_s']:.1f} s,"
-                f" watch done after {r['total_s']:.1f} s; peak RSS {r['rss_mib']:.0f} MiB;"
-                f" exit {r['status']}"
-            )
-            print(f"    watch's summary: lost: {r['lost']}")
-
+    cases = [(p, m) for p in (1, 2) for m in ("drained", "prompt", "stop-now")]
+    if len(sys.argv) > 3:
+        cases = [(int(sys.argv[2]), sys.argv[3])]
+    for processes, mode in cases:
+        r = run(n, processes, mode)
+        print(
+            f"{processes} × {n:,} logged getppid, {mode:8}: captured {r['captured']:,}"
+            f" of {r['generated']:,}; workload {r['workload_s']:.1f} s,"
+            f" watch done after {r['total_s']:.1f} s; peak RSS {r['rss_mib']:.0f} MiB;"
+            f" exit {r['status']}",
+            flush=True,
+        )
+        print(f"    watch's summary: lost: {r['lost']}", flush=True)
 
 if __name__ == "__main__":
     main()

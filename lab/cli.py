@@ -6,6 +6,7 @@ import difflib
 import importlib
 import signal
 import sys
+from collections.abc import Callable
 from types import FrameType
 
 import click
@@ -48,6 +49,18 @@ class LazyGroup(click.Group):
         # and scripts expect 130 (128 + SIGINT), as a shell reports it.
         try:
             return super().invoke(ctx)
+        except KeyboardInterrupt:
+            click.echo("interrupted", err=True)
+            raise click.exceptions.Exit(130) from None
+
+    def make_context(
+        self, info_name: str | None, args: list[str], parent: click.Context | None = None,
+        **extra: object,
+    ) -> click.Context:  # fmt: skip
+        # Parsing imports the command's module: a Ctrl-C there would be click's "Aborted!"
+        # and status 1.
+        try:
+            return super().make_context(info_name, args, parent, **extra)
         except KeyboardInterrupt:
             click.echo("interrupted", err=True)
             raise click.exceptions.Exit(130) from None
@@ -95,8 +108,9 @@ def _terminated(signum: int, _frame: FrameType | None) -> None:
     raise SystemExit(128 + signum)
 
 
-def main() -> None:
-    """Console-script entry point; Ctrl-C ends quietly with the conventional status 130."""
+def main(interrupted: Callable[[], bool] | None = None) -> None:
+    """Ctrl-C ends quietly with the conventional status 130. `interrupted` says whether one
+    came while seclab was still importing (lab.entry noted it instead of raising)."""
     for sig in (signal.SIGTERM, signal.SIGHUP):
         if signal.getsignal(sig) is signal.SIG_DFL:  # an ignored signal stays ignored (nohup)
             signal.signal(sig, _terminated)
@@ -104,6 +118,8 @@ def main() -> None:
         # From here Ctrl-C is KeyboardInterrupt again (lab.entry held it while importing).
         if signal.getsignal(signal.SIGINT) is not signal.SIG_IGN:
             signal.signal(signal.SIGINT, signal.default_int_handler)
+        if interrupted is not None and interrupted():
+            raise KeyboardInterrupt
         cli.main(prog_name="seclab")
     except KeyboardInterrupt:
         click.echo("interrupted", err=True)
