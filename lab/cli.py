@@ -85,6 +85,7 @@ class LazyGroup(click.Group):
         module_name, attr = target.split(":")
         command = getattr(importlib.import_module(module_name), attr)
         assert isinstance(command, click.Command)
+        _interrupts_raise()  # the imports are done
         return command
 
 
@@ -108,18 +109,31 @@ def _terminated(signum: int, _frame: FrameType | None) -> None:
     raise SystemExit(128 + signum)
 
 
+_interrupted: list[Callable[[], bool]] = []
+
+
+def _interrupts_raise() -> None:
+    """Ctrl-C is KeyboardInterrupt again, now that the command's modules are imported (lab.entry
+    only noted it until now: raised inside importlib it can leave the import lock held); one
+    noted meanwhile ends seclab now."""
+    if not _interrupted:
+        return
+    noted = _interrupted.pop()
+    if signal.getsignal(signal.SIGINT) is not signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+    if noted():
+        raise KeyboardInterrupt
+
+
 def main(interrupted: Callable[[], bool] | None = None) -> None:
     """Ctrl-C ends quietly with the conventional status 130. `interrupted` says whether one
-    came while seclab was still importing (lab.entry noted it instead of raising)."""
+    came while seclab was still importing (lab.entry notes it instead of raising)."""
     for sig in (signal.SIGTERM, signal.SIGHUP):
         if signal.getsignal(sig) is signal.SIG_DFL:  # an ignored signal stays ignored (nohup)
             signal.signal(sig, _terminated)
+    if interrupted is not None:
+        _interrupted.append(interrupted)
     try:
-        # From here Ctrl-C is KeyboardInterrupt again (lab.entry held it while importing).
-        if signal.getsignal(signal.SIGINT) is not signal.SIG_IGN:
-            signal.signal(signal.SIGINT, signal.default_int_handler)
-        if interrupted is not None and interrupted():
-            raise KeyboardInterrupt
         cli.main(prog_name="seclab")
     except KeyboardInterrupt:
         click.echo("interrupted", err=True)
