@@ -3,8 +3,9 @@
 The limit is host-wide, so raising it is shared among every seclab process that watches:
 - the first raises it and writes the value it found to `backlog.json` in a root-only folder
   under /run (a tmpfs: the kernel forgets the limit at boot, and so does the file);
-- each holder keeps a lock on its own file in `backlog.d/`; the last one out puts the old
-  value back, so two watches do not undo each other;
+- each holder keeps a lock on its own file in `backlog.d/`, which says the limit it wants; the
+  limit is the largest wanted by a live holder, and the last one out puts the old value back,
+  so two watches do not undo each other;
 - a holder killed with SIGKILL leaves its file unlocked: the next start sees that nobody holds
   the raise any more and repairs the limit the lab left.
 """
@@ -52,25 +53,24 @@ def _prepare(folder: Path) -> None:
             raise OSError(f"{path} is not a folder owned by this user")
 
 
-def _live_holders(folder: Path, own: Path | None) -> int:
-    """Holders still running; the files of dead ones (unlocked) are removed."""
-    live = 0
+def _live_holders(folder: Path) -> list[int]:
+    """The limits the holders still running want; the files of dead ones (unlocked) go."""
+    wants: list[int] = []
     for path in (folder / _HOLDERS).iterdir():
-        if path == own:
-            continue
         try:
             fd = _open_nofollow(path, os.O_RDWR)
         except OSError:
             continue
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            live += 1  # its holder keeps the lock while it runs
+        except BlockingIOError:  # its holder keeps the lock while it runs
+            text = os.pread(fd, 32, 0).decode("ascii", "replace").strip()
+            wants.append(int(text) if text.isdigit() else 0)
         else:
             path.unlink(missing_ok=True)
         finally:
             os.close(fd)
-    return live
+    return wants
 
 
 def _read_state(folder: Path) -> dict[str, int] | None:
@@ -103,6 +103,27 @@ def _restore(folder: Path) -> None:
     (folder / _STATE).unlink(missing_ok=True)
 
 
+def _apply(folder: Path, wants: list[int]) -> dict[str, int] | None:
+    """Set the limit the live holders want together (the largest; never below the original),
+    recording the original the first time; the state in force."""
+    if not wants:
+        _restore(folder)
+        return None
+    current = audit_status().backlog_limit
+    state = _read_state(folder)
+    if state is None:
+        if not 0 < current < max(wants):
+            return None  # already large enough (or unlimited): nothing to change or restore
+        state = {"original": current, "set_to": current}
+    target = max(*wants, state["original"])
+    if current != state["set_to"]:
+        return state  # someone else changed it meanwhile: leave it to them
+    if target != current:
+        set_backlog_limit(target)
+    _write_state(folder, state["original"], target)
+    return {"original": state["original"], "set_to": target}
+
+
 class BacklogGuard:
     """Remembers the kernel's counters at the start; raises the backlog limit and restores it."""
 
@@ -127,27 +148,24 @@ class BacklogGuard:
         try:
             _prepare(folder)
             with _locked(folder):
-                if not _live_holders(folder, None):
+                wants = _live_holders(folder)
+                if not wants:
                     _restore(folder)  # left by a session that was killed: put it back
-                    status = audit_status()
-                    self.limit = status.backlog_limit
+                    self.limit = audit_status().backlog_limit
                 if not self.wanted:
                     return
-                state = _read_state(folder)
-                if state is None and 0 < status.backlog_limit < self.wanted:
-                    set_backlog_limit(self.wanted)
-                    _write_state(folder, status.backlog_limit, self.wanted)
-                    state = {"original": status.backlog_limit, "set_to": self.wanted}
+                self._hold(folder, self.wanted)
+                state = _apply(folder, [*wants, self.wanted])
                 if state is not None:
                     self.original, self.limit = state["original"], state["set_to"]
-                self._hold(folder)
         except OSError:
             return  # the limit stays as it is; `seclab doctor` shows it
 
-    def _hold(self, folder: Path) -> None:
+    def _hold(self, folder: Path, wanted: int) -> None:
         path = folder / _HOLDERS / f"{os.getpid()}-{id(self)}"
-        fd = _open_nofollow(path, os.O_RDWR | os.O_CREAT)
+        fd = _open_nofollow(path, os.O_RDWR | os.O_CREAT | os.O_TRUNC)
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        os.pwrite(fd, str(wanted).encode(), 0)
         self._holder, self._holder_fd = path, fd
 
     def exit(self) -> None:
@@ -162,8 +180,7 @@ class BacklogGuard:
                 if self._holder_fd is not None:
                     os.close(self._holder_fd)
                     self._holder_fd = None
-                if not _live_holders(folder, None):
-                    _restore(folder)
+                _apply(folder, _live_holders(folder))  # the others' wish, or the original
         except OSError:
             pass  # nothing more we can do; the next start repairs it
 

@@ -66,3 +66,16 @@ def test_two_watches_do_not_undo_each_other(low_limit: Path) -> None:
     assert audit_status().backlog_limit == _HIGH  # the second still watches
     second.exit()
     assert audit_status().backlog_limit == _LOW
+
+
+@pytest.mark.root
+def test_the_limit_is_the_largest_a_running_watch_wants(low_limit: Path) -> None:
+    small, large = BacklogGuard(1024), BacklogGuard(_HIGH)
+    small.enter()
+    assert audit_status().backlog_limit == 1024
+    large.enter()
+    assert audit_status().backlog_limit == _HIGH
+    large.exit()
+    assert audit_status().backlog_limit == 1024  # what the one still running asked for
+    small.exit()
+    assert audit_status().backlog_limit == _LOW
