@@ -82,8 +82,8 @@ def summary(stats: StreamStats, shown: int, aggregate: Aggregate) -> None:
             " left unread at stop: records of any process received but not yet decoded)"
         )
     if stats.backlog_limit is not None:
-        raised = (f" (raised from {stats.backlog_was} for this session, now restored)"
-                  if stats.backlog_was is not None else "")  # fmt: skip
+        raised = (f" (raised from {stats.backlog_was} while seclab watches; put back when "
+                  "the last watch ends)" if stats.backlog_was is not None else "")  # fmt: skip
         echo(f"  kernel audit backlog limit {stats.backlog_limit}{raised}")
     if stats.rate_limited:
         echo("  this source is rate-limited by printk: run as root for the netlink source")
