@@ -6,6 +6,7 @@ import difflib
 import importlib
 import signal
 import sys
+from collections.abc import Callable
 from types import FrameType
 
 import click
@@ -52,6 +53,18 @@ class LazyGroup(click.Group):
             click.echo("interrupted", err=True)
             raise click.exceptions.Exit(130) from None
 
+    def make_context(
+        self, info_name: str | None, args: list[str], parent: click.Context | None = None,
+        **extra: object,
+    ) -> click.Context:  # fmt: skip
+        # Parsing imports the command's module: a Ctrl-C there would be click's "Aborted!"
+        # and status 1.
+        try:
+            return super().make_context(info_name, args, parent, **extra)
+        except KeyboardInterrupt:
+            click.echo("interrupted", err=True)
+            raise click.exceptions.Exit(130) from None
+
     def list_commands(self, ctx: click.Context) -> list[str]:
         return list(COMMANDS)
 
@@ -72,6 +85,7 @@ class LazyGroup(click.Group):
         module_name, attr = target.split(":")
         command = getattr(importlib.import_module(module_name), attr)
         assert isinstance(command, click.Command)
+        _interrupts_raise()  # the imports are done
         return command
 
 
@@ -95,11 +109,30 @@ def _terminated(signum: int, _frame: FrameType | None) -> None:
     raise SystemExit(128 + signum)
 
 
-def main() -> None:
-    """Console-script entry point; Ctrl-C ends quietly with the conventional status 130."""
+_interrupted: list[Callable[[], bool]] = []
+
+
+def _interrupts_raise() -> None:
+    """Ctrl-C is KeyboardInterrupt again, now that the command's modules are imported (lab.entry
+    only noted it until now: raised inside importlib it can leave the import lock held); one
+    noted meanwhile ends seclab now."""
+    if not _interrupted:
+        return
+    noted = _interrupted.pop()
+    if signal.getsignal(signal.SIGINT) is not signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+    if noted():
+        raise KeyboardInterrupt
+
+
+def main(interrupted: Callable[[], bool] | None = None) -> None:
+    """Ctrl-C ends quietly with the conventional status 130. `interrupted` says whether one
+    came while seclab was still importing (lab.entry notes it instead of raising)."""
     for sig in (signal.SIGTERM, signal.SIGHUP):
         if signal.getsignal(sig) is signal.SIG_DFL:  # an ignored signal stays ignored (nohup)
             signal.signal(sig, _terminated)
+    if interrupted is not None:
+        _interrupted.append(interrupted)
     try:
         cli.main(prog_name="seclab")
     except KeyboardInterrupt:

@@ -106,14 +106,38 @@ def _fail(page: mmap.mmap, message: str) -> None:
     HEADER.pack_into(page, 0, SETUP_FAILED, 0, len(raw))
 
 
+def become(spec: str) -> None:
+    """Run on as `UID:GID:G1,G2,…` (the user who ran sudo): groups first, then gid, then uid.
+
+    Done here, before the filter and the exec, so the command gets none of seclab's root
+    privileges or capabilities, while the launcher could still read seclab's own files.
+    """
+    uid_text, gid_text, groups_text = spec.split(":")
+    uid, gid = int(uid_text), int(gid_text)
+    try:
+        os.setgroups([int(g) for g in groups_text.split(",") if g])
+        os.setresgid(gid, gid, gid)
+        os.setresuid(uid, uid, uid)
+    except OSError as exc:
+        raise LaunchError(f"cannot switch to uid {uid}, gid {gid}: {exc.strerror}") from None
+    if os.geteuid() != uid or os.getegid() != gid:
+        raise LaunchError(f"still uid {os.geteuid()} after switching to uid {uid}")
+
+
 def main(args: list[str]) -> None:
-    """`--status-fd N --filter-fd N|none -- CMD ARGS…`: load the filter and exec CMD."""
-    status_fd, filter_fd, argv = int(args[1]), args[3], args[5:]
+    """`--status-fd N --filter-fd N|none [--user UID:GID:GROUPS] -- CMD ARGS…`: load the filter
+    and exec CMD (as that user, when given)."""
+    split = args.index("--")
+    options = dict(zip(args[:split:2], args[1:split:2], strict=True))
+    status_fd, filter_fd = int(options["--status-fd"]), options["--filter-fd"]
+    argv = args[split + 1 :]
     page = mmap.mmap(status_fd, PAGE_SIZE, mmap.MAP_SHARED, mmap.PROT_READ | mmap.PROT_WRITE)
     os.close(status_fd)
     try:
-        path = resolve_executable(argv[0])
         seccomp_filter = None if filter_fd == "none" else _read_filter(int(filter_fd))
+        if "--user" in options:
+            become(options["--user"])
+        path = resolve_executable(argv[0])  # as the user who will run it
     except (LaunchError, OSError, ValueError, struct.error) as exc:
         _fail(page, str(exc))
         sys.exit(getattr(exc, "code", EXIT_SETUP))

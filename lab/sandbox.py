@@ -9,6 +9,7 @@ profile denied.
 from __future__ import annotations
 
 import os
+import pwd
 import signal
 import subprocess
 import sys
@@ -51,6 +52,39 @@ _BOOT = (
     "import sys; sys.path.insert(0, sys.argv[1]); from lab.launcher import main; main(sys.argv[2:])"
 )
 File = int | IO[Any] | None
+
+
+@dataclass(frozen=True)
+class RunAs:
+    """A user to run the command as, instead of root."""
+
+    uid: int
+    gid: int
+    groups: tuple[int, ...]
+    name: str
+
+    def launcher_arg(self) -> str:
+        """`UID:GID:G1,G2` for the launcher's --user."""
+        return f"{self.uid}:{self.gid}:{','.join(str(g) for g in self.groups)}"
+
+
+def invoking_user() -> RunAs | None:
+    """The user who ran `sudo seclab …` (SUDO_UID, SUDO_GID, their groups), or None when seclab
+    is not root through sudo (then commands run as whoever runs seclab)."""
+    uid_text, gid_text = os.environ.get("SUDO_UID", ""), os.environ.get("SUDO_GID", "")
+    if os.geteuid() != 0 or not uid_text.isdigit() or not gid_text.isdigit():
+        return None
+    uid, gid = int(uid_text), int(gid_text)
+    if uid == 0:
+        return None  # root ran sudo: root it stays
+    name = os.environ.get("SUDO_USER", "")
+    try:
+        entry = pwd.getpwuid(uid)
+        name = entry.pw_name
+        groups = tuple(sorted(set(os.getgrouplist(name, gid))))
+    except (KeyError, OSError):
+        groups = (gid,)  # a uid without an entry: its primary group only
+    return RunAs(uid, gid, groups, name or str(uid))
 
 
 @dataclass(frozen=True)
@@ -157,8 +191,10 @@ def start_sandboxed(
     text: bool = False,
     new_group: bool = False,
     compiled: CompiledProfile | None = None,
+    run_as: RunAs | None = None,
 ) -> SandboxedProcess:
-    """Start `argv` under `profile` (None: Unconfined), or its `compiled` form when given."""
+    """Start `argv` under `profile` (None: Unconfined), or its `compiled` form when given;
+    as the user `run_as` when given (the launcher switches before loading the filter)."""
     if not argv:
         raise ValueError("no command to run")
     filter_fd = None
@@ -170,7 +206,10 @@ def start_sandboxed(
         filter_fd = _memfd("seclab-filter", header + export_program(compiled))
     page = StatusPage()
     launcher = [sys.executable, "-E", "-P", "-c", _BOOT, _ROOT, "--status-fd", str(page.fd)]
-    launcher += ["--filter-fd", "none" if filter_fd is None else str(filter_fd), "--", *argv]
+    launcher += ["--filter-fd", "none" if filter_fd is None else str(filter_fd)]
+    if run_as is not None:
+        launcher += ["--user", run_as.launcher_arg()]
+    launcher += ["--", *argv]
     fds = (page.fd,) if filter_fd is None else (page.fd, filter_fd)
     # The child inherits this thread's signal mask; _BOOT unblocks SIGINT once it is safe.
     mask = signal.pthread_sigmask(signal.SIG_BLOCK, [signal.SIGINT])

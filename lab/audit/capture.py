@@ -13,7 +13,7 @@ from types import TracebackType
 
 from lab.audit.decode import decode_line
 from lab.audit.loss import LossReport, SerialGaps, serial_of
-from lab.audit.marker import MARKER_PREFIX, emit_marker, is_marker
+from lab.audit.marker import MARKER_PREFIX, emit_marker, is_marker, marker_key, own_key
 from lab.audit.netlink import AUDIT_SECCOMP, NetlinkSource
 from lab.audit.records import AuditEvent
 
@@ -81,7 +81,7 @@ class AuditCapture:
             if MARKER_PREFIX in text:
                 event = decode_line(text)
                 if event is not None and event.comm is not None and is_marker(event):
-                    markers.append(event.comm)
+                    markers.append(marker_key(event))
                     continue
             raw.append(text)
         with self._cond:
@@ -94,7 +94,7 @@ class AuditCapture:
 
     def sync(self, timeout: float = 10.0) -> None:
         """Return once every record made before this call has been captured."""
-        token = emit_marker()
+        token = own_key(emit_marker())
         with self._cond:
             arrived = self._cond.wait_for(
                 lambda: token in self._markers or self._error is not None, timeout
@@ -135,6 +135,7 @@ class AuditCapture:
         """What was lost while capturing: serial gaps, socket overflows, events let go."""
         return LossReport(
             serial_gaps=self.gaps.missing,
-            receive_overflows=self._source.enobufs,
+            receive_overflows=self._source.socket_drops,
             buffer_dropped=self.dropped,
+            unread_at_stop=self._source.left_unread,
         )

@@ -19,12 +19,21 @@ class LossReport:
     serial_gaps: int = 0
     printk_suppressed: int = 0
     kernel_lost: int | None = None
-    receive_overflows: int = 0
+    receive_overflows: int = 0  # records the kernel dropped at our socket (its exact counter)
     buffer_dropped: int = 0
+    unread_at_stop: int = 0  # received or queued for us, not yet parsed when the stream stopped
 
     def total_known(self) -> int:
-        """Our own losses plus the serial gaps (printk and kernel counts overlap with those)."""
-        return self.serial_gaps + self.receive_overflows + self.buffer_dropped
+        """Records known lost, causes that do not overlap added up.
+
+        A record dropped at our socket also leaves a serial gap (unless nothing came after it),
+        so those two overlap: the larger counts. printk and the kernel's counter overlap too.
+        """
+        return (
+            max(self.serial_gaps, self.receive_overflows)
+            + self.buffer_dropped
+            + self.unread_at_stop
+        )
 
     def as_dict(self) -> dict[str, int | None]:
         """Stable keys for JSON and the summary."""
@@ -34,6 +43,7 @@ class LossReport:
             "kernel_lost": self.kernel_lost,
             "receive_overflows": self.receive_overflows,
             "buffer_dropped": self.buffer_dropped,
+            "unread_at_stop": self.unread_at_stop,
         }
 
 

@@ -47,6 +47,17 @@ def emit_marker() -> str:
     return token
 
 
+def own_key(token: str) -> str:
+    """The key of a marker this process made: other processes count their markers from 1 too,
+    so a marker is ours only when its record carries our pid."""
+    return f"{os.getpid()}:{token}"
+
+
+def marker_key(event: AuditEvent) -> str:
+    """The key of a marker record as read, to compare with `own_key`."""
+    return f"{event.pid}:{event.comm}"
+
+
 def is_marker(event: AuditEvent) -> bool:
     """True for the records `emit_marker` makes (in any process): plumbing, not workload."""
     return event.comm is not None and event.comm.startswith(MARKER_PREFIX)

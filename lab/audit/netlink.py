@@ -7,11 +7,11 @@ the pid field: that would make this process the audit daemon and take records aw
 from __future__ import annotations
 
 import errno
-import select
 import socket
 import struct
 from dataclasses import dataclass
 
+from lab.audit.receiver import Receiver
 from lab.audit.source import RawRecord, SourceUnavailable
 
 NETLINK_AUDIT = 9
@@ -32,6 +32,9 @@ _STATUS = struct.Struct("=8I")
 _RCVBUF = 256 * 1024 * 1024
 _SO_RCVBUFFORCE = 33  # Linux; the socket module does not export it
 _BATCH = 8192
+# Records received but not parsed yet, in bytes (about 300 per seccomp record): the reader
+# stops taking more beyond this, and the kernel's receive buffer holds the rest.
+_PENDING = 512 * 1024 * 1024
 _SUDO = "run with sudo (reading audit records needs CAP_AUDIT_READ)"
 
 
@@ -83,20 +86,45 @@ def _request(msg_type: int, payload: bytes, want_reply: bool = True) -> bytes:
 
 
 class NetlinkSource:
-    """Subscribes to the audit multicast group; reads non-blocking in batches."""
+    """Subscribes to the audit multicast group; a receiving thread takes the records off the
+    socket at C speed (lab.audit.receiver), and `read_batch` parses them on the caller's thread."""
 
     name = "netlink"
     rate_limited = False
 
-    def __init__(self, receive_buffer: int = _RCVBUF) -> None:
+    def __init__(self, receive_buffer: int = _RCVBUF, pending_bytes: int = _PENDING) -> None:
         self.receive_buffer = receive_buffer
+        self.pending_bytes = pending_bytes
         self.reason = "netlink audit multicast: every record, nothing rate-limited"
-        self.enobufs = 0  # our receive buffer overflowed this many times (records dropped)
         self._sock: socket.socket | None = None
-        self._poll = select.poll()
+        self._receiver: Receiver | None = None
+
+    @property
+    def enobufs(self) -> int:
+        """How many times the kernel reported ENOBUFS (our receive buffer was full)."""
+        return self._receiver.overflows if self._receiver is not None else 0
+
+    @property
+    def socket_drops(self) -> int:
+        """Records the kernel dropped at our socket (its own exact counter), else the ENOBUFS
+        reports (each one at least one record) when the counter cannot be read."""
+        if self._receiver is None:
+            return 0
+        drops = self._receiver.drops()
+        return self._receiver.overflows if drops is None else drops
+
+    @property
+    def waiting(self) -> bool:
+        """True while records received are waiting to be parsed."""
+        return self._receiver is not None and self._receiver.waiting > 0
+
+    @property
+    def left_unread(self) -> int:
+        """Records received (or queued in the socket) but not parsed when the source closed."""
+        return self._receiver.left_unread if self._receiver is not None else 0
 
     def open(self) -> None:
-        """Join the multicast group with a large receive buffer."""
+        """Join the multicast group with a large receive buffer; start the receiving thread."""
         if not hasattr(socket, "AF_NETLINK"):
             raise SourceUnavailable(
                 self.name,
@@ -118,40 +146,34 @@ class NetlinkSource:
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, self.receive_buffer)
         sock.setblocking(False)
         self._sock = sock
-        self._poll.register(sock.fileno(), select.POLLIN)
+        self._receiver = Receiver(sock, self.pending_bytes)
+        self._receiver.start()
 
     def read_batch(self, timeout: float) -> list[RawRecord]:
-        """Everything queued on the socket (up to a batch), waiting up to `timeout` for data."""
-        sock = self._sock
-        if sock is None:
+        """Records received (about a batch), waiting up to `timeout` for the first."""
+        receiver = self._receiver
+        if receiver is None:
             return []
+        chunks = receiver.take(timeout, _BATCH)
+        if receiver.error is not None and not chunks:
+            raise OSError(receiver.error)
         out: list[RawRecord] = []
-        if not self._poll.poll(timeout * 1000):
-            return out
+        append = out.append
         unpack = _HEADER.unpack_from
-        while len(out) < _BATCH:
-            try:
-                data = sock.recv(65536)
-            except BlockingIOError:
-                break
-            except OSError as exc:
-                if exc.errno != errno.ENOBUFS:
-                    raise
-                self.enobufs += 1
-                continue
+        for data, lengths in chunks:
             offset = 0
-            while offset + 16 <= len(data):
-                length, kind = unpack(data, offset)[:2]
-                if length < 16:
-                    break
-                text = data[offset + 16 : offset + length].rstrip(b"\0\n")
-                out.append((kind, text.decode("utf-8", "replace")))
-                offset += (length + 3) & ~3
+            for size in lengths:
+                if size >= 16:
+                    kind = unpack(data, offset)[1]
+                    text = data[offset + 16 : offset + size].rstrip(b"\0\n")
+                    append((kind, text.decode("utf-8", "replace")))
+                offset += size
         return out
 
     def close(self) -> None:
-        """Leave the group."""
+        """Stop the receiving thread (counting what was left unparsed) and leave the group."""
+        if self._receiver is not None:
+            self._receiver.stop()
         if self._sock is not None:
-            self._poll.unregister(self._sock.fileno())
             self._sock.close()
             self._sock = None

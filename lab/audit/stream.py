@@ -17,7 +17,7 @@ from typing import Protocol
 from lab.audit import backlog
 from lab.audit.decode import decode_line
 from lab.audit.loss import LossReport, SerialGaps, serial_of, suppressed_count
-from lab.audit.marker import MARKER_PREFIX, emit_marker
+from lab.audit.marker import MARKER_PREFIX, emit_marker, marker_key, own_key
 from lab.audit.netlink import AUDIT_SECCOMP
 from lab.audit.records import AuditEvent
 from lab.audit.source import AuditSource, RawRecord
@@ -75,6 +75,7 @@ class AuditStream:
     ) -> None:
         self.source = source
         self.error: str | None = None
+        self.records = 0  # raw records taken from the source, of any kind
         self.captured = 0
         self.shown = 0
         self.dropped = 0
@@ -155,7 +156,7 @@ class AuditStream:
             see(event.serial)
             comm = event.comm
             if comm is not None and comm.startswith(MARKER_PREFIX):
-                markers.append(comm)
+                markers.append(marker_key(event))
                 continue
             captured += 1
             if enricher is not None:
@@ -163,6 +164,7 @@ class AuditStream:
             if match is None or match(event):
                 shown.append(event)
         self.captured += captured
+        self.records += len(batch)
         for sink in self._sinks:
             for event in shown:
                 sink.add(event)
@@ -195,12 +197,27 @@ class AuditStream:
         """Whatever is waiting, without waiting."""
         return self.get_batch(0)
 
+    def mark(self) -> str | None:
+        """Make a marker record now; `marked(token)` says when it (so all before it) was read.
+        None when the source cannot promise that (printk may drop the marker)."""
+        if self.source.rate_limited or not self.running:
+            return None
+        return own_key(emit_marker())
+
+    def marked(self, token: str) -> bool:
+        """True once the marker `token` arrived (then forgotten)."""
+        with self._cond:
+            if token in self._markers:
+                self._markers.discard(token)
+                return True
+        return False
+
     def sync(self, timeout: float = 10.0) -> bool:
         """Wait until every record made before this call was read (netlink only: printk may
         drop the marker). Returns False when the source cannot promise that."""
         if self.source.rate_limited or not self.running:
             return False
-        token = emit_marker()
+        token = own_key(emit_marker())
         with self._cond:
             seen = self._cond.wait_for(lambda: token in self._markers or not self.running, timeout)
             self._markers.discard(token)
@@ -212,8 +229,9 @@ class AuditStream:
             serial_gaps=self.gaps.missing,
             printk_suppressed=self.suppressed,
             kernel_lost=self._backlog.lost_since_start(),
-            receive_overflows=getattr(self.source, "enobufs", 0),
+            receive_overflows=getattr(self.source, "socket_drops", 0),
             buffer_dropped=self.dropped,
+            unread_at_stop=getattr(self.source, "left_unread", 0),
         )
         return StreamStats(
             self.source.name, self.source.reason, self.source.rate_limited,

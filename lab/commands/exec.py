@@ -20,7 +20,7 @@ from lab.profile.compile import (
 from lab.profile.diagnostics import ProfileError
 from lab.profile.lint import load_profile
 from lab.profile.model import Profile
-from lab.sandbox import SandboxedProcess, SandboxOutcome, start_sandboxed
+from lab.sandbox import RunAs, SandboxedProcess, SandboxOutcome, invoking_user, start_sandboxed
 
 HELP = """Run CMD on this machine's kernel under the seccomp profile PROFILE.
 
@@ -36,6 +36,11 @@ Examples:
   seclab exec --profile audit.json -- ls /                    LOG: runs, and leaves audit records
   seclab exec --profile violation.json -- true                the exec itself is denied
   seclab exec -v --profile fine-grained-local.json -- python3 -m lab.workloads.http_echo -text=hi
+
+\b
+Who runs CMD: under `sudo seclab exec`, CMD runs as the user who ran sudo (SUDO_UID,
+SUDO_GID and that user's groups), without root's privileges or capabilities, and seclab says
+so on stderr. --as-root runs it as root instead. Run without sudo, CMD runs as you.
 
 \b
 Exit status: the command's own; 128+N when signal N killed it (159 for SIGSYS);
@@ -92,8 +97,13 @@ def _refused(message: str) -> click.ClickException:
     help="A profile file, a lab profile's name (audit.json), or `unconfined`.",
 )
 @click.option("--verbose", "-v", is_flag=True, help="Show what was compiled before running.")
+@click.option(
+    "--as-root",
+    is_flag=True,
+    help="Under sudo, run CMD as root (default: as the user who ran sudo).",
+)
 @click.argument("cmd", nargs=-1, required=True, type=click.UNPROCESSED, metavar="-- CMD [ARGS]...")
-def command(profile_name: str, verbose: bool, cmd: tuple[str, ...]) -> None:
+def command(profile_name: str, verbose: bool, as_root: bool, cmd: tuple[str, ...]) -> None:
     """Run a command under a profile."""
     profile = None if profile_name.lower() == "unconfined" else load(profile_name)
     compiled = None
@@ -110,7 +120,11 @@ def command(profile_name: str, verbose: bool, cmd: tuple[str, ...]) -> None:
             lines.append(f"ignoring unknown syscalls, as runc does: {names}{more}")
         for line in lines:
             click.echo(f"seclab exec: {line}", err=True)
-    outcome = _run(profile, compiled, cmd)
+    run_as = None if as_root else invoking_user()
+    if run_as is not None:
+        click.echo(f"seclab exec: running {cmd[0]} as {who(run_as)}; --as-root runs it as root",
+                   err=True)  # fmt: skip
+    outcome = _run(profile, compiled, cmd, run_as)
     message = outcome.message()
     if message:
         click.echo(f"seclab exec: {message}", err=True)
@@ -119,9 +133,15 @@ def command(profile_name: str, verbose: bool, cmd: tuple[str, ...]) -> None:
     sys.exit(outcome.exit_code)
 
 
+def who(user: RunAs) -> str:
+    """`alice (uid 1000), the user who ran sudo`."""
+    return f"{user.name} (uid {user.uid}), the user who ran sudo"
+
+
 def _run(
-    profile: Profile | None, compiled: CompiledProfile | None, cmd: tuple[str, ...]
-) -> SandboxOutcome:
+    profile: Profile | None, compiled: CompiledProfile | None, cmd: tuple[str, ...],
+    run_as: RunAs | None = None,
+) -> SandboxOutcome:  # fmt: skip
     """Start the command and wait for its verdict, never leaving it behind."""
     proc: SandboxedProcess | None = None
     pending: list[int] = []
@@ -137,7 +157,7 @@ def _run(
     handlers: dict[signal.Signals, Handler] = {signal.SIGTERM: forward, signal.SIGHUP: forward}
     previous = {sig: signal.signal(sig, handler) for sig, handler in handlers.items()}
     try:
-        proc = start_sandboxed(profile, cmd, stdin=None, compiled=compiled)
+        proc = start_sandboxed(profile, cmd, stdin=None, compiled=compiled, run_as=run_as)
         # Ctrl-C reaches the command through the terminal, so seclab only waits for its
         # verdict. Ignored only now: the command must not inherit an ignored SIGINT.
         previous[signal.SIGINT] = signal.signal(signal.SIGINT, signal.SIG_IGN)

@@ -31,7 +31,8 @@ Where the records come from:
     SECCOMP_FILTER_FLAG_LOG (a profile's "flags"); otherwise a blocked call leaves no line;
   - without auditd the kernel prints them through printk, which is rate-limited: dmesg,
     journalctl -k and /var/log/syslog keep only a few lines of a burst ("kauditd_printk_skb:
-    N callbacks suppressed"). `seclab watch` reads the netlink audit group and misses none;
+    N callbacks suppressed"). `seclab watch` reads the netlink audit group instead: not
+    rate-limited, and any record it loses is counted by cause (see `seclab watch --help`);
   - with auditd running they go to /var/log/audit/audit.log as type=SECCOMP.
 
 \b
@@ -152,7 +153,8 @@ def _report(tally: _Tally) -> None:
     if tally.suppressed:
         click.echo(
             f"the kernel suppressed {tally.suppressed} printk callbacks: records were dropped "
-            "from this log. `seclab watch` reads the audit netlink group and misses none.",
+            "from this log. `seclab watch` reads the audit netlink group: not rate-limited, and "
+            "it counts any record it loses.",
             err=True,
         )
     if not tally.decoded:

@@ -26,6 +26,11 @@ are added to the list.
 FILE is kept unless --force is given.
 
 \b
+Who runs CMD (local): under `sudo seclab record`, CMD runs as the user who ran sudo (SUDO_UID,
+SUDO_GID and that user's groups), without root's privileges or capabilities, and seclab says
+so on stderr; --as-root runs it as root. Recording needs root for the audit records only.
+
+\b
 Exit status: 0 when the profile was verified (no record left), 1 when records remained after
 the last verification run (the profile is still written), 2 when nothing could be recorded
 (no audit access, CMD cannot start, --out unusable), 130 when interrupted.
@@ -92,6 +97,11 @@ def write_atomically(out: Path, text: str) -> None:
     show_default=True,
     help="Verification runs before giving up.",
 )
+@click.option(
+    "--as-root",
+    is_flag=True,
+    help="Under sudo, run CMD as root (default: as the user who ran sudo; local target).",
+)
 @click.argument("argv", nargs=-1, required=True, metavar="-- CMD…")
 def command(
     target: str,
@@ -99,6 +109,7 @@ def command(
     force: bool,
     timeout: float,
     max_iterations: int,
+    as_root: bool,
     argv: tuple[str, ...],
 ) -> None:
     from lab.audit.capture import AuditCapture
@@ -111,6 +122,14 @@ def command(
     def say(text: str) -> None:
         click.echo(text, err=True)
 
+    run_as = None
+    if target == "local" and not as_root:
+        from lab.commands.exec import who
+        from lab.sandbox import invoking_user
+
+        run_as = invoking_user()
+        if run_as is not None:
+            say(f"seclab record: running {argv[0]} as {who(run_as)}; --as-root runs it as root")
     if out == Path("-"):  # the usual word for standard output, not a file called "-"
         out = None
     if out is not None:
@@ -124,7 +143,7 @@ def command(
         ):
             if target == "local":
                 outcome = record(
-                    local_runner(argv, timeout, say),
+                    local_runner(argv, timeout, say, run_as),
                     capture,
                     on_progress=say,
                     max_iterations=max_iterations,

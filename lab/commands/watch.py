@@ -33,7 +33,16 @@ the kernel prints it through printk, which is rate-limited: `dmesg`, `journalctl
 suppressed"). As root, seclab joins the netlink audit multicast group instead and sees every
 record, without becoming the audit daemon. It says which source it reads and why, and
 at the end what was lost and why: serial gaps, printk suppression, the kernel's own
-`lost` counter, and its own buffers.
+`lost` counter, records dropped at its socket, events dropped from --buffer, and records
+left unread at stop.
+
+\b
+How much it keeps: a receiving thread takes records off the socket as they come and
+decoding follows behind, with up to 512 MiB of undecoded records waiting (about 1.5 million
+seccomp records) plus the kernel's receive buffer. A burst that outruns decoding by more
+than that loses records at the socket, counted exactly. On Ctrl-C (or SIGTERM, SIGHUP,
+--duration) watch first prints what was made before the stop; a second Ctrl-C stops it
+at once, and what it had received but not yet decoded is counted as "left unread at stop".
 
 \b
 Examples:
@@ -49,6 +58,7 @@ one (130 Ctrl-C, 143 SIGTERM, 129 SIGHUP), 1 when the source stopped or could no
 """
 
 _BACKLOG = 8192  # raised for the session (root), restored on exit
+_GRACE = 5.0  # after a stop, give up waiting when no record came for this long
 # SIGHUP too (the terminal closed): a signal must only set the flag, never raise in the middle
 # of starting the log command, which would leave it running in its own session.
 _STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
@@ -173,7 +183,9 @@ def command(
         except SourceUnavailable as exc:
             raise click.ClickException(str(exc)) from None
         click.echo(f"seclab watch: reading {opened.name}: {opened.reason}", err=True)
-        status = _watch(opened, wanted, Output(as_json), duration, capacity, stop, named_pods)
+        status = _watch(
+            opened, wanted, Output(as_json), duration, capacity, stop, named_pods, stopped_by
+        )
         if stopped_by and status == 130:
             status = 128 + stopped_by[0]  # the conventional status for the signal that came
     finally:
@@ -186,8 +198,14 @@ def command(
 def _watch(
     opened: AuditSource, wanted: EventFilter, out: Output, duration: float | None,
     capacity: int, stop: threading.Event, pods: PodResolver | None = None,
+    stopped_by: list[int] | None = None,
 ) -> int:  # fmt: skip
-    """Print events until stopped; then flush, close, summarise; the exit status."""
+    """Print events until stopped; then flush, close, summarise; the exit status.
+
+    `stopped_by` grows with each stop signal: after the first, what arrived before it is
+    printed; a second one stops at once.
+    """
+    stopped_by = [] if stopped_by is None else stopped_by
     aggregate = Aggregate()
     enricher = ContainerEnricher(names=docker_names(), pods=pods)
     # With --pod, a new pod's first records wait for its name rather than being dropped.
@@ -212,10 +230,27 @@ def _watch(
             if deadline is not None and time.monotonic() >= deadline:
                 break
             show(stream.get_batch(0.1))
-        # Netlink: everything made before now is printed before we stop. If the marker itself
-        # was lost (socket overflow), a second one lets the serial gaps show the lost tail.
-        if not stream.sync(timeout=5) and not stream.source.rate_limited:
-            stream.sync(timeout=5)
+        # Netlink: what was made before now is printed before we stop, for up to _GRACE
+        # seconds, printing all the while. Then reading stops: records received but not parsed
+        # yet are counted ("left unread at stop"), and what was parsed is printed.
+        token = stream.mark()
+        signals = len(stopped_by)
+        told = False
+        progress, idle_since = stream.records, time.monotonic()
+        while token is not None and not out.closed and stream.running:
+            show(stream.get_batch(0.1))
+            if stream.marked(token) or len(stopped_by) > signals:
+                break  # all printed, or a second signal: stop now
+            now = time.monotonic()
+            if stream.records != progress or getattr(stream.source, "waiting", False):
+                progress, idle_since = stream.records, now
+            elif now - idle_since >= _GRACE:
+                break  # nothing came or waits (the marker was lost): the counts say so
+            if not told and stopped_by:
+                told = True
+                click.echo("seclab watch: printing what arrived before the stop; "
+                           "Ctrl-C again to stop now (the rest is counted)", err=True)  # fmt: skip
+        stream.close()
         while not out.closed and (batch := stream.drain()):
             show(batch)
         if wait is not None:  # a lookup still running may name the last held records

@@ -73,11 +73,17 @@ def summary(stats: StreamStats, shown: int, aggregate: Aggregate) -> None:
                           else f"{loss.kernel_lost:,} (all processes)"),
         f"socket overflows {loss.receive_overflows:,}",
         f"buffer dropped {loss.buffer_dropped:,}",
+        f"left unread at stop {loss.unread_at_stop:,}",
     ]  # fmt: skip
     echo("  lost: " + ", ".join(parts))
+    if loss.receive_overflows or loss.unread_at_stop:
+        echo(
+            "  (socket overflows: records the kernel dropped because our receive buffer was full;"
+            " left unread at stop: records of any process received but not yet decoded)"
+        )
     if stats.backlog_limit is not None:
-        raised = (f" (raised from {stats.backlog_was} for this session, now restored)"
-                  if stats.backlog_was is not None else "")  # fmt: skip
+        raised = (f" (raised from {stats.backlog_was} while seclab watches; put back when "
+                  "the last watch ends)" if stats.backlog_was is not None else "")  # fmt: skip
         echo(f"  kernel audit backlog limit {stats.backlog_limit}{raised}")
     if stats.rate_limited:
         echo("  this source is rate-limited by printk: run as root for the netlink source")

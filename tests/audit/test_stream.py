@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import signal
 
 import pytest
@@ -9,6 +10,7 @@ from workload import run_workload
 
 from lab.audit.aggregate import Aggregate
 from lab.audit.loss import SerialGaps, serial_of, suppressed_count
+from lab.audit.marker import own_key
 from lab.audit.netlink import audit_status
 from lab.audit.records import AuditEvent
 from lab.audit.source import RawRecord
@@ -145,3 +147,23 @@ def test_serials_and_suppression_are_read_from_any_record_shape() -> None:
     assert serial_of("audit(broken") is None
     assert suppressed_count("[  12.3] kauditd_printk_skb: 1534 callbacks suppressed") == 1534
     assert suppressed_count("net_ratelimit: 7 callbacks suppressed") == 0
+
+
+def test_a_marker_from_another_process_with_the_same_name_is_not_ours() -> None:
+    # Every process numbers its markers from 1: another watch's `sl-sync-0000001` must not end
+    # our flush early (it did, and stopped `watch` with most of a burst unprinted).
+    other = os.getpid() + 1
+    line = (
+        f"audit(1700000000.000:5): auid=0 uid=0 gid=0 ses=1 pid={other} "
+        'comm="sl-sync-0000001" exe="/x" sig=0 arch=c000003e syscall=124 compat=0 ip=0x1 '
+        "code=0x7ffc0000"
+    )
+    mine = line.replace(f"pid={other}", f"pid={os.getpid()}")
+    with AuditStream(_ListSource([(1326, line)])) as stream:
+        while not stream.records:
+            stream.get_batch(0.1)
+        assert not stream.marked(own_key("sl-sync-0000001"))
+    with AuditStream(_ListSource([(1326, mine)])) as stream:
+        while not stream.records:
+            stream.get_batch(0.1)
+        assert stream.marked(own_key("sl-sync-0000001"))

@@ -20,6 +20,7 @@ from lab.targets.docker.errors import explain_create_error, failed_state
 from lab.targets.docker.offline import ECHO_PROFILE as STAND_IN_PROFILE
 from lab.targets.docker.plan import ProfileMissing, RunPlan, plan_run
 from lab.targets.docker.versions import profile_asks_for_log_flag
+from lab.targets.held_signals import held_signals
 
 
 @dataclass(frozen=True)
@@ -66,7 +67,13 @@ class ContainerFactory:
         self.note_log_flag(plan)
         engine.emit(CommandEvent(plan.argv, display=plan.display))
         try:
-            container = engine.docker().containers.run(image, **plan.kwargs)
+            # A signal during the create request would end seclab before it learns the
+            # container exists (the engine finishes creating it anyway): a `Created` container
+            # left behind. The signal waits for the answer; the container is then known and
+            # removed on exit.
+            with held_signals():
+                container = engine.docker().containers.create(image, **plan.kwargs)
+            container.start()
         except docker.errors.ImageNotFound as exc:
             raise TargetError(str(exc), hint=explain_create_error("No such image")) from exc
         except docker.errors.APIError as exc:

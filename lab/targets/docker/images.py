@@ -94,7 +94,7 @@ class ImageResolver:
                 UPSTREAM[workload], _PULL_FAILED.get(UPSTREAM[workload], "not tried")
             )
         with_echo = workload == "http-echo"
-        changes = offline.image_changes(with_echo=with_echo)
+        changes = offline.image_changes(image, with_echo=with_echo)
         repo, _, tag = image.partition(":")
         argv = ("docker", "import", *[f"--change={c}" for c in changes], "-", image)
         display = (

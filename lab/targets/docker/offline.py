@@ -1,9 +1,12 @@
 """The lab's offline images: a static busybox, and an http-echo stand-in built on it.
 
 A class without network still gets real containers: `docker import` of a tar stream built here
-from the host's static busybox (Debian: busybox-static), labelled `seclab=1` so `reset` can
-remove them. The stand-in speaks http-echo's flags but is a busybox shell behind `nc -ll`, so its
-syscalls differ from the Go binary's: it has its own fine-grained profile.
+from the host's static busybox (Debian: busybox-static), labelled `seclab.image=<its name>`
+so `reset` can remove them. Not `seclab=1`: image labels pass to every container run from the
+image and every image built FROM it, and `reset` must not take those (a user's kind-node
+image built on ours was removed). An image is the lab's only while it carries its own name.
+The stand-in speaks http-echo's flags but is a busybox shell behind `nc -ll`, so its syscalls
+differ from the Go binary's: it has its own fine-grained profile.
 """
 
 from __future__ import annotations
@@ -106,9 +109,15 @@ def busybox_rootfs(busybox: Path, *, with_echo: bool = False) -> bytes:
     return buf.getvalue()
 
 
-def image_changes(*, with_echo: bool) -> list[str]:
+IMAGE_LABEL = "seclab.image"
+
+
+def image_changes(image: str, *, with_echo: bool) -> list[str]:
     """Dockerfile instructions applied at import (what `docker import --change` takes)."""
-    changes = ["LABEL seclab=1", "LABEL org.opencontainers.image.source=seclab-offline"]
+    changes = [
+        f"LABEL {IMAGE_LABEL}={image}",
+        "LABEL org.opencontainers.image.source=seclab-offline",
+    ]
     if with_echo:
         # Like the distroless original: non-root, port 5678, the flags as arguments.
         changes += [

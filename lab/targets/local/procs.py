@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from lab.targets.base import CommandEvent, Phase, WorkloadSpec, WorkloadState
 from lab.targets.exits import SIGSYS
+from lab.targets.held_signals import held_signals
 from lab.targets.local import state as local_state
 
 if TYPE_CHECKING:
@@ -63,14 +64,16 @@ class Workload:
         assert self.plan is not None
         argv = ("seclab", "exec", "--profile", self.plan.profile_label, "--", *self.plan.argv)
         self.emit(CommandEvent(argv, display=self.plan.display()))
-        with open(self.log, "ab") as out:
+        # SIGTERM or Ctrl-C between the start and `self.proc` would leave a root process that
+        # nothing stops: the signal waits until the process is known (and recorded for reset).
+        with open(self.log, "ab") as out, held_signals():
             proc = start_sandboxed(
                 self.plan.profile, self.plan.argv, stdout=out, stderr=subprocess.STDOUT,
                 env=self._env,
             )  # fmt: skip
-        self.proc, self.outcome = proc, None
-        self.pids.append(proc.pid)
-        local_state.record(proc.pid, self.spec.name, list(self.plan.argv))
+            self.proc, self.outcome = proc, None
+            self.pids.append(proc.pid)
+            local_state.record(proc.pid, self.spec.name, list(self.plan.argv))
 
     def _watch(self) -> None:
         while True:

@@ -7,10 +7,14 @@ import os
 import signal
 import subprocess
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 from lab.profile.model import Profile
 from lab.profile.record import RunUnder
 from lab.targets.held_signals import held_signals
+
+if TYPE_CHECKING:
+    from lab.sandbox import RunAs
 
 # A server asked to stop (SIGTERM) gets this long to exit before it is killed: its shutdown
 # syscalls belong in the profile, as they would under `docker stop`.
@@ -29,8 +33,11 @@ def _signal_group(proc: subprocess.Popen[str], sig: int) -> None:
         os.killpg(proc.pid, sig)  # its own group: the group id is its pid
 
 
-def local_runner(argv: Sequence[str], timeout: float, say: Callable[[str], None]) -> RunUnder:
-    """Run the command under each profile until it ends or `timeout` passes; its pid."""
+def local_runner(
+    argv: Sequence[str], timeout: float, say: Callable[[str], None], run_as: RunAs | None = None
+) -> RunUnder:
+    """Run the command under each profile until it ends or `timeout` passes; its pid.
+    As the user `run_as` when given (the one who ran sudo)."""
     from lab.sandbox import start_sandboxed
 
     runs = 0
@@ -44,7 +51,7 @@ def local_runner(argv: Sequence[str], timeout: float, say: Callable[[str], None]
             with held_signals():  # SIGTERM between the start and `proc` must not orphan it
                 proc = start_sandboxed(
                     profile, argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                    new_group=True,
+                    new_group=True, run_as=run_as,
                 )  # fmt: skip
             try:
                 _, err = proc.communicate(timeout=timeout)

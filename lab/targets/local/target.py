@@ -27,6 +27,7 @@ from lab.targets.base import (
     WorkloadSpec,
     WorkloadState,
 )
+from lab.targets.held_signals import held_signals
 from lab.targets.http_get import http_get
 from lab.targets.local import state as local_state
 from lab.targets.local.procs import Workload, describe
@@ -136,27 +137,38 @@ class LocalTarget(Target):
 
         argv = ("seclab", "exec", "--profile", local.profile_label, "--", *local.argv)
         self.emit(CommandEvent(argv, display=display))
+        proc = None
         try:
-            proc = start_sandboxed(
-                local.profile, local.argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
-            )
+            # A signal between the start and `_one_shot` would orphan the command: it waits.
+            with held_signals():
+                proc = start_sandboxed(
+                    local.profile, local.argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                    text=True,
+                )  # fmt: skip
+                local_state.record(proc.pid, "one-shot", list(local.argv))
+                with self._lock:
+                    self._one_shot = proc
+            out, err = proc.communicate(timeout=timeout)
         except CompileError as exc:
             message = f"seclab exec: cannot enforce the profile: {exc}"
             self.emit(CommandEvent(argv, 125, stderr=message, display=display))
             return ExecResult(125, stderr=message, commands=(display,))
-        local_state.record(proc.pid, "one-shot", list(local.argv))
-        with self._lock:
-            self._one_shot = proc
-        try:
-            out, err = proc.communicate(timeout=timeout)
         except subprocess.TimeoutExpired:
+            assert proc is not None
             proc.kill()
             proc.communicate()
             raise TargetError(f"`{display}` did not finish within {timeout:g} s") from None
+        except BaseException:  # Ctrl-C or SIGTERM: the command must not outlive seclab
+            if proc is not None:
+                with held_signals():
+                    proc.kill()
+                    proc.communicate()
+            raise
         finally:
-            with self._lock:
-                self._one_shot = None
-            local_state.forget(proc.pid)
+            if proc is not None:
+                with self._lock:
+                    self._one_shot = None
+                local_state.forget(proc.pid)
         outcome = proc.outcome()
         notice = outcome.message()
         if notice:

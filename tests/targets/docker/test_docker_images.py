@@ -16,6 +16,7 @@ import pytest
 from lab.targets.base import CommandEvent, TargetError
 from lab.targets.docker import offline as offline_images
 from lab.targets.docker.images import ImageResolver
+from lab.targets.docker.reset import is_lab_image
 from lab.targets.docker.target import DockerTarget
 
 REPO = Path(__file__).resolve().parents[3]
@@ -35,7 +36,9 @@ def test_offline_rootfs_holds_busybox_its_applets_and_the_echo_stand_in() -> Non
     assert members["bin/sh"].issym() and members["bin/sh"].linkname == "/bin/busybox"
     assert members["tmp"].mode == 0o1777
     assert "-text=" in script and "nc -ll" in script
-    assert "LABEL seclab=1" in offline_images.image_changes(with_echo=False)
+    changes = offline_images.image_changes("seclab/busybox:offline", with_echo=False)
+    assert "LABEL seclab.image=seclab/busybox:offline" in changes
+    assert "LABEL seclab=1" not in changes  # it would pass to every container run from it
 
 
 def test_no_busybox_and_no_image_is_explained(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -92,8 +95,12 @@ def test_offline_images_are_labelled_for_reset(tmp_path: Path) -> None:
     target = DockerTarget(tmp_path, on_command=events.append, prefer_offline=True)
     image = target.images().image_for("busybox")
     assert image == offline_images.BUSYBOX_IMAGE
-    labels = target.docker().images.get(image).labels
-    assert labels.get("seclab") == "1"
+    found = target.docker().images.get(image)
+    # Built now: labelled with its own name. Imported earlier by an older seclab (this engine
+    # is shared): `seclab=1`, which reset still recognises by the image's name.
+    assert is_lab_image(found.tags, found.labels)
+    if any(e.argv[:2] == ("docker", "import") for e in events):
+        assert found.labels.get("seclab.image") == image
     assert not any(e.argv[:2] == ("docker", "pull") for e in events)  # offline: never pulled
 
 
