@@ -17,6 +17,7 @@ from lab.course.events import (
     ActionFailed,
     CheckFailed,
     CheckPassed,
+    CheckSkipped,
     CheckStarted,
     CommandOutput,
     CommandShown,
@@ -72,6 +73,7 @@ class LessonRunner:
         self.hints_shown: dict[str, int] = {}
         self.failed: list[str] = []
         self.skipped: list[str] = []
+        self.skipped_checks = 0
 
     def _on_command(self, event: CommandEvent) -> None:
         if event.exit_code is None:
@@ -116,6 +118,8 @@ class LessonRunner:
 
     def blocker(self, step: Step) -> str | None:
         """Why this host cannot give what the step needs, or None."""
+        if "audit" in step.needs and self.obs.audit is None:
+            return f"this step needs the kernel's audit records: {self.obs.audit_problem}"
         if "privileged" not in step.needs:
             return None
         probe = getattr(self.target, "privileged_blocker", None)
@@ -149,6 +153,11 @@ class LessonRunner:
         for check in step.checks:
             if check.only and self.target.name not in check.only:
                 continue
+            other_arch = checks.arch_mismatch(check)
+            if other_arch:
+                self.skipped_checks += 1
+                self.listener(CheckSkipped(check, other_arch))
+                continue
             self.listener(CheckStarted(checks.describe(check)))
             try:
                 result = checks.wait_for(check, self.obs, self.cancelled)
@@ -156,9 +165,9 @@ class LessonRunner:
                 result = checks.CheckResult(check, False, checks.describe(check), str(exc), 1)
             if result.passed:
                 self.listener(CheckPassed(result))
-            elif result.unobservable:  # the learner's next step is not the lesson's hint
-                ok = False
-                self.listener(CheckFailed(result, None))
+            elif result.unobservable:  # this host cannot see it: skipped, saying why
+                self.skipped_checks += 1
+                self.listener(CheckSkipped(check, result.seen))
             else:
                 if hint is None:
                     hint = self._reveal_hint(step)
@@ -183,7 +192,11 @@ class LessonRunner:
 
     def finish(self) -> bool:
         passed = not self.failed
-        self.listener(LessonFinished(self.lesson, passed, tuple(self.failed), tuple(self.skipped)))
+        self.listener(
+            LessonFinished(
+                self.lesson, passed, tuple(self.failed), tuple(self.skipped), self.skipped_checks
+            )
+        )
         return passed
 
     def cleanup(self) -> None:

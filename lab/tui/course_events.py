@@ -37,6 +37,8 @@ def translate(event: ev.Event) -> list[SessionEvent]:
         return [OutputLine(f"  ✔ {event.result.expected}", "ok")]
     if isinstance(event, ev.CheckFailed):
         return [OutputLine(f"  ✘ {event.result.reason()}", "fail")]
+    if isinstance(event, ev.CheckSkipped):
+        return [OutputLine(f"  – skipped here: {event.reason}", "warn")]
     if isinstance(event, ev.StepSkipped):
         return [OutputLine(f"skipped here: {event.reason}", "warn")]
     if isinstance(event, ev.SolutionShown):

@@ -122,9 +122,12 @@ def test_missing_profile_fails_to_create_like_the_cli(target: DockerTarget) -> N
     assert state.phase == Phase.FAILED_TO_CREATE
     assert state.reason == "ProfileNotFound"
     assert "opening seccomp profile" in (state.message or "")
-    assert "No such file or directory" in (state.message or "")
+    # The docker CLI's own wording: Go's lower-case errno text, after "docker: ".
+    assert "failed: open " in (state.message or "")
+    assert (state.message or "").endswith("no such file or directory")
     result = target.run_to_completion(spec)
     assert result.exit_code == 125 and "no-such-profile.json" in result.commands[0]
+    assert result.stderr.startswith("docker: opening seccomp profile (")
 
 
 def test_a_path_in_security_opt_is_explained(target: DockerTarget, profiles_dir: Path) -> None:
@@ -207,6 +210,34 @@ def test_privileged_refusal_is_explained(target: DockerTarget) -> None:
             labels={"seclab": "1", "seclab.session": target.session or ""}, privileged=True,
             detach=True,
         )  # fmt: skip
+
+
+def test_one_shot_output_is_shown_under_its_docker_run_line(
+    target: DockerTarget, events: list[CommandEvent]
+) -> None:
+    spec = busybox("said", ProfileRef.localhost("block-mkdir.json"), "mkdir", "/tmp/x")
+    target.run_to_completion(spec)
+    shown = [e.shown() for e in events]
+    run = next(i for i, s in enumerate(shown) if s.startswith("docker run --rm"))
+    done = events[run + 1]  # the output comes next, under the same line, before `docker rm`
+    assert done.shown() == shown[run] and done.exit_code == 1
+    assert "Operation not permitted" in done.stderr and "docker rm" in shown[run + 2]
+
+
+def test_docker_inspect_output_is_json(target: DockerTarget, events: list[CommandEvent]) -> None:
+    name = unique("inspect")
+    target.run(WorkloadSpec(name, "busybox", ProfileRef.runtime_default(), ("sleep", "30")))
+    target.state(name)
+    inspected = [e for e in events if e.argv[:2] == ("docker", "inspect") and e.exit_code == 0]
+    assert inspected and json.loads(inspected[-1].stdout)["Status"] == "running"
+
+
+def test_containers_run_with_no_new_privileges(target: DockerTarget) -> None:
+    # As a pod with allowPrivilegeEscalation: false; the kernel's own flag shows it is set.
+    spec = busybox("nnp", ProfileRef.runtime_default(), "grep", "NoNewPrivs", "/proc/self/status")
+    result = target.run_to_completion(spec)
+    assert result.stdout.split() == ["NoNewPrivs:", "1"]
+    assert "--security-opt no-new-privileges" in result.commands[0]
 
 
 def test_every_sdk_call_is_shown_as_a_docker_command(
