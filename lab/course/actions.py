@@ -64,6 +64,13 @@ def perform(ctx: ActionContext, action: Action) -> None:
         state = target.run(ctx.spec(action))
         obs.remember_pids(action.name, state.pids)
         detail = ", ".join(x for x in (state.reason or "", state.message or "") if x)
+        where = (
+            target.address(ctx.obs.real(action.name)) if action.workload == "http-echo" else None
+        )
+        ctx.addresses.pop(action.name, None)
+        if where:  # the container's 5678 is reached here, from this machine
+            ctx.addresses[action.name] = where
+            detail = ", ".join(x for x in (detail, f"reach it at http://{where}/") if x)
         emit(Info(f"{action.name}: {state.phase.value}", detail))
     elif action.kind == "run_once":
         obs.forget(action.name)
@@ -86,6 +93,7 @@ def perform(ctx: ActionContext, action: Action) -> None:
     elif action.kind == "delete":
         target.delete(obs.real(action.name))
         obs.forget(action.name)
+        ctx.addresses.pop(action.name, None)
         if action.name in ctx.started:
             ctx.started.remove(action.name)
     elif action.kind == "show_audit":

@@ -10,7 +10,7 @@ import threading
 from pathlib import Path
 
 from lab import paths
-from lab.course import checks
+from lab.course import address, checks
 from lab.course.action_context import ActionContext
 from lab.course.actions import perform
 from lab.course.events import (
@@ -107,7 +107,7 @@ class LessonRunner:
         """Show the step's text and perform its actions; False when the step is skipped here."""
         self.hints_shown[step.id] = 0
         total = len(self.lesson.steps)
-        self.listener(StepStarted(step, index, total, step.text_for(self.target.name)))
+        self.listener(StepStarted(step, index, total, self.text(step.text_for(self.target.name))))
         blocker = self.blocker(step)
         if blocker:
             self.skipped.append(step.id)
@@ -115,6 +115,10 @@ class LessonRunner:
             return False
         self._perform_all(step.actions)
         return True
+
+    def text(self, text: str) -> str:
+        """A step's text with each workload's real address in place of `{address:NAME}`."""
+        return address.fill(text, self.ctx.addresses.get)
 
     def blocker(self, step: Step) -> str | None:
         """Why this host cannot give what the step needs, or None."""
@@ -130,7 +134,7 @@ class LessonRunner:
     def solve(self, step: Step, *, show: bool = True) -> None:
         """Do what the learner would have done."""
         if show and step.solution.text:
-            self.listener(SolutionShown(step.solution.text))
+            self.listener(SolutionShown(self.text(step.solution.text)))
         self._perform_all(step.solution.actions)
 
     def next_hint(self, step: Step) -> str | None:

@@ -11,6 +11,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+from lab.course import address
 from lab.course import events as ev
 from lab.course.errors import LessonError
 from lab.course.loader import load_each_lesson
@@ -111,7 +112,11 @@ class CourseSession:
         lesson = self._lessons[lesson_id]
         step = lesson.steps[index]
         passed = self._progress.passed(lesson_id, self.target_name)
-        text = step.text_for(self.target_name)
+        runner = self._runners.get(lesson_id)  # addresses known from its runs; no target call
+        text = address.fill(
+            step.text_for(self.target_name),
+            runner.ctx.addresses.get if runner else (lambda name: None),
+        )
         if not lesson.supports(self.target_name):
             text = f"**Not on {self.target_name}:** {lesson.why_not(self.target_name)}\n\n{text}"
         return StepView(

@@ -168,6 +168,12 @@ class DockerTarget(Target):
             return HttpResponse(None, error=f"{name} has no published port ({state.phase.value})")
         return running.request(self.engine, container, port, path, timeout)
 
+    def address(self, name: str) -> str | None:
+        """127.0.0.1 and the host port Docker published for the container's 5678."""
+        container = self.find_container(name)
+        port = running.host_port(container) if container is not None else None
+        return f"127.0.0.1:{port}" if port else None
+
     def exec(self, name: str, argv: Sequence[str], timeout: float = 30) -> ExecResult:
         """`docker exec`: the command runs under the container's own seccomp filter."""
         container = self.find_container(name)
