@@ -127,8 +127,6 @@ class LessonRunner:
         if "privileged" not in step.needs:
             return None
         probe = getattr(self.target, "privileged_blocker", None)
-        if probe is None and self.target.name == "docker":
-            from lab.targets.capabilities import privileged_blocker as probe
         return probe() if probe is not None else None
 
     def solve(self, step: Step, *, show: bool = True) -> None:

@@ -14,7 +14,6 @@ from lab.targets.base import (
     WorkloadSpec,
     WorkloadState,
 )
-from lab.targets.capabilities import privileged_blocker
 from lab.targets.docker.engine import Engine
 from lab.targets.docker.errors import explain_create_error, failed_state
 from lab.targets.docker.offline import ECHO_PROFILE as STAND_IN_PROFILE
@@ -42,7 +41,7 @@ class ContainerFactory:
     def create(self, spec: WorkloadSpec, *, detach: bool) -> Created:
         """Start the container; a failure to create is returned, an unusable host raised."""
         if spec.privileged:
-            blocker = privileged_blocker()
+            blocker = self.engine.privileged_problem()
             if blocker:
                 raise TargetError(blocker, hint="run this exercise without privileged mode here")
         engine = self.engine
@@ -73,7 +72,7 @@ class ContainerFactory:
             message = str(exc.explanation or exc)
             engine.emit(CommandEvent(plan.argv, 125, stderr=message, display=plan.display))
             if "apply caps" in message:
-                raise TargetError(privileged_blocker() or message, hint=None) from exc
+                raise TargetError(self.engine.privileged_problem() or message, hint=None) from exc
             # Created but not started: its state (docker inspect) tells the failure.
             made = engine.find(spec.name) is not None
             return Created(plan, None, None if made else failed_state(message))

@@ -99,6 +99,14 @@ class DockerTarget(Target):
         """Why SECCOMP_FILTER_FLAG_LOG in a profile has no effect on this engine, if it has none."""
         return self.engine.log_flag_blocker()
 
+    def privileged_start_problem(self) -> str | None:
+        """Why privileged containers cannot start here, found by starting one (once)."""
+        return self.engine.privileged_problem()
+
+    def privileged_blocker(self) -> str | None:
+        """Why the privileged step cannot show 'privileged ignores the profile' on this engine."""
+        return self.engine.privileged_blocker()
+
     def track(self, name: str) -> None:
         """Remember what this process created, so it goes when the interpreter exits."""
         with self._lock:

@@ -11,7 +11,6 @@ from pathlib import Path
 import pytest
 
 from lab.targets.base import CommandEvent, Phase, ProfileRef, TargetError, WorkloadSpec
-from lab.targets.capabilities import privileged_blocker
 from lab.targets.docker.errors import explain_create_error
 from lab.targets.docker.target import DockerTarget
 from lab.targets.runtime_default import compare
@@ -192,24 +191,37 @@ def test_sigsys_death_is_named(profiles_dir: Path) -> None:
 
 
 def test_privileged_refusal_is_explained(target: DockerTarget) -> None:
-    blocker = privileged_blocker()
-    spec = busybox("priv", ProfileRef.runtime_default(), "true")
-    spec = WorkloadSpec(spec.name, "busybox", spec.profile, spec.args, privileged=True)
-    if blocker is None:
-        assert target.run_to_completion(spec).exit_code == 0
-        return
-    with pytest.raises(TargetError) as caught:
-        target.run(spec)
-    assert "bounding set" in caught.value.message and "apply caps" in caught.value.message
-    # And the engine really refuses: the up-front check is not guessing.
+    # Holds both ways: where privileged containers start (a full engine, or the kind harness's
+    # runc wrapper) and where they cannot; the probe is the engine's own answer, not a guess.
     import docker.errors
 
-    with pytest.raises(docker.errors.APIError, match="apply caps"):
-        target.docker().containers.run(
-            target.images().image_for("busybox"), ["true"], name=f"seclab-{unique('raw')}",
-            labels={"seclab": "1", "seclab.session": target.session or ""}, privileged=True,
-            detach=True,
-        )  # fmt: skip
+    problem = target.privileged_start_problem()
+    spec = busybox("priv", ProfileRef.runtime_default(), "true")
+    spec = WorkloadSpec(spec.name, "busybox", spec.profile, spec.args, privileged=True)
+    raw = {"name": f"seclab-{unique('raw')}", "privileged": True, "detach": True,
+           "labels": {"seclab": "1", "seclab.session": target.session or ""}}  # fmt: skip
+    if problem is None:
+        assert target.run_to_completion(spec).exit_code == 0
+        target.docker().containers.run(target.images().image_for("busybox"), ["true"], **raw)
+    else:
+        with pytest.raises(TargetError) as caught:
+            target.run(spec)
+        assert "privileged containers cannot start" in caught.value.message
+        with pytest.raises(docker.errors.APIError):  # and the engine really refuses
+            target.docker().containers.run(target.images().image_for("busybox"), ["true"], **raw)
+    # The throw-away probe container is gone either way.
+    probe = target.docker().containers.list(
+        all=True, filters={"label": "seclab.workload=privileged-probe"}
+    )
+    assert not probe
+
+
+def test_privileged_blocker_names_docker_26_behaviour() -> None:
+    from lab.targets.docker.privileged import profile_applied
+
+    assert profile_applied("25.0.5") is None and profile_applied("20.10.24+dfsg1") is None
+    applied = profile_applied("26.1.0")
+    assert applied and "47500" in applied and "containerd" in applied
 
 
 def test_one_shot_output_is_shown_under_its_docker_run_line(
