@@ -67,8 +67,9 @@ def _check_variants_denied(
             shown = ", ".join(f'"{v}"' for v in open_)
             report(node, "warning", "variant-not-denied",
                    f'"{name}" is denied but {shown} is not, and does the same job: a program '
-                   f"that calls {open_[0]} is not stopped (on x86_64 the mkdir command calls "
-                   "mkdir, on arm64 mkdirat: there is no mkdir syscall there)",
+                   f"that calls {open_[0]} is not stopped. Which one a program calls depends on "
+                   "its libc and the architecture (on x86_64 the mkdir command calls mkdir; "
+                   "arm64 has only the newer forms, such as mkdirat and openat)",
                    f"deny {shown} in the same rule")
 
 
