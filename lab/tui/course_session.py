@@ -41,6 +41,7 @@ class CourseSession:
         forks: Any = None,
         on_close: Callable[[], None] | None = None,
         notice: str | None = None,
+        audit_problem: str | None = None,
     ) -> None:
         self.target = target
         self.notice = notice  # shown to the learner when the lab opens (lesson files left out)
@@ -49,6 +50,7 @@ class CourseSession:
         self._order = [lesson.id for lesson in lessons]
         self._progress = progress or ProgressStore()
         self._audit = audit
+        self._audit_problem = audit_problem  # why checks cannot see records, when known
         self._forks = forks
         self._on_close = on_close
         self._runners: dict[str, LessonRunner] = {}
@@ -80,6 +82,8 @@ class CourseSession:
                 forks=self._forks,
                 progress=self._progress,
             )
+            if self._audit_problem:
+                runner.obs.audit_problem = self._audit_problem
             self._runners[lesson_id] = runner
         # Several runners share the target: the one in use hears its commands.
         runner.target.on_command = runner._on_command
@@ -232,8 +236,9 @@ def course_session_factory(
         target.prepare()
         stack = contextlib.ExitStack()
         audit = forks = None
+        problem = None
         if observe:
-            audit, forks = _observers(stack)
+            audit, forks, problem = _observers(stack)
         chosen, broken = (lessons, []) if lessons is not None else load_each_lesson()
         return CourseSession(
             target,
@@ -243,6 +248,7 @@ def course_session_factory(
             forks=forks,
             on_close=stack.close,
             notice=broken_lessons_notice(broken),
+            audit_problem=problem,
         )
 
     return make
@@ -262,8 +268,9 @@ def broken_lessons_notice(broken: list[LessonError]) -> str | None:
 CHECK_CAPTURE_EVENTS = 100_000
 
 
-def _observers(stack: contextlib.ExitStack) -> tuple[Any, Any]:
-    """The audit capture and fork watcher, each None when this process may not open it."""
+def _observers(stack: contextlib.ExitStack) -> tuple[Any, Any, str | None]:
+    """The audit capture and fork watcher, each None when this process may not open it, and
+    why records cannot arrive when the capture opened but nothing reaches it."""
     try:
         from lab.audit.capture import AuditCapture
 
@@ -272,10 +279,15 @@ def _observers(stack: contextlib.ExitStack) -> tuple[Any, Any]:
         # under a flood. The count of records let go is kept, and a check that misses says so.
         capture = stack.enter_context(AuditCapture(max_events=CHECK_CAPTURE_EVENTS))
     except Exception:  # the audit pane says why and how to fix it; checks say it too
-        return None, None
+        return None, None, None
+    from lab.audit.reach import delivery_problem
+
+    why = delivery_problem(capture)
+    if why:  # joined, yet nothing arrives (another network namespace): checks skip, saying so
+        return None, None, why
     try:
         from lab.targets.proctree import ForkWatcher
 
-        return capture, stack.enter_context(ForkWatcher())
+        return capture, stack.enter_context(ForkWatcher()), None
     except OSError:  # then audit checks match the workload's own pids only
-        return capture, None
+        return capture, None, None
