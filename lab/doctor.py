@@ -88,7 +88,9 @@ def audit_access() -> list[Check]:
                 "auditd",
                 "missing",
                 "not running: records go through printk, "
-                "whose rate limit drops most of a burst (dmesg/journal/syslog)",
+                "whose rate limit drops most of a burst (dmesg/journal/syslog); where "
+                "systemd-journald-audit.socket is enabled, journald also receives every record "
+                "from the audit group (journalctl _TRANSPORT=audit)",
                 "nothing needed: seclab reads the audit group itself (sudo)",
             )
         )
