@@ -73,7 +73,7 @@ class LessonRunner:
         self.hints_shown: dict[str, int] = {}
         self.failed: list[str] = []
         self.skipped: list[str] = []
-        self.skipped_checks = 0
+        self.skipped_checks: set[tuple[str, int]] = set()  # (step, line): counted once
 
     def _on_command(self, event: CommandEvent) -> None:
         if event.exit_code is None:
@@ -157,7 +157,7 @@ class LessonRunner:
                 continue
             other_arch = checks.arch_mismatch(check)
             if other_arch:
-                self.skipped_checks += 1
+                self.skipped_checks.add((step.id, check.line))
                 self.listener(CheckSkipped(check, other_arch))
                 continue
             self.listener(CheckStarted(checks.describe(check)))
@@ -168,7 +168,7 @@ class LessonRunner:
             if result.passed:
                 self.listener(CheckPassed(result))
             elif result.unobservable:  # this host cannot see it: skipped, saying why
-                self.skipped_checks += 1
+                self.skipped_checks.add((step.id, check.line))
                 self.listener(CheckSkipped(check, result.seen))
             else:
                 if hint is None:
@@ -196,7 +196,11 @@ class LessonRunner:
         passed = not self.failed
         self.listener(
             LessonFinished(
-                self.lesson, passed, tuple(self.failed), tuple(self.skipped), self.skipped_checks
+                self.lesson,
+                passed,
+                tuple(self.failed),
+                tuple(self.skipped),
+                len(self.skipped_checks),
             )
         )
         return passed
