@@ -57,6 +57,7 @@ class CourseSession:
         self._runners_started: dict[str, bool] = {}
         self._listener: Listener = _ignore
         self._failures: list[ev.CheckFailed] = []
+        self._check_skips = 0  # checks of the current round this host cannot observe
         self._skipped: dict[str, str] = {}  # step id -> why this host cannot run it
         self._lock = threading.RLock()  # one step operation at a time, whichever worker asks
         self._closed = False
@@ -64,6 +65,8 @@ class CourseSession:
     def _forward(self, event: ev.Event) -> None:
         if isinstance(event, ev.CheckFailed):
             self._failures.append(event)
+        elif isinstance(event, ev.CheckSkipped):
+            self._check_skips += 1
         elif isinstance(event, ev.StepSkipped):
             self._skipped[event.step.id] = event.reason
         for shown in translate(event):
@@ -158,10 +161,10 @@ class CourseSession:
             step = lesson.steps[index]
             if step.id in self._skipped:  # the runner said this host cannot give what it needs
                 return CheckOutcome(True, f"skipped here: {self._skipped[step.id]}")
-            self._failures = []
+            self._failures, self._check_skips = [], 0
             passed = runner.run_checks(step)
             runner.finish_step(step, passed)
-            return outcome(passed, self._failures)
+            return outcome(passed, self._failures, self._check_skips)
 
     def reset_step(self, lesson_id: str, index: int, listener: Listener) -> None:
         with self._lock:

@@ -31,3 +31,12 @@ def test_a_capture_that_receives_nothing_is_not_used(monkeypatch: pytest.MonkeyP
         audit, forks, why = course_session._observers(stack)
     assert audit is None and forks is None
     assert why and "network namespace" in why
+
+
+def test_the_step_outcome_says_how_many_checks_were_skipped() -> None:
+    from lab.tui.course_events import outcome
+
+    assert outcome(True, [], 2).message == (
+        "every check that can run here passed (2 checks were skipped)"
+    )
+    assert outcome(True, []).message == "every check passed"
