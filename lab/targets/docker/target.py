@@ -29,7 +29,7 @@ from lab.targets.docker.containers import ContainerFactory, Created
 from lab.targets.docker.engine import Engine
 from lab.targets.docker.images import ImageResolver
 from lab.targets.docker.pids import ContainerProcesses
-from lab.targets.docker.plan import new_session_id
+from lab.targets.docker.plan import cli_error, new_session_id
 from lab.targets.docker.reset import remove_labelled
 from lab.targets.docker.state import StateReader
 from lab.targets.exits import signal_of
@@ -148,7 +148,7 @@ class DockerTarget(Target):
             if container is None:
                 failed = self.failed.pop(spec.name, None) or self.state(spec.name)
                 self.delete(spec.name, quiet=True)
-                return ExecResult(125, stderr=f"docker: {failed.message}", commands=shown)
+                return ExecResult(125, stderr=cli_error(failed.message or ""), commands=shown)
             with self._lock:
                 self._one_shot = spec.name
             try:
@@ -164,6 +164,9 @@ class DockerTarget(Target):
             )
         out = container.logs(stdout=True, stderr=False).decode(errors="replace")
         err = container.logs(stdout=False, stderr=True).decode(errors="replace")
+        # `docker run --rm` prints the container's output and exits with its status.
+        plan = created.plan
+        self.emit(CommandEvent(plan.argv, code, stdout=out, stderr=err, display=plan.display))
         self.delete(spec.name, quiet=True)
         return ExecResult(code, out, err, signal=signal_of(code), commands=shown, pids=pids)
 
