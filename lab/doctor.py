@@ -54,13 +54,19 @@ def audit_access() -> list[Check]:
     try:
         with socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, 9) as sock:
             sock.bind((0, 1))
-        checks.append(Check("audit records", "ok", "netlink audit group readable"))
+        why = _delivery_problem()
+        if why:
+            checks.append(Check("audit records", "broken", f"the group can be joined, but {why}",
+                                "run seclab on the host, in its initial network namespace"))
+        else:
+            checks.append(Check("audit records", "ok", "netlink audit group readable"))
     except PermissionError:
         checks.append(
             Check(
                 "audit records",
                 "missing",
-                "joining the audit group needs CAP_AUDIT_READ",
+                "joining the audit group needs CAP_AUDIT_READ: without it the audit pane stays "
+                "empty, audit checks are skipped and make-your-own cannot record",
                 "run seclab with sudo to see audit records live",
             )
         )
@@ -82,7 +88,9 @@ def audit_access() -> list[Check]:
                 "auditd",
                 "missing",
                 "not running: records go through printk, "
-                "whose rate limit drops most of a burst (dmesg/journal/syslog)",
+                "whose rate limit drops most of a burst (dmesg/journal/syslog); where "
+                "systemd-journald-audit.socket is enabled, journald also receives every record "
+                "from the audit group (journalctl _TRANSPORT=audit)",
                 "nothing needed: seclab reads the audit group itself (sudo)",
             )
         )
@@ -100,6 +108,22 @@ def audit_access() -> list[Check]:
     except OSError:
         pass  # not every kernel exposes it; nothing to advise then
     return checks
+
+
+def _delivery_problem() -> str | None:
+    """Why joined records would still never arrive (another network namespace), or None."""
+    from lab.audit.reach import delivery_problem, netns_problem
+
+    problem = netns_problem()
+    if problem:
+        return problem
+    try:
+        from lab.audit.capture import AuditCapture
+
+        with AuditCapture() as capture:
+            return delivery_problem(capture)
+    except Exception as exc:  # the report says what failed; never a traceback
+        return f"the audit reader failed: {exc}"
 
 
 def _comm(proc: Path) -> str:

@@ -13,7 +13,7 @@ from click.testing import CliRunner
 from lab.check import Check
 from lab.commands.doctor import command
 from lab.doctor import audit_access, busybox, kernel_seccomp, target_works
-from lab.targets.capabilities import missing_capabilities, privileged_blocker
+from lab.targets.capabilities import missing_capabilities
 from lab.targets.commands import CommandError, Completed
 from lab.targets.docker.offline import is_dynamic
 from lab.targets.docker.versions import log_flag_blocker, parse_version
@@ -82,12 +82,21 @@ def test_docker_lines_agree_with_the_engine() -> None:
     from lab.targets.docker.versions import engine_versions
     from lab.targets.tool_checks import docker_checks
 
-    checks = {c.name: c for c in docker_checks(lambda *a, **k: None)}  # type: ignore[arg-type]
+    def no_runc_cli(*args: object, **kwargs: object) -> None:
+        raise CommandError(["runc", "--version"], "not found in this test", missing=True)
+
+    checks = {c.name: c for c in docker_checks(no_runc_cli)}  # type: ignore[arg-type]
     engine, runc = engine_versions(docker.from_env().version())
     assert checks["docker engine"].status == "ok" and str(engine) in checks["docker engine"].detail
     flag = checks["SECCOMP_FILTER_FLAG_LOG"]
     assert (flag.status == "ok") == (log_flag_blocker(engine, runc) is None)
-    assert (checks["privileged containers"].status == "ok") == (privileged_blocker() is None)
+    # The doctor starts a throw-away privileged container (building no image); so does this.
+    from lab.targets.docker.images import ImageResolver
+    from lab.targets.docker.privileged import start_problem
+
+    client = docker.from_env()
+    probe = start_problem(client, ImageResolver(client, lambda e: None), None, build=False)
+    assert (checks["privileged containers"].status == "ok") == (probe is None)
 
 
 def test_cli_json_and_exit_status() -> None:

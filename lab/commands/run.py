@@ -34,10 +34,15 @@ def observers(echo: Any, problems: list[str] | None = None) -> Iterator[tuple[An
         capture = forks = None
         try:
             from lab.audit.capture import AuditCapture
+            from lab.audit.reach import delivery_problem
 
             capture = stack.enter_context(AuditCapture())
+            why = delivery_problem(capture)
+            if why:  # joined, yet nothing will ever arrive: say so now rather than wait
+                capture = None
+                raise RuntimeError(why)
         except Exception as exc:  # it only disables the audit checks, and says so
-            echo(f"note: audit records cannot be read here ({exc}); audit checks will fail.")
+            echo(f"note: audit records cannot be read here ({exc}); audit checks are skipped.")
             if problems is not None:
                 problems.append(str(exc))
         if capture is not None:
@@ -109,7 +114,8 @@ with a mistake is refused with its line and a fix. Without --auto each step wait
   Enter  check          h  next hint
   s      show the solution and do it for me          q  quit (as Ctrl-C does)
 Whatever the lesson started is removed when it ends, on q, Ctrl-C or SIGTERM. Audit checks
-read the kernel's seccomp records, which needs root; without it they say so and fail.
+read the kernel's seccomp records, which needs root in the host's network namespace; without
+that they are skipped, each saying why (and steps that record a profile are skipped).
 
 \b
 Exit status: 0 when every check passed, 1 when one failed, 2 when the lesson, the target or

@@ -27,6 +27,8 @@ class ActionContext:
     # The output the target itself last reported, so a result is not printed twice.
     last_output: tuple[str, str] | None = None
     started: list[str] = field(default_factory=list)
+    # Where each running echo workload is reached from here (for `{address:NAME}` in texts).
+    addresses: dict[str, str] = field(default_factory=dict)
     cancel: threading.Event = field(default_factory=threading.Event)
 
     def profile_name(self, choice: ProfileChoice) -> str | None:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections import Counter
+from pathlib import Path
 
 from lab.course.action_context import ActionContext
 from lab.course.events import CommandOutput, Info
 from lab.course.model import Action
+from lab.course.observe import Result
 from lab.course.profile_actions import derive, diff, record, source_profile
 from lab.targets.base import ExecResult
 
@@ -46,6 +48,46 @@ def _show_audit_sources(ctx: ActionContext) -> None:
     ctx.listener(Info("where seccomp records go on this machine", "\n".join(lines)))
 
 
+def _compare(ctx: ActionContext, action: Action) -> None:
+    """Both results side by side, and what they show (seccomp, the runtime, or the host)."""
+    from lab.targets.runtime_default import Comparison
+
+    title = "RuntimeDefault compared with Unconfined"
+    saved = [ctx.obs.result(action.name), ctx.obs.result(action.text)]
+    ran = [
+        ExecResult(r.exit_code, r.stdout, r.stderr) for r in saved if r and r.exit_code is not None
+    ]
+    lines = [
+        f"{label:<15} {_said(result)}"
+        for label, result in zip(("RuntimeDefault:", "Unconfined:"), saved, strict=True)
+    ]
+    if len(ran) < 2:
+        why = "one of the two commands did not run to an exit status: nothing to compare"
+        ctx.obs.save(action.result_key, Result(None, "", why))
+        ctx.listener(Info(title, "\n".join([*lines, "", why])))
+        return
+    comparison = Comparison(*ran)
+    verdict = f"{comparison.verdict}: {comparison.explain()}"
+    ctx.obs.save(action.result_key, Result(0, verdict))
+    ctx.listener(Info(title, "\n".join([*lines, "", verdict])))
+
+
+def _said(result: Result | None) -> str:
+    if result is None or result.exit_code is None:
+        return f"did not run ({(result.stderr if result else '') or 'no result'})".strip()
+    text = (result.stderr or result.stdout).strip().splitlines()
+    return f"exit status {result.exit_code}" + (f": {text[0]}" if text else ", no output")
+
+
+def _lint_notes(path: Path) -> str:
+    """What `seclab lint` warns about in a profile, below it (nothing when it has no warning)."""
+    from lab.profile.lint import lint_file
+
+    warned = [d for d in lint_file(path) if d.severity in ("error", "warning")]
+    lines = [f"  line {d.line}: {d.message} [{d.code}]" for d in warned]
+    return f"\nseclab lint {path.name}:\n" + "\n".join(lines) if lines else ""
+
+
 def perform(ctx: ActionContext, action: Action) -> None:
     """Do one action; target errors propagate to the runner, which reports them."""
     target, obs, emit = ctx.target, ctx.obs, ctx.listener
@@ -53,7 +95,8 @@ def perform(ctx: ActionContext, action: Action) -> None:
         emit(Info("note", action.text))
     elif action.kind == "show_profile":
         name = source_profile(ctx, action)
-        emit(Info(f"profile {name}", ctx.profile_path(name).read_text(encoding="utf-8")))
+        path = ctx.profile_path(name)
+        emit(Info(f"profile {name}", path.read_text(encoding="utf-8") + _lint_notes(path)))
     elif action.kind == "derive_profile":
         derive(ctx, action)
     elif action.kind == "diff":
@@ -64,6 +107,13 @@ def perform(ctx: ActionContext, action: Action) -> None:
         state = target.run(ctx.spec(action))
         obs.remember_pids(action.name, state.pids)
         detail = ", ".join(x for x in (state.reason or "", state.message or "") if x)
+        where = (
+            target.address(ctx.obs.real(action.name)) if action.workload == "http-echo" else None
+        )
+        ctx.addresses.pop(action.name, None)
+        if where:  # the container's 5678 is reached here, from this machine
+            ctx.addresses[action.name] = where
+            detail = ", ".join(x for x in (detail, f"reach it at http://{where}/") if x)
         emit(Info(f"{action.name}: {state.phase.value}", detail))
     elif action.kind == "run_once":
         obs.forget(action.name)
@@ -86,6 +136,7 @@ def perform(ctx: ActionContext, action: Action) -> None:
     elif action.kind == "delete":
         target.delete(obs.real(action.name))
         obs.forget(action.name)
+        ctx.addresses.pop(action.name, None)
         if action.name in ctx.started:
             ctx.started.remove(action.name)
     elif action.kind == "show_audit":
@@ -94,5 +145,7 @@ def perform(ctx: ActionContext, action: Action) -> None:
         _show_audit_sources(ctx)
     elif action.kind == "record":
         record(ctx, action)
+    elif action.kind == "compare_runtime_default":
+        _compare(ctx, action)
     else:  # the loader refuses unknown kinds; this guards a model built by hand
         raise ValueError(f"unknown action {action.kind!r}")

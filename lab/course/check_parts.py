@@ -11,7 +11,8 @@ from lab.course.model import AUDIT_ACTIONS, PHASES, Check
 from lab.course.parts import ONLY, Context, fields_of, list_of, only_of, single, url_path
 from lab.course.yamlnodes import line_of
 
-_WAIT = ("timeout", "interval", *ONLY)
+_WAIT = ("timeout", "interval", "arch", *ONLY)
+ARCHES = ("x86_64", "aarch64")
 CHECKS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "state": (("name", "phase"), ("reason", "exit_code", "signal", *_WAIT)),
     "http": (("name",), ("path", "status", "contains", "not_contains", "fails", *_WAIT)),
@@ -54,6 +55,8 @@ def _check(ctx: Context, node: yaml.Node) -> Check:
             args[key] = r.bounded(f[key], key, float, 0 if key == "timeout" else 0.05, 3600)
     if "only" in f:
         args["only"] = only_of(r, f["only"])
+    if "arch" in f:
+        args["arch"] = r.choice(f["arch"], "an architecture", ARCHES)
     if "phase" in f:
         args["phases"] = tuple(r.choice(n, "a phase", PHASES) for n in list_of(r, f["phase"]))
     for key, low, high in (("exit_code", 0, 255), ("signal", 1, 64), ("status", 100, 599)):

@@ -74,6 +74,16 @@ def wait_for(
         cancel.wait(min(check.interval, max(0.0, deadline - clock())))
 
 
+def arch_mismatch(check: Check) -> str | None:
+    """Why a check for another architecture is skipped on this machine, or None."""
+    from lab.profile.syscalls import native_arch, short_arch_name
+
+    here = short_arch_name(native_arch())
+    if check.arch is None or check.arch == here:
+        return None
+    return f"this check holds on {check.arch}; this machine is {here}"
+
+
 def describe(check: Check) -> str:
     """A one-line summary of what the check expects (shown before waiting)."""
     return f"{check.kind} {check.name}: {_expectation(check)}"

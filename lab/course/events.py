@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from lab.course.checks import CheckResult
-from lab.course.model import Lesson, Step
+from lab.course.model import Check, Lesson, Step
 
 
 @dataclass(frozen=True)
@@ -80,6 +80,14 @@ class CheckFailed(Event):
 
 
 @dataclass(frozen=True)
+class CheckSkipped(Event):
+    """A check this host cannot observe (no audit records here, another architecture)."""
+
+    check: Check
+    reason: str
+
+
+@dataclass(frozen=True)
 class HintShown(Event):
     text: str
     number: int  # 1-based
@@ -111,6 +119,7 @@ class LessonFinished(Event):
     passed: bool
     failed_steps: tuple[str, ...]
     skipped_steps: tuple[str, ...] = ()
+    skipped_checks: int = 0  # checks this host could not observe (each said why when skipped)
 
 
 Listener = Callable[[Event], None]

@@ -17,7 +17,7 @@ AUDIT_ACTIONS = ("log", "errno", "kill_thread", "kill_process", "trap", "trace",
 PROFILE_WORDS = ("runtime-default", "unconfined")
 # What a step may need from the host beyond the target itself; the runner skips it, saying why,
 # when the target reports it cannot be had here.
-NEEDS = ("privileged",)
+NEEDS = ("privileged", "audit")
 
 
 @dataclass(frozen=True)
@@ -116,6 +116,7 @@ class Check:
     actions: tuple[str, ...] = ()
     any_of: tuple[str, ...] = ()
     only: tuple[str, ...] = ()
+    arch: str | None = None  # checked only on this architecture (`x86_64`, `aarch64`)
 
     def audit_actions(self) -> tuple[str, ...]:
         """The actions an audit check counts (empty: every action)."""

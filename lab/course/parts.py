@@ -34,6 +34,8 @@ ACTIONS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "show_audit": (("name",), ONLY),
     "show_audit_sources": ((), ONLY),
     "record": (("name", "as"), ("workload", "exercise", *ONLY)),
+    # the same command's two saved results, under RuntimeDefault and Unconfined, side by side
+    "compare_runtime_default": (("default", "unconfined", "as"), ONLY),
 }
 
 
@@ -122,6 +124,15 @@ def _action(ctx: Context, node: yaml.Node) -> Action:
     if "old" in f:
         args["source"] = _profile(ctx, f["old"])
         args["text"] = _profile_file(ctx, f["new"])
+    if kind == "compare_runtime_default":
+        for key in ("default", "unconfined"):
+            saved = r.text(f[key], key)
+            if saved not in ctx.results:
+                raise r.fail(f[key], f"'{kind}' names '{saved}', which no earlier action saved",
+                             did_you_mean(saved, ctx.results, "saved results")
+                             if ctx.results else "run the command with run_once first")  # fmt: skip
+        args["name"], args["text"] = r.text(f["default"], "default"), r.text(f["unconfined"], "")
+        ctx.results.add(args["save_as"])
     if "default_action" in f:
         args["default_action"] = r.choice(f["default_action"], "default_action", ACTIONS_SCMP)
     if "flags" in f:

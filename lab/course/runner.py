@@ -10,13 +10,14 @@ import threading
 from pathlib import Path
 
 from lab import paths
-from lab.course import checks
+from lab.course import address, checks
 from lab.course.action_context import ActionContext
 from lab.course.actions import perform
 from lab.course.events import (
     ActionFailed,
     CheckFailed,
     CheckPassed,
+    CheckSkipped,
     CheckStarted,
     CommandOutput,
     CommandShown,
@@ -72,6 +73,7 @@ class LessonRunner:
         self.hints_shown: dict[str, int] = {}
         self.failed: list[str] = []
         self.skipped: list[str] = []
+        self.skipped_checks: set[tuple[str, int]] = set()  # (step, line): counted once
 
     def _on_command(self, event: CommandEvent) -> None:
         if event.exit_code is None:
@@ -105,7 +107,7 @@ class LessonRunner:
         """Show the step's text and perform its actions; False when the step is skipped here."""
         self.hints_shown[step.id] = 0
         total = len(self.lesson.steps)
-        self.listener(StepStarted(step, index, total, step.text_for(self.target.name)))
+        self.listener(StepStarted(step, index, total, self.text(step.text_for(self.target.name))))
         blocker = self.blocker(step)
         if blocker:
             self.skipped.append(step.id)
@@ -114,19 +116,23 @@ class LessonRunner:
         self._perform_all(step.actions)
         return True
 
+    def text(self, text: str) -> str:
+        """A step's text with each workload's real address in place of `{address:NAME}`."""
+        return address.fill(text, self.ctx.addresses.get)
+
     def blocker(self, step: Step) -> str | None:
         """Why this host cannot give what the step needs, or None."""
+        if "audit" in step.needs and self.obs.audit is None:
+            return f"this step needs the kernel's audit records: {self.obs.audit_problem}"
         if "privileged" not in step.needs:
             return None
         probe = getattr(self.target, "privileged_blocker", None)
-        if probe is None and self.target.name == "docker":
-            from lab.targets.capabilities import privileged_blocker as probe
         return probe() if probe is not None else None
 
     def solve(self, step: Step, *, show: bool = True) -> None:
         """Do what the learner would have done."""
         if show and step.solution.text:
-            self.listener(SolutionShown(step.solution.text))
+            self.listener(SolutionShown(self.text(step.solution.text)))
         self._perform_all(step.solution.actions)
 
     def next_hint(self, step: Step) -> str | None:
@@ -149,6 +155,11 @@ class LessonRunner:
         for check in step.checks:
             if check.only and self.target.name not in check.only:
                 continue
+            other_arch = checks.arch_mismatch(check)
+            if other_arch:
+                self.skipped_checks.add((step.id, check.line))
+                self.listener(CheckSkipped(check, other_arch))
+                continue
             self.listener(CheckStarted(checks.describe(check)))
             try:
                 result = checks.wait_for(check, self.obs, self.cancelled)
@@ -156,9 +167,9 @@ class LessonRunner:
                 result = checks.CheckResult(check, False, checks.describe(check), str(exc), 1)
             if result.passed:
                 self.listener(CheckPassed(result))
-            elif result.unobservable:  # the learner's next step is not the lesson's hint
-                ok = False
-                self.listener(CheckFailed(result, None))
+            elif result.unobservable:  # this host cannot see it: skipped, saying why
+                self.skipped_checks.add((step.id, check.line))
+                self.listener(CheckSkipped(check, result.seen))
             else:
                 if hint is None:
                     hint = self._reveal_hint(step)
@@ -183,7 +194,15 @@ class LessonRunner:
 
     def finish(self) -> bool:
         passed = not self.failed
-        self.listener(LessonFinished(self.lesson, passed, tuple(self.failed), tuple(self.skipped)))
+        self.listener(
+            LessonFinished(
+                self.lesson,
+                passed,
+                tuple(self.failed),
+                tuple(self.skipped),
+                len(self.skipped_checks),
+            )
+        )
         return passed
 
     def cleanup(self) -> None:

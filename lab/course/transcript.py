@@ -10,6 +10,7 @@ from lab.course.events import (
     ActionFailed,
     CheckFailed,
     CheckPassed,
+    CheckSkipped,
     CheckStarted,
     CommandOutput,
     CommandShown,
@@ -62,6 +63,8 @@ def render(event: Event) -> str | None:
         result = event.result
         text = f"✗ {result.check.kind} {result.check.name}: {result.reason()}"
         return text + (f"\n  hint: {event.hint}" if event.hint else "")
+    if isinstance(event, CheckSkipped):
+        return f"- {event.check.kind} {event.check.name}: skipped here: {event.reason}"
     if isinstance(event, HintShown):
         return f"hint {event.number}/{event.total}: {event.text}"
     if isinstance(event, SolutionShown):
@@ -74,6 +77,9 @@ def render(event: Event) -> str | None:
         skipped = (
             f" (skipped here: {', '.join(event.skipped_steps)})" if event.skipped_steps else ""
         )
+        if event.skipped_checks:
+            n = event.skipped_checks
+            skipped += f" ({n} check{'s' if n > 1 else ''} skipped here, each with its reason)"
         if event.passed:
             return f"\n== {event.lesson.id}: every check passed{skipped}"
         return f"\n== {event.lesson.id}: failed steps: {', '.join(event.failed_steps)}{skipped}"

@@ -22,11 +22,12 @@ LOG_EVERYTHING = Profile(default_action="SCMP_ACT_LOG")
 # What runc does after it loads the filter and before the workload's own code runs (closing
 # inherited fds after checking /proc/self/fd is procfs, waiting on its exec fifo, execve). They
 # run in the workload's own pid, so a recording sees those it used this time; listing them keeps
-# a profile working with runc versions that take another path (the tutorial's 2024 fix).
+# a profile working with runc versions that take another path (the tutorial's 2024 fix; openat2
+# and statx for runc 1.2.8 / 1.3.3 / 1.4.0, the November 2025 security fixes).
 RUNTIME_SYSCALLS = (
     "close", "execve", "exit_group", "fcntl", "fstat", "fstatfs", "futex", "getdents64",
-    "getpid", "getrlimit", "nanosleep", "newfstatat", "openat", "pipe2", "read",
-    "rt_sigprocmask", "rt_sigreturn", "sched_yield", "tgkill", "write",
+    "getpid", "getrlimit", "nanosleep", "newfstatat", "openat", "openat2", "pipe2", "read",
+    "rt_sigprocmask", "rt_sigreturn", "sched_yield", "statx", "tgkill", "write",
 )  # fmt: skip
 
 

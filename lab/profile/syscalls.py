@@ -92,3 +92,30 @@ def is_known_syscall(name: str) -> bool:
 def exists_on(token: int, name: str) -> bool:
     """True when the arch has a real syscall of that name (arm64 has no `mkdir`)."""
     return syscall_number(token, name) is not None
+
+
+def _stem(name: str) -> str:
+    """What a syscall's variants share: `mkdir` for mkdirat, `chmod` for fchmodat2."""
+    stem = name.rstrip("0123456789")
+    if stem.endswith("at") and len(stem) > 4:
+        stem = stem[:-2]
+        if stem.startswith("f") and stem[1:] in all_syscall_names():
+            stem = stem[1:]
+    return stem
+
+
+@cache
+def _families() -> dict[str, frozenset[str]]:
+    groups: dict[str, set[str]] = {}
+    for name in all_syscall_names():
+        groups.setdefault(_stem(name), set()).add(name)
+    return {stem: frozenset(names) for stem, names in groups.items() if len(names) > 1}
+
+
+def variants(name: str) -> frozenset[str]:
+    """The other syscalls that do the same job under another name, per libseccomp's names.
+
+    `mkdir` → {mkdirat}; `openat` → {open, openat2}; `dup2` → {dup, dup3}. Derived from the
+    names libseccomp knows (a number or an `at` suffix added over the years), not typed in.
+    """
+    return _families().get(_stem(name), frozenset()) - {name}

@@ -189,6 +189,10 @@ class Target(ABC):
     def request(self, name: str, path: str = "/", timeout: float = 10) -> HttpResponse:
         """Send an HTTP GET to the workload's port 5678 the way the tutorial does."""
 
+    def address(self, name: str) -> str | None:
+        """Where a learner reaches the workload's port 5678 from here, when it is elsewhere."""
+        return None
+
     @abstractmethod
     def exec(self, name: str, argv: Sequence[str], timeout: float = 30) -> ExecResult:
         """Run a command inside the running workload (under its seccomp filter)."""

@@ -37,6 +37,8 @@ def translate(event: ev.Event) -> list[SessionEvent]:
         return [OutputLine(f"  ✔ {event.result.expected}", "ok")]
     if isinstance(event, ev.CheckFailed):
         return [OutputLine(f"  ✘ {event.result.reason()}", "fail")]
+    if isinstance(event, ev.CheckSkipped):
+        return [OutputLine(f"  – skipped here: {event.reason}", "warn")]
     if isinstance(event, ev.StepSkipped):
         return [OutputLine(f"skipped here: {event.reason}", "warn")]
     if isinstance(event, ev.SolutionShown):
@@ -44,8 +46,11 @@ def translate(event: ev.Event) -> list[SessionEvent]:
     return []
 
 
-def outcome(passed: bool, failures: list[ev.CheckFailed]) -> CheckOutcome:
+def outcome(passed: bool, failures: list[ev.CheckFailed], skipped: int = 0) -> CheckOutcome:
     """A step's check result for the learner: what was expected and seen, and the next hint."""
+    if passed and skipped:
+        said = "1 check was" if skipped == 1 else f"{skipped} checks were"
+        return CheckOutcome(True, f"every check that can run here passed ({said} skipped)")
     if passed:
         return CheckOutcome(True, "every check passed")
     reasons = "; ".join(f.result.reason() for f in failures) or "a check did not pass"

@@ -11,6 +11,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+from lab.course import address
 from lab.course import events as ev
 from lab.course.errors import LessonError
 from lab.course.loader import load_each_lesson
@@ -40,6 +41,7 @@ class CourseSession:
         forks: Any = None,
         on_close: Callable[[], None] | None = None,
         notice: str | None = None,
+        audit_problem: str | None = None,
     ) -> None:
         self.target = target
         self.notice = notice  # shown to the learner when the lab opens (lesson files left out)
@@ -48,12 +50,14 @@ class CourseSession:
         self._order = [lesson.id for lesson in lessons]
         self._progress = progress or ProgressStore()
         self._audit = audit
+        self._audit_problem = audit_problem  # why checks cannot see records, when known
         self._forks = forks
         self._on_close = on_close
         self._runners: dict[str, LessonRunner] = {}
         self._runners_started: dict[str, bool] = {}
         self._listener: Listener = _ignore
         self._failures: list[ev.CheckFailed] = []
+        self._check_skips = 0  # checks of the current round this host cannot observe
         self._skipped: dict[str, str] = {}  # step id -> why this host cannot run it
         self._lock = threading.RLock()  # one step operation at a time, whichever worker asks
         self._closed = False
@@ -61,6 +65,8 @@ class CourseSession:
     def _forward(self, event: ev.Event) -> None:
         if isinstance(event, ev.CheckFailed):
             self._failures.append(event)
+        elif isinstance(event, ev.CheckSkipped):
+            self._check_skips += 1
         elif isinstance(event, ev.StepSkipped):
             self._skipped[event.step.id] = event.reason
         for shown in translate(event):
@@ -79,6 +85,8 @@ class CourseSession:
                 forks=self._forks,
                 progress=self._progress,
             )
+            if self._audit_problem:
+                runner.obs.audit_problem = self._audit_problem
             self._runners[lesson_id] = runner
         # Several runners share the target: the one in use hears its commands.
         runner.target.on_command = runner._on_command
@@ -111,7 +119,11 @@ class CourseSession:
         lesson = self._lessons[lesson_id]
         step = lesson.steps[index]
         passed = self._progress.passed(lesson_id, self.target_name)
-        text = step.text_for(self.target_name)
+        runner = self._runners.get(lesson_id)  # addresses known from its runs; no target call
+        text = address.fill(
+            step.text_for(self.target_name),
+            runner.ctx.addresses.get if runner else (lambda name: None),
+        )
         if not lesson.supports(self.target_name):
             text = f"**Not on {self.target_name}:** {lesson.why_not(self.target_name)}\n\n{text}"
         return StepView(
@@ -149,10 +161,10 @@ class CourseSession:
             step = lesson.steps[index]
             if step.id in self._skipped:  # the runner said this host cannot give what it needs
                 return CheckOutcome(True, f"skipped here: {self._skipped[step.id]}")
-            self._failures = []
+            self._failures, self._check_skips = [], 0
             passed = runner.run_checks(step)
             runner.finish_step(step, passed)
-            return outcome(passed, self._failures)
+            return outcome(passed, self._failures, self._check_skips)
 
     def reset_step(self, lesson_id: str, index: int, listener: Listener) -> None:
         with self._lock:
@@ -227,8 +239,9 @@ def course_session_factory(
         target.prepare()
         stack = contextlib.ExitStack()
         audit = forks = None
+        problem = None
         if observe:
-            audit, forks = _observers(stack)
+            audit, forks, problem = _observers(stack)
         chosen, broken = (lessons, []) if lessons is not None else load_each_lesson()
         return CourseSession(
             target,
@@ -238,6 +251,7 @@ def course_session_factory(
             forks=forks,
             on_close=stack.close,
             notice=broken_lessons_notice(broken),
+            audit_problem=problem,
         )
 
     return make
@@ -257,8 +271,9 @@ def broken_lessons_notice(broken: list[LessonError]) -> str | None:
 CHECK_CAPTURE_EVENTS = 100_000
 
 
-def _observers(stack: contextlib.ExitStack) -> tuple[Any, Any]:
-    """The audit capture and fork watcher, each None when this process may not open it."""
+def _observers(stack: contextlib.ExitStack) -> tuple[Any, Any, str | None]:
+    """The audit capture and fork watcher, each None when this process may not open it, and
+    why records cannot arrive when the capture opened but nothing reaches it."""
     try:
         from lab.audit.capture import AuditCapture
 
@@ -267,10 +282,15 @@ def _observers(stack: contextlib.ExitStack) -> tuple[Any, Any]:
         # under a flood. The count of records let go is kept, and a check that misses says so.
         capture = stack.enter_context(AuditCapture(max_events=CHECK_CAPTURE_EVENTS))
     except Exception:  # the audit pane says why and how to fix it; checks say it too
-        return None, None
+        return None, None, None
+    from lab.audit.reach import delivery_problem
+
+    why = delivery_problem(capture)
+    if why:  # joined, yet nothing arrives (another network namespace): checks skip, saying so
+        return None, None, why
     try:
         from lab.targets.proctree import ForkWatcher
 
-        return capture, stack.enter_context(ForkWatcher())
+        return capture, stack.enter_context(ForkWatcher()), None
     except OSError:  # then audit checks match the workload's own pids only
-        return capture, None
+        return capture, None, None

@@ -36,6 +36,9 @@ def kind_cluster_up(name: str = "seclab") -> bool:
 
 
 def docker_answers() -> bool:
+    from lab.targets.docker.context import follow
+
+    follow()  # the docker CLI's current context, which the SDK alone would ignore
     host = os.environ.get("DOCKER_HOST", "")
     if not host and not os.path.exists("/var/run/docker.sock"):
         return False

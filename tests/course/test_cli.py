@@ -57,7 +57,7 @@ def test_run_auto_prints_commands_and_checks_and_records_progress() -> None:
     assert "$ seclab exec --profile block-mkdir.json" in out
     assert "✓ output mkdir-errno" in out and "✓ output mkdir-kill" in out
     rows = {r["id"]: r for r in json.loads(_run("lessons", "--json")[1])}
-    assert rows["block-mkdir"]["passed"]["local"] == ["errno", "kill"]
+    assert rows["block-mkdir"]["passed"]["local"] == ["errno", "kill", "mkdirat-only"]
 
 
 @pytest.mark.root
@@ -73,7 +73,7 @@ def test_run_exits_1_when_a_check_fails(tmp_path: Path) -> None:
 
 @pytest.mark.root
 def test_interactive_hint_check_and_quit() -> None:
-    code, out = _run("run", "block-mkdir", input="h\n\n\n")
+    code, out = _run("run", "block-mkdir", input="h\n\n\n\n")
     assert code == 0, out
     assert "hint 1/3: EPERM prints as" in out
     code, out = _run("run", "audit", input="q\n")

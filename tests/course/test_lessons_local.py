@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 from lesson_play import LESSONS, explain, lesson_ids, play
 
-from lab.course.events import CheckPassed, StepSkipped
+from lab.course.checks import arch_mismatch
+from lab.course.events import CheckPassed, CheckSkipped, StepSkipped
 from lab.targets.factory import make_target
 
 pytestmark = pytest.mark.root
@@ -19,14 +20,16 @@ def test_lesson_passes_on_local(lesson_id: str, tmp_path: Path) -> None:
     passed, events = play(lesson_id, target, tmp_path)
     assert passed, explain(events)
     assert not any(isinstance(e, StepSkipped) for e in events)
-    # Every check that applies on local ran and passed (none was silently left out).
+    # Every check that applies on local (and this machine's architecture) ran and passed.
     expected = sum(
         1
         for step in LESSONS[lesson_id].steps
         for check in step.checks
-        if not check.only or "local" in check.only
+        if (not check.only or "local" in check.only) and arch_mismatch(check) is None
     )
     assert sum(isinstance(e, CheckPassed) for e in events) == expected
+    skipped = [e for e in events if isinstance(e, CheckSkipped)]
+    assert all(arch_mismatch(e.check) for e in skipped)  # as root, only another arch's checks
 
 
 def test_every_lesson_says_which_targets_and_why_not() -> None:

@@ -14,11 +14,10 @@ from lab.targets.base import (
     WorkloadSpec,
     WorkloadState,
 )
-from lab.targets.capabilities import privileged_blocker
 from lab.targets.docker.engine import Engine
 from lab.targets.docker.errors import explain_create_error, failed_state
 from lab.targets.docker.offline import ECHO_PROFILE as STAND_IN_PROFILE
-from lab.targets.docker.plan import ProfileMissing, RunPlan, plan_run
+from lab.targets.docker.plan import ProfileMissing, RunPlan, cli_error, plan_run
 from lab.targets.docker.versions import profile_asks_for_log_flag
 from lab.targets.held_signals import held_signals
 
@@ -43,7 +42,7 @@ class ContainerFactory:
     def create(self, spec: WorkloadSpec, *, detach: bool) -> Created:
         """Start the container; a failure to create is returned, an unusable host raised."""
         if spec.privileged:
-            blocker = privileged_blocker()
+            blocker = self.engine.privileged_problem()
             if blocker:
                 raise TargetError(blocker, hint="run this exercise without privileged mode here")
         engine = self.engine
@@ -57,7 +56,11 @@ class ContainerFactory:
             )  # fmt: skip
         except ProfileMissing as exc:
             engine.emit(CommandEvent(("docker", "run"), display=exc.display))
-            engine.emit(CommandEvent(("docker", "run"), 125, stderr=str(exc), display=exc.display))
+            engine.emit(
+                CommandEvent(
+                    ("docker", "run"), 125, stderr=cli_error(str(exc)), display=exc.display
+                )
+            )
             failure = WorkloadState(
                 Phase.FAILED_TO_CREATE, reason="ProfileNotFound", message=str(exc)
             )
@@ -80,11 +83,12 @@ class ContainerFactory:
             message = str(exc.explanation or exc)
             engine.emit(CommandEvent(plan.argv, 125, stderr=message, display=plan.display))
             if "apply caps" in message:
-                raise TargetError(privileged_blocker() or message, hint=None) from exc
+                raise TargetError(self.engine.privileged_problem() or message, hint=None) from exc
             # Created but not started: its state (docker inspect) tells the failure.
             made = engine.find(spec.name) is not None
             return Created(plan, None, None if made else failed_state(message))
-        engine.emit(CommandEvent(plan.argv, exit_code=0, stdout=container.id, display=plan.display))
+        if detach:  # `docker run -d` prints the id; a one-shot's output is shown when it ends
+            engine.emit(CommandEvent(plan.argv, 0, stdout=container.id, display=plan.display))
         return Created(plan, container)
 
     def note_log_flag(self, plan: RunPlan) -> None:

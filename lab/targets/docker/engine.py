@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from lab.targets.base import CommandEvent
+from lab.targets.docker import privileged
+from lab.targets.docker.context import follow
 from lab.targets.docker.errors import engine_unreachable
 from lab.targets.docker.images import ImageResolver
 from lab.targets.docker.plan import container_name
@@ -29,6 +31,7 @@ class Engine:
     prefer_offline: bool = False
     client: Any = field(default=None, repr=False)
     _images: ImageResolver | None = field(default=None, repr=False)
+    _privileged: tuple[str | None] | None = field(default=None, repr=False)
 
     def docker(self) -> Any:
         """The SDK client, connected on first use; an unreachable engine is explained."""
@@ -36,6 +39,7 @@ class Engine:
             import docker
             import requests.exceptions
 
+            follow()  # the engine the docker CLI would use: the SDK ignores contexts
             try:
                 client = docker.from_env(timeout=60)
                 client.ping()
@@ -86,6 +90,19 @@ class Engine:
     def note(self, text: str) -> None:
         """Show the learner a remark next to the commands (no command is run)."""
         self.emit(CommandEvent((), exit_code=0, display=f"# {text}"))
+
+    def privileged_problem(self) -> str | None:
+        """Why privileged containers cannot start here, found by starting one (once)."""
+        if self._privileged is None:
+            self._privileged = (
+                privileged.start_problem(self.docker(), self.images(), self.session),
+            )
+        return self._privileged[0]
+
+    def privileged_blocker(self) -> str | None:
+        """Why the privileged step cannot show 'privileged ignores the profile' on this engine."""
+        applied = privileged.profile_applied(engine_versions(self.docker().version())[0])
+        return applied or self.privileged_problem()
 
     def log_flag_blocker(self) -> str | None:
         """Why SECCOMP_FILTER_FLAG_LOG in a profile has no effect on this engine, if it has none."""

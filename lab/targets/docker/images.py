@@ -51,6 +51,10 @@ class ImageResolver:
             self.build_offline(workload)
         return offline
 
+    def available(self, workload: WorkloadKind) -> str | None:
+        """The workload's image when the engine already has it; nothing is pulled or built."""
+        return next((i for i in (UPSTREAM[workload], OFFLINE[workload]) if self._present(i)), None)
+
     def uses_offline(self, workload: WorkloadKind) -> bool:
         """True when the workload runs the lab's offline stand-in."""
         return self.image_for(workload) == OFFLINE[workload]

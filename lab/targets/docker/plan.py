@@ -23,6 +23,11 @@ class ProfileMissing(Exception):
         self.display = display
 
 
+def cli_error(message: str) -> str:
+    """What the docker CLI (28.x) prints when `docker run` fails before the container starts."""
+    return f"docker: {message}\n\nRun 'docker run --help' for more information"
+
+
 def new_session_id() -> str:
     """A short random id that keeps one session's container names apart from another's."""
     return secrets.token_hex(4)
@@ -80,7 +85,8 @@ def plan_run(
             security_opt.append(f"seccomp={path.read_text()}")
         except OSError as exc:
             # The docker CLI reads the file itself and stops with this very message.
-            reason = exc.strerror or str(exc)
+            # Go spells errno texts in lower case ("no such file or directory").
+            reason = (exc.strerror or str(exc)).lower()
             message = f"opening seccomp profile ({path}) failed: open {path}: {reason}"
             missing = ProfileMissing(path, message)
         cli += ["--security-opt", f"seccomp={path}"]
@@ -88,6 +94,11 @@ def plan_run(
         security_opt.append("seccomp=unconfined")
         cli += ["--security-opt", "seccomp=unconfined"]
     # RuntimeDefault: no option at all, so the engine applies its own default profile.
+    # no-new-privileges, as a pod with allowPrivilegeEscalation: false: runc then loads the
+    # filter just before execve. Without it runc loads it before capset, setgroups, setgid,
+    # setuid, chdir and prctl, which an allow-list made for the program does not list.
+    security_opt.append("no-new-privileges")
+    cli += ["--security-opt", "no-new-privileges"]
     kwargs: dict[str, Any] = {
         "name": name,
         "labels": labels,

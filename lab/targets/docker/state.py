@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -82,7 +83,9 @@ class StateReader:
         if container is None:
             self.engine.emit(CommandEvent(argv, 1, stderr=f"Error: No such object: {argv[-1]}"))
             return WorkloadState(Phase.NOT_FOUND, reason="NotFound")
-        self.engine.emit(CommandEvent(argv, 0, stdout=str(container.attrs.get("State", ""))))
+        self.engine.emit(
+            CommandEvent(argv, 0, stdout=json.dumps(container.attrs.get("State") or {}))
+        )
         state = state_from_attrs(container.attrs)
         if state.phase == Phase.RUNNING:
             state = with_top_pids(state, container)

@@ -29,7 +29,7 @@ from lab.targets.docker.containers import ContainerFactory, Created
 from lab.targets.docker.engine import Engine
 from lab.targets.docker.images import ImageResolver
 from lab.targets.docker.pids import ContainerProcesses
-from lab.targets.docker.plan import new_session_id
+from lab.targets.docker.plan import cli_error, new_session_id
 from lab.targets.docker.reset import remove_labelled
 from lab.targets.docker.state import StateReader
 from lab.targets.exits import signal_of
@@ -99,6 +99,14 @@ class DockerTarget(Target):
         """Why SECCOMP_FILTER_FLAG_LOG in a profile has no effect on this engine, if it has none."""
         return self.engine.log_flag_blocker()
 
+    def privileged_start_problem(self) -> str | None:
+        """Why privileged containers cannot start here, found by starting one (once)."""
+        return self.engine.privileged_problem()
+
+    def privileged_blocker(self) -> str | None:
+        """Why the privileged step cannot show 'privileged ignores the profile' on this engine."""
+        return self.engine.privileged_blocker()
+
     def track(self, name: str) -> None:
         """Remember what this process created, so it goes when the interpreter exits."""
         with self._lock:
@@ -140,7 +148,7 @@ class DockerTarget(Target):
             if container is None:
                 failed = self.failed.pop(spec.name, None) or self.state(spec.name)
                 self.delete(spec.name, quiet=True)
-                return ExecResult(125, stderr=f"docker: {failed.message}", commands=shown)
+                return ExecResult(125, stderr=cli_error(failed.message or ""), commands=shown)
             with self._lock:
                 self._one_shot = spec.name
             try:
@@ -156,6 +164,9 @@ class DockerTarget(Target):
             )
         out = container.logs(stdout=True, stderr=False).decode(errors="replace")
         err = container.logs(stdout=False, stderr=True).decode(errors="replace")
+        # `docker run --rm` prints the container's output and exits with its status.
+        plan = created.plan
+        self.emit(CommandEvent(plan.argv, code, stdout=out, stderr=err, display=plan.display))
         self.delete(spec.name, quiet=True)
         return ExecResult(code, out, err, signal=signal_of(code), commands=shown, pids=pids)
 
@@ -167,6 +178,12 @@ class DockerTarget(Target):
             state = self.state(name)
             return HttpResponse(None, error=f"{name} has no published port ({state.phase.value})")
         return running.request(self.engine, container, port, path, timeout)
+
+    def address(self, name: str) -> str | None:
+        """127.0.0.1 and the host port Docker published for the container's 5678."""
+        container = self.find_container(name)
+        port = running.host_port(container) if container is not None else None
+        return f"127.0.0.1:{port}" if port else None
 
     def exec(self, name: str, argv: Sequence[str], timeout: float = 30) -> ExecResult:
         """`docker exec`: the command runs under the container's own seccomp filter."""

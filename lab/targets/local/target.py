@@ -188,6 +188,13 @@ class LocalTarget(Target):
             return HttpResponse(None, error=f"{name} does not listen ({state.phase.value})")
         return http_get(self.emit, f"http://127.0.0.1:{port}{path}", timeout, workload.alive)
 
+    def address(self, name: str) -> str | None:
+        """127.0.0.1 and the free port the lab's echo server was given."""
+        with self._lock:
+            workload = self._workloads.get(name)
+        port = workload.plan.port if workload is not None and workload.plan else None
+        return f"127.0.0.1:{port}" if port else None
+
     def exec(self, name: str, argv: Sequence[str], timeout: float = 30) -> ExecResult:
         """Run a command as a new process under the workload's profile (no container to enter)."""
         workload = self._get(name)
