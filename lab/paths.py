@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import pwd
 from functools import cache
 from pathlib import Path
 
@@ -44,17 +45,86 @@ class StateDirError(OSError):
     """The per-user state folder cannot be created; the message says how to choose another."""
 
 
+def _account(name: str) -> tuple[int, int, Path] | None:
+    """(uid, gid, home) of a login name, or None when there is no such account."""
+    try:
+        entry = pwd.getpwnam(name)
+    except KeyError:
+        return None
+    return entry.pw_uid, entry.pw_gid, Path(entry.pw_dir)
+
+
+def invoking_user() -> tuple[int, int, Path] | None:
+    """Under `sudo` as root: (uid, gid, home) of the user who ran sudo; otherwise None.
+
+    Progress and workspaces belong to the learner, not to root: `sudo seclab start` (needed
+    for the audit records) must find and leave them in the learner's own home, owned by them.
+    """
+    name = os.environ.get("SUDO_USER")
+    if os.geteuid() != 0 or not name or name == "root":
+        return None
+    return _account(name)
+
+
+def home() -> Path:
+    """The learner's home: the invoking user's under sudo, this user's otherwise."""
+    user = invoking_user()
+    return user[2] if user else Path.home()
+
+
+def give_to_learner(path: Path) -> None:
+    """Under sudo, make a file or folder the lab created belong to the invoking user."""
+    user = invoking_user()
+    if user is not None:
+        try:
+            os.chown(path, user[0], user[1])
+        except OSError:
+            pass  # a root-squashed or read-only place: the file works, only its owner differs
+
+
+def make_learner_dir(path: Path) -> Path:
+    """Create `path` and its missing parents, each owned by the learner (under sudo too)."""
+    missing = []
+    probe = path
+    while not probe.exists() and probe != probe.parent:
+        missing.append(probe)
+        probe = probe.parent
+    path.mkdir(parents=True, exist_ok=True)
+    for created in missing:
+        give_to_learner(created)
+    return path
+
+
+def _learner_base(variable: str, *default: str) -> Path:
+    # sudo drops XDG_* (env_reset): then the invoking user's default folder is meant, not root's.
+    given = os.environ.get(variable)
+    return Path(given) if given else home().joinpath(*default)
+
+
 def state_dir(create: bool = True) -> Path:
     """Per-user state (progress, caches): $XDG_STATE_HOME/seclab, created on demand."""
-    base = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
-    path = Path(base) / "seclab"
+    path = _learner_base("XDG_STATE_HOME", ".local", "state") / "seclab"
     if create:
         try:
-            path.mkdir(parents=True, exist_ok=True)
+            make_learner_dir(path)
         except OSError as exc:  # a read-only or missing home (sudo -H, a locked-down account)
             raise StateDirError(
                 f"cannot create seclab's state folder {path} ({exc.strerror}); "
                 "set XDG_STATE_HOME to a folder you can write"
+            ) from exc
+    return path
+
+
+def data_dir(create: bool = True) -> Path:
+    """The learner's own files (exercise workspaces): $XDG_DATA_HOME/seclab."""
+    path = _learner_base("XDG_DATA_HOME", ".local", "share") / "seclab"
+    if create:
+        try:
+            make_learner_dir(path)
+        except OSError as exc:
+            raise StateDirError(
+                f"cannot create seclab's data folder {path} ({exc.strerror}); "
+                "set XDG_DATA_HOME to a folder you can write"
             ) from exc
     return path
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 TARGETS = ("local", "docker", "kind")
-WORKLOADS = ("http-echo", "busybox")
+WORKLOADS = ("http-echo", "busybox", "threads")
 PHASES = ("pending", "running", "crash-looping", "failed-to-create", "exited", "not-found")
 AUDIT_ACTIONS = ("log", "errno", "kill_thread", "kill_process", "trap", "trace", "user_notif")
 # Profile words that are not files: what Kubernetes calls the other seccompProfile types.
@@ -116,6 +116,10 @@ class Check:
     actions: tuple[str, ...] = ()
     any_of: tuple[str, ...] = ()
     only: tuple[str, ...] = ()
+    # lint: default actions the learner's profile may not use (an allow-list is not ALLOW)
+    refuse: tuple[str, ...] = ()
+    # what a failure means, for the learner (exercise steps); printed after what was seen
+    explain: str = ""
 
     def audit_actions(self) -> tuple[str, ...]:
         """The actions an audit check counts (empty: every action)."""
@@ -145,6 +149,14 @@ class Step:
     notes: str = ""  # for instructors only
     variants: tuple[tuple[str, str], ...] = ()  # (target, extra text) where the story differs
     needs: tuple[str, ...] = ()
+    # An exercise: the workspace files the learner edits, and the trial the lab runs on them
+    # each time it checks (so the checks see the learner's files at work, never the lab's).
+    files: tuple[str, ...] = ()
+    trial: tuple[Action, ...] = ()
+
+    @property
+    def exercise(self) -> bool:
+        return bool(self.files)
 
     def text_for(self, target: str) -> str:
         """The step's text with the paragraph written for `target`, if any."""

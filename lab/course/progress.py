@@ -32,8 +32,7 @@ class ProgressStore:
 
     def directory(self) -> Path:
         path = self.root or paths.state_dir() / "progress"
-        path.mkdir(parents=True, exist_ok=True)
-        return path
+        return paths.make_learner_dir(path)
 
     def file(self, lesson: str, target: str) -> Path:
         return self.directory() / f"{lesson}--{target}.json"
@@ -88,6 +87,7 @@ class ProgressStore:
         body = {"lesson": lesson, "target": target, "passed": steps}
         tmp = path.with_suffix(f".tmp{os.getpid()}")
         tmp.write_text(json.dumps(body, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+        paths.give_to_learner(tmp)  # under sudo the learner keeps owning their progress
         # Atomic: a crash mid-write leaves the old file, never half a file.
         tmp.replace(path)
 

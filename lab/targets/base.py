@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Literal
 
 ProfileKind = Literal["localhost", "runtime-default", "unconfined"]
-WorkloadKind = Literal["http-echo", "busybox"]
+WorkloadKind = Literal["http-echo", "busybox", "threads"]
 
 # Everything the lab creates carries these, and `reset` removes exactly what carries them.
 DOCKER_LABEL = ("seclab", "1")

@@ -157,13 +157,7 @@ class CourseSession:
     def reset_step(self, lesson_id: str, index: int, listener: Listener) -> None:
         with self._lock:
             runner, lesson = self._runner(lesson_id, listener)
-            step = lesson.steps[index]
-            for name in _workloads(step):
-                if name in runner.ctx.started:
-                    self.target.delete(runner.obs.real(name))
-                    runner.ctx.started.remove(name)
-                    runner.obs.forget(name)
-            self._progress.reset_step(lesson_id, self.target_name, step.id)
+            runner.reset_step(lesson.steps[index])
 
     def workloads(self) -> list[tuple[str, WorkloadState]]:
         with self._lock:
@@ -192,11 +186,6 @@ class CourseSession:
                 if self._on_close is not None:
                     self._on_close()
             return removed
-
-
-def _workloads(step: Step) -> list[str]:
-    actions = (*step.actions, *step.solution.actions)
-    return [a.name for a in actions if a.kind in ("run", "run_once", "record")]
 
 
 def _profiles(step: Step, target: str) -> tuple[str, ...]:

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from lab.paths import state_dir
+from lab.paths import give_to_learner, state_dir
 
 STATE_FILE = "local-workloads.json"
 
@@ -48,6 +48,7 @@ def start_time(pid: int) -> int | None:
 def _locked() -> Iterator[dict[str, Any]]:
     path = state_file()
     with open(path, "a+") as handle:
+        give_to_learner(path)
         fcntl.flock(handle, fcntl.LOCK_EX)
         handle.seek(0)
         try:
