@@ -49,35 +49,34 @@ class CheckResult:
 
 
 def kernel_story(events: Sequence[Any]) -> str:
-    """What the kernel did to a workload, from its audit records, in one paragraph.
+    """What the kernel did to a workload, from its audit records, in one sentence.
 
-    `your profile refused chmod (x86_64) with ERRNO; it killed …; it logged (and allowed) …`
+    `The kernel's records (x86_64): your profile refused chmod with ERRNO; it logged and
+    allowed brk, close, …`
     """
-    by_action: dict[str, dict[str, int]] = {}
+    by_action: dict[str, set[str]] = {}
+    arches: set[str] = set()
     for event in events:
-        name = event.syscall_name or f"#{event.syscall}"
-        arch = getattr(event, "arch_name", lambda: "")()
-        label = f"{name} ({arch})" if arch else name
-        counts = by_action.setdefault(event.action, {})
-        counts[label] = counts.get(label, 0) + 1
+        by_action.setdefault(event.action, set()).add(event.syscall_name or f"#{event.syscall}")
+        arch = getattr(event, "arch_name", "")
+        arches.add(str(arch() if callable(arch) else arch))
     words = {
         "errno": "refused {} with ERRNO",
-        "kill_thread": "killed the thread at {} (KILL_THREAD)",
         "kill_process": "killed the process at {} (KILL_PROCESS)",
+        "kill_thread": "killed only the calling thread at {} (KILL_THREAD)",
         "trap": "trapped {}",
         "log": "logged and allowed {}",
     }
     parts = []
     for action, template in words.items():
-        names = by_action.get(action)
+        names = sorted(by_action.get(action, ()))
         if names:
-            listed = sorted(names, key=lambda n: (-names[n], n))
-            shown = ", ".join(listed[:10]) + (f" and {len(listed) - 10} more" if len(listed) > 10 else "")
-            parts.append(template.format(shown))
+            more = f" and {len(names) - 40} more" if len(names) > 40 else ""
+            parts.append(template.format(", ".join(names[:40]) + more))
     if not parts:
         return ""
-    return "the kernel's records: your profile " + "; it ".join(parts)
-
+    where = f" ({', '.join(sorted(a for a in arches if a))})" if any(arches) else ""
+    return f"The kernel's records{where}: your profile " + "; it ".join(parts) + "."
 
 def evaluate(check: Check, obs: Observations) -> Verdict:
     """Look once."""

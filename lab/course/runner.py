@@ -116,6 +116,10 @@ class LessonRunner:
             return False
         self._perform_all(step.actions)
         self._mark_requests(step)
+        if step.exercise:
+            where = self.workspace()
+            files = "\n".join(f"  {where / name}" for name in step.files)
+            self.listener(Info("your files (edit them, then check)", files))
         return True
 
     def _mark_requests(self, step: Step) -> None:
@@ -237,6 +241,11 @@ class LessonRunner:
                     hint = self._reveal_hint(step)
                 ok = False
                 self.listener(CheckFailed(result, hint))
+        if step.exercise:  # the trial's servers have served their purpose
+            for action in step.trial:
+                if action.kind == "run" and action.name in self.ctx.started:
+                    self.target.delete(self.obs.real(action.name))
+                    self.ctx.started.remove(action.name)
         return ok
 
     def _why(self, check: Check) -> str:

@@ -57,10 +57,16 @@ def reset(lesson: Lesson, step: Step | None = None) -> list[Path]:
 
 
 def apply_solution(lesson: Lesson, step: Step) -> list[Path]:
-    """Copy the step's reference solution into the workspace (what `--auto` does)."""
+    """Copy the step's reference solution into the workspace (what `--auto` does).
+
+    A file the learner had changed is kept beside it as `<name>.before-auto` first.
+    """
     where = ensure(lesson)
     for name in step.files:
-        _copy(solution_file(lesson, name), where / name)
+        mine, shipped = where / name, (starting_file(lesson, name), solution_file(lesson, name))
+        if mine.is_file() and all(mine.read_bytes() != p.read_bytes() for p in shipped):
+            _copy(mine, where / f"{name}.before-auto")
+        _copy(solution_file(lesson, name), mine)
     return [where / name for name in step.files]
 
 
