@@ -30,7 +30,7 @@ def test_lesson_passes_on_local(lesson_id: str, tmp_path: Path) -> None:
 
 
 def test_every_lesson_says_which_targets_and_why_not() -> None:
-    assert len(LESSONS) == 9
+    assert len(LESSONS) == 14
     for lesson in LESSONS.values():
         assert "local" in lesson.targets
         for target, why in lesson.unsupported:
