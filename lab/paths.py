@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import pwd
 from functools import cache
@@ -76,10 +77,9 @@ def give_to_learner(path: Path) -> None:
     """Under sudo, make a file or folder the lab created belong to the invoking user."""
     user = invoking_user()
     if user is not None:
-        try:
+        # A root-squashed or read-only place: the file works, only its owner differs.
+        with contextlib.suppress(OSError):
             os.chown(path, user[0], user[1])
-        except OSError:
-            pass  # a root-squashed or read-only place: the file works, only its owner differs
 
 
 def make_learner_dir(path: Path) -> Path:

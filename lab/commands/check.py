@@ -108,9 +108,7 @@ def check(lesson: Lesson, steps: list[Step], target_name: str, *, as_json: bool,
     ):
         if hasattr(target, "close"):
             stack.callback(target.close)
-        runner = LessonRunner(
-            lesson, target, listen, audit=capture, forks=forks, progress=progress
-        )
+        runner = LessonRunner(lesson, target, listen, audit=capture, forks=forks, progress=progress)
         if problems:
             runner.obs.audit_problem = problems[0]
         try:

@@ -40,7 +40,7 @@ def command(lesson_ref: str, reset: bool) -> None:
     if not workspace.exercise_files(lesson):
         click.echo(
             f"{lesson.id} has no exercises, so no workspace; "
-            "`seclab lessons --json` marks the steps with \"exercise\": true",
+            '`seclab lessons --json` marks the steps with "exercise": true',
             err=True,
         )
         sys.exit(2)

@@ -78,6 +78,7 @@ def kernel_story(events: Sequence[Any]) -> str:
     where = f" ({', '.join(sorted(a for a in arches if a))})" if any(arches) else ""
     return f"The kernel's records{where}: your profile " + "; it ".join(parts) + "."
 
+
 def evaluate(check: Check, obs: Observations) -> Verdict:
     """Look once."""
     kinds = {

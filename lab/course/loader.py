@@ -173,7 +173,7 @@ def _exercise(ctx: Context, node: yaml.Node | None) -> tuple[tuple[str, ...], tu
                 raise r.fail(
                     item,
                     f"the exercise file '{name}' has no {version} version at {shipped}",
-                    f"add {shipped} (the learner's {'starting file' if version == 'start' else 'reference solution'})",
+                    f"add {shipped} (the {'starting file' if version == 'start' else 'answer'})",
                 )
         names.append(name)
     ctx.files = set(names)
