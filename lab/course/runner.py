@@ -140,6 +140,8 @@ class LessonRunner:
                 self.obs.forget(action.name)
             self.obs.results.pop(action.result_key, None)
         self._mark_requests(step)
+        if step.exercise:  # an exercise starts again from its starting files
+            workspace.reset(self.lesson, step)
         if self.progress is not None:
             self.progress.reset_step(self.lesson.id, self.target.name, step.id)
 

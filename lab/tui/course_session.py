@@ -125,18 +125,22 @@ class CourseSession:
             notes=step.notes or None,
             profiles=_profiles(step, self.target_name),
             done=step.id in passed,
-            learner_part=bool(step.solution.actions),
+            learner_part=bool(step.solution.actions) or step.exercise,
+            files=_files(lesson, step),
         )
 
     def run_step(self, lesson_id: str, index: int, listener: Listener) -> None:
         with self._lock:
             runner, lesson = self._runner(lesson_id, listener)
-            if not self._runners_started.get(lesson_id):
-                runner.start()  # prepares the target (quick once it is ready)
-                self._runners_started[lesson_id] = True
+            self._start(runner, lesson_id)
             step = lesson.steps[index]
             self._skipped.pop(step.id, None)
             runner.begin_step(step, index + 1)
+
+    def _start(self, runner: LessonRunner, lesson_id: str) -> None:
+        if not self._runners_started.get(lesson_id):
+            runner.start()  # prepares the target (quick once it is ready)
+            self._runners_started[lesson_id] = True
 
     def solve(self, lesson_id: str, index: int, listener: Listener) -> None:
         with self._lock:
@@ -149,6 +153,7 @@ class CourseSession:
             step = lesson.steps[index]
             if step.id in self._skipped:  # the runner said this host cannot give what it needs
                 return CheckOutcome(True, f"skipped here: {self._skipped[step.id]}")
+            self._start(runner, lesson_id)  # an exercise may be checked before `r`
             self._failures = []
             passed = runner.run_checks(step)
             runner.finish_step(step, passed)
@@ -186,6 +191,16 @@ class CourseSession:
                 if self._on_close is not None:
                     self._on_close()
             return removed
+
+
+def _files(lesson: Lesson, step: Step) -> tuple[str, ...]:
+    """The exercise's workspace files (the workspace is made from the starting files)."""
+    if not step.exercise:
+        return ()
+    from lab.course import workspace
+
+    where = workspace.ensure(lesson)
+    return tuple(str(where / name) for name in step.files)
 
 
 def _profiles(step: Step, target: str) -> tuple[str, ...]:

@@ -44,6 +44,7 @@ class StepView:
     profiles: tuple[str, ...] = ()  # profile files the step uses, for the profile viewer
     done: bool = False
     learner_part: bool = False  # the learner has something to do (the solution) before checking
+    files: tuple[str, ...] = ()  # an exercise: the workspace files the learner edits
 
 
 @dataclass(frozen=True)
