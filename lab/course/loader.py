@@ -11,7 +11,7 @@ from lab import paths
 from lab.course.check_parts import parse_checks
 from lab.course.errors import LessonError, did_you_mean
 from lab.course.lessonfile import read_text
-from lab.course.model import NEEDS, TARGETS, Action, Lesson, Solution, Step
+from lab.course.model import NEEDS, TARGETS, Action, Lesson, Prediction, Solution, Step
 from lab.course.parts import Context, parse_actions
 from lab.course.workspace import files_dir
 from lab.course.yamlnodes import Reader, line_of
@@ -20,7 +20,7 @@ TOP_REQUIRED = ("id", "title", "summary", "targets", "steps")
 TOP_OPTIONAL = ("unsupported", "order")
 STEP_REQUIRED = ("id", "title", "text")
 STEP_OPTIONAL = (
-    "actions", "checks", "hints", "solution", "notes", "variants", "needs", "exercise"
+    "actions", "checks", "hints", "solution", "notes", "variants", "needs", "exercise", "predict"
 )  # fmt: skip
 
 
@@ -152,6 +152,30 @@ def _step(ctx: Context, node: yaml.Node) -> Step:
         needs=reader.texts(fields["needs"], "needs") if "needs" in fields else (),
         files=files,
         trial=trial,
+        predict=_prediction(reader, fields["predict"]) if "predict" in fields else None,
+    )
+
+
+def _prediction(reader: Reader, node: yaml.Node) -> Prediction:
+    """`predict: {question, choices: [...], answer: one of the choices, why}`."""
+    fields = reader.mapping(
+        node, "the prediction", required=("question", "choices", "answer"), optional=("why",)
+    )
+    choices = reader.texts(fields["choices"], "choices")
+    if len(choices) < 2:
+        raise reader.fail(fields["choices"], "a prediction needs at least two choices", "add one")
+    answer = reader.text(fields["answer"], "the answer")
+    if answer not in choices:
+        raise reader.fail(
+            fields["answer"],
+            f"the answer '{answer}' is not one of the choices",
+            did_you_mean(answer, choices, "choices"),
+        )
+    return Prediction(
+        question=reader.text(fields["question"], "the question"),
+        choices=tuple(choices),
+        answer=choices.index(answer),
+        why=reader.text(fields["why"], "why") if "why" in fields else "",
     )
 
 

@@ -135,6 +135,27 @@ class Solution:
 
 
 @dataclass(frozen=True)
+class Prediction:
+    """Predict, then run: a question the learner answers before the step runs."""
+
+    question: str
+    choices: tuple[str, ...]
+    answer: int  # index into choices
+    why: str = ""
+
+    def reveal(self, chosen: int | None) -> str:
+        """The answer, and whether the learner's prediction was it."""
+        right = self.choices[self.answer]
+        if chosen is None:
+            head = f"The answer: {right}."
+        elif chosen == self.answer:
+            head = f"You predicted {right}: right."
+        else:
+            head = f"You predicted {self.choices[chosen]}; it was {right}."
+        return f"{head} {self.why}".strip()
+
+
+@dataclass(frozen=True)
 class Step:
     """One exercise: text to read, actions the lab performs, then checks."""
 
@@ -153,6 +174,7 @@ class Step:
     # each time it checks (so the checks see the learner's files at work, never the lab's).
     files: tuple[str, ...] = ()
     trial: tuple[Action, ...] = ()
+    predict: Prediction | None = None
 
     @property
     def exercise(self) -> bool:

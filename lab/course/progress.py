@@ -67,6 +67,26 @@ class ProgressStore:
         except OSError as exc:
             self._cannot_keep(exc)
 
+    def predictions(self, lesson: str, target: str) -> dict[str, dict[str, object]]:
+        """Step id -> the learner's prediction: {"choice", "correct", "at"}."""
+        try:
+            data = json.loads(self.file(lesson, target).read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+            return {}
+        found = data.get("predicted") if isinstance(data, dict) else None
+        return dict(found) if isinstance(found, dict) else {}
+
+    def mark_predicted(
+        self, lesson: str, target: str, step: str, choice: str, correct: bool
+    ) -> None:
+        """Keep the learner's answer to a step's question, beside their progress."""
+        predicted = self.predictions(lesson, target)
+        predicted[step] = {"choice": choice, "correct": correct, "at": time.time()}
+        try:
+            self._write(lesson, target, self.passed(lesson, target), predicted)
+        except OSError as exc:
+            self._cannot_keep(exc)
+
     def reset_step(self, lesson: str, target: str, step: str) -> None:
         steps = self.passed(lesson, target)
         if steps.pop(step, None) is not None:
@@ -82,9 +102,19 @@ class ProgressStore:
         for path in self.directory().glob("*.json"):
             path.unlink(missing_ok=True)
 
-    def _write(self, lesson: str, target: str, steps: dict[str, float]) -> None:
+    def _write(
+        self,
+        lesson: str,
+        target: str,
+        steps: dict[str, float],
+        predicted: dict[str, dict[str, object]] | None = None,
+    ) -> None:
         path = self.file(lesson, target)
-        body = {"lesson": lesson, "target": target, "passed": steps}
+        if predicted is None:  # a tick mark keeps the predictions already made
+            predicted = self.predictions(lesson, target)
+        body: dict[str, object] = {"lesson": lesson, "target": target, "passed": steps}
+        if predicted:
+            body["predicted"] = predicted
         tmp = path.with_suffix(f".tmp{os.getpid()}")
         tmp.write_text(json.dumps(body, indent=2, sort_keys=True) + "\n", encoding="utf-8")
         paths.give_to_learner(tmp)  # under sudo the learner keeps owning their progress

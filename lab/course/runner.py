@@ -73,6 +73,7 @@ class LessonRunner:
             cancel=self.cancelled,
         )
         self.hints_shown: dict[str, int] = {}
+        self.predicted: dict[str, int] = {}  # step id -> the choice the learner made
         self.failed: list[str] = []
         self.skipped: list[str] = []
 
@@ -109,6 +110,9 @@ class LessonRunner:
         self.hints_shown[step.id] = 0
         total = len(self.lesson.steps)
         self.listener(StepStarted(step, index, total, step.text_for(self.target.name)))
+        if step.predict is not None and step.id not in self.predicted:  # asked before the run
+            choices = "\n".join(f"{n}) {c}" for n, c in enumerate(step.predict.choices, 1))
+            self.listener(Info(f"predict, then run: {step.predict.question}", choices))
         blocker = self.blocker(step)
         if blocker:
             self.skipped.append(step.id)
@@ -205,6 +209,18 @@ class LessonRunner:
                 self.obs.results.pop(action.result_key, None)
         self._perform_all(step.trial)
 
+    def predict(self, step: Step, choice: int) -> bool:
+        """The learner's answer to the step's question (0-based), kept with their progress."""
+        assert step.predict is not None
+        if not 0 <= choice < len(step.predict.choices):
+            raise ValueError(f"choose 1 to {len(step.predict.choices)}")
+        self.predicted[step.id] = choice
+        correct = choice == step.predict.answer
+        if self.progress is not None:
+            chosen = step.predict.choices[choice]
+            self.progress.mark_predicted(self.lesson.id, self.target.name, step.id, chosen, correct)
+        return correct
+
     def next_hint(self, step: Step) -> str | None:
         """Show the next hint of the step (None when all were shown)."""
         shown = self.hints_shown.get(step.id, 0)
@@ -245,6 +261,9 @@ class LessonRunner:
                     hint = self._reveal_hint(step)
                 ok = False
                 self.listener(CheckFailed(result, hint))
+        if step.predict is not None:  # the run is done: now the answer
+            reveal = step.predict.reveal(self.predicted.get(step.id))
+            self.listener(Info("prediction", reveal))
         if step.exercise:  # the trial's servers have served their purpose
             for action in step.trial:
                 if action.kind == "run" and action.name in self.ctx.started:

@@ -114,6 +114,9 @@ class CourseSession:
         text = step.text_for(self.target_name)
         if not lesson.supports(self.target_name):
             text = f"**Not on {self.target_name}:** {lesson.why_not(self.target_name)}\n\n{text}"
+        if step.predict is not None:  # on screen before the run: a demo's room sees it first
+            choices = "\n".join(f"{n}. {c}" for n, c in enumerate(step.predict.choices, 1))
+            text = f"**Predict, then run:** {step.predict.question}\n\n{choices}\n\n{text}"
         return StepView(
             lesson_id=lesson_id,
             index=index,
@@ -127,6 +130,8 @@ class CourseSession:
             done=step.id in passed,
             learner_part=bool(step.solution.actions) or step.exercise,
             files=_files(lesson, step),
+            question=step.predict.question if step.predict else None,
+            choices=step.predict.choices if step.predict else (),
         )
 
     def run_step(self, lesson_id: str, index: int, listener: Listener) -> None:
@@ -158,6 +163,12 @@ class CourseSession:
             passed = runner.run_checks(step)
             runner.finish_step(step, passed)
             return outcome(passed, self._failures)
+
+    def predict(self, lesson_id: str, index: int, choice: int) -> None:
+        """The learner's answer to the step's question, kept with their progress."""
+        with self._lock:
+            runner, lesson = self._runner(lesson_id, self._listener)
+            runner.predict(lesson.steps[index], choice)
 
     def reset_step(self, lesson_id: str, index: int, listener: Listener) -> None:
         with self._lock:

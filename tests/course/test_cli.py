@@ -73,7 +73,8 @@ def test_run_exits_1_when_a_check_fails(tmp_path: Path) -> None:
 
 @pytest.mark.root
 def test_interactive_hint_check_and_quit() -> None:
-    code, out = _run("run", "block-mkdir", input="h\n\n\n")
+    # Enter skips each step's prediction; then h, Enter (check); Enter skips, Enter checks.
+    code, out = _run("run", "block-mkdir", input="\nh\n\n\n\n")
     assert code == 0, out
     assert "hint 1/3: EPERM prints as" in out
     code, out = _run("run", "audit", input="q\n")

@@ -62,3 +62,27 @@ async def test_an_exercise_is_solved_in_the_editor_pane() -> None:
         await until(pilot, lambda: app.lab.step is not None and app.lab.step.done, limit=2400)
         saved = Path(step.files[0]).read_text()
         assert "//" not in saved and '"action": "SCMP_ACT_ERRNO"' in saved
+
+
+@pilot_test
+async def test_r_asks_for_a_prediction_first_and_keeps_it() -> None:
+    from textual.widgets import OptionList
+
+    from lab.course.progress import ProgressStore
+    from lab.tui.screens.predict import PredictScreen
+
+    app = make_app("local", "block-mkdir")
+    async with app.run_test(size=(160, 50)) as pilot:
+        await until(pilot, lambda: app.lab.step is not None, limit=1200)
+        step = app.lab.step
+        assert step is not None and step.question == "Will this ERRNO denial leave an audit record?"
+        # The question is in the step's text, on screen before anything runs (a demo's room).
+        assert step.text.startswith("**Predict, then run:**")
+        await pilot.press("r")
+        await until(pilot, lambda: isinstance(app.screen, PredictScreen))
+        choices = app.screen.query_one(OptionList)
+        choices.highlighted = 1
+        await pilot.press("enter")
+        await until(pilot, lambda: app.lab.step is not None and app.lab.step.done, limit=1200)
+        kept = ProgressStore().predictions("block-mkdir", "local")
+        assert kept["errno"]["correct"] is True

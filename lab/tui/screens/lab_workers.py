@@ -143,8 +143,12 @@ class LabWorkers(Screen[None]):
         self.post_message(self.StepLoaded(session.step(lesson_id, index), session.lessons()))
 
     @work(thread=True, exclusive=True, group="step", exit_on_error=False)
-    def run_step(self, session: Session, lesson_id: str, index: int) -> None:
+    def run_step(
+        self, session: Session, lesson_id: str, index: int, prediction: int | None = None
+    ) -> None:
         """Run the step's actions; check at once unless the learner has a part to play."""
+        if prediction is not None:  # predict, then run: the answer is kept first
+            session.predict(lesson_id, index, prediction)
         session.run_step(lesson_id, index, self._listener)
         step = session.step(lesson_id, index)
         outcome = None
