@@ -58,11 +58,11 @@ def make_target(profiles_dir: Path) -> Iterator[object]:
 
     def make(name: str) -> Target:
         if name == "docker":
-            from lab.targets.docker import DockerTarget
+            from lab.targets.docker.target import DockerTarget
 
             target: Target = DockerTarget(profiles_dir, session=f"ex-{uuid.uuid4().hex[:10]}")
         else:
-            from lab.targets.local import LocalTarget
+            from lab.targets.local.target import LocalTarget
 
             target = LocalTarget(profiles_dir)
         made.append(target)

@@ -19,7 +19,7 @@ from lab.course.progress import ProgressStore
 from lab.course.runner import LessonRunner
 from lab.paths import lessons_dir
 from lab.targets.base import Phase, ProfileRef, WorkloadSpec
-from lab.targets.local import LocalTarget
+from lab.targets.local.target import LocalTarget
 from lab.targets.proctree import ForkWatcher
 
 pytestmark = pytest.mark.root

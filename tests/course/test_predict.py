@@ -16,7 +16,7 @@ from lab.course.model import Step
 from lab.course.progress import ProgressStore
 from lab.course.runner import LessonRunner
 from lab.paths import lessons_dir
-from lab.targets.local import LocalTarget
+from lab.targets.local.target import LocalTarget
 from lab.targets.proctree import ForkWatcher
 
 
