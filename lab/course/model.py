@@ -50,6 +50,7 @@ class Action:
     argv: tuple[str, ...] = ()
     path: str = "/"
     privileged: bool = False
+    no_new_privileges: bool | None = None  # run: None leaves it to the target
     exercise: bool = True  # record: send requests while recording (false: start and stop only)
     save_as: str = ""  # where a result is kept for `output` checks (default: `name`)
     text: str = ""  # note text, the profile of `show_profile`, the second profile of `diff`

@@ -22,7 +22,7 @@ from lab.profile.model import ACTIONS as ACTIONS_SCMP
 ONLY = ("only",)
 # action -> (required keys, optional keys); a text value is shorthand for the first required key.
 ACTIONS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
-    "run": (("name", "profile"), ("workload", "args", "privileged", *ONLY)),
+    "run": (("name", "profile"), ("workload", "args", "privileged", "no_new_privileges", *ONLY)),
     "run_once": (("name", "command", "profile"), ("workload", "privileged", "timeout", *ONLY)),
     "request": (("name",), ("path", "as", "timeout", *ONLY)),
     "exec": (("name", "command"), ("as", "timeout", *ONLY)),
@@ -109,6 +109,8 @@ def _action(ctx: Context, node: yaml.Node) -> Action:
         args["path"] = url_path(r, f["path"])
     if "privileged" in f:
         args["privileged"] = r.scalar(f["privileged"], "privileged", bool)
+    if "no_new_privileges" in f:
+        args["no_new_privileges"] = r.scalar(f["no_new_privileges"], "no_new_privileges", bool)
     if "exercise" in f:
         args["exercise"] = r.scalar(f["exercise"], "exercise", bool)
     if "timeout" in f:

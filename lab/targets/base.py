@@ -62,6 +62,9 @@ class WorkloadSpec:
     # http-echo: its flags (default `-text=just made some syscalls!`); busybox: the command argv.
     args: tuple[str, ...] = ()
     privileged: bool = False
+    # no-new-privileges (a pod's allowPrivilegeEscalation: false); None: the target's default.
+    # With it runc loads the filter just before execve; without it, before dropping privileges.
+    no_new_privileges: bool | None = None
 
 
 class Phase(enum.Enum):

@@ -19,12 +19,12 @@ def _run(*args: str, input: str | None = None) -> tuple[int, str]:
     return result.exit_code, result.output
 
 
-def test_lessons_lists_all_fourteen_with_targets_and_progress() -> None:
+def test_lessons_lists_all_fifteen_with_targets_and_progress() -> None:
     code, out = _run("lessons", "--json")
     assert code == 0
     rows = json.loads(out)
     assert [r["id"] for r in rows][:3] == ["seccomp-here", "audit", "violation"]
-    assert len(rows) == 14
+    assert len(rows) == 15
     mine = next(r for r in rows if r["id"] == "make-your-own")
     assert mine["targets"] == ["local", "docker", "kind"] and mine["unsupported"] == {}
     assert mine["passed"] == {"local": [], "docker": [], "kind": []}

@@ -88,6 +88,9 @@ def plan_run(
         security_opt.append("seccomp=unconfined")
         cli += ["--security-opt", "seccomp=unconfined"]
     # RuntimeDefault: no option at all, so the engine applies its own default profile.
+    if spec.no_new_privileges:
+        security_opt.append("no-new-privileges")
+        cli += ["--security-opt", "no-new-privileges"]
     kwargs: dict[str, Any] = {
         "name": name,
         "labels": labels,
