@@ -24,6 +24,8 @@ COMMANDS: dict[str, str] = {
     "cluster": "lab.commands.cluster:command",
     "lessons": "lab.commands.lessons:command",
     "run": "lab.commands.run:command",
+    "workspace": "lab.commands.workspace:command",
+    "check": "lab.commands.check:command",
     "record": "lab.commands.record:command",
     "profile": "lab.commands.profile:command",
     "doctor": "lab.commands.doctor:command",

@@ -5,6 +5,11 @@ it, could be a link chosen by another user, root would write where that user poi
 `local-workloads.json` linked to a root 0600 file was overwritten that way. So the folder must be
 a real directory owned by this user and writable by no one else; files are opened with
 O_NOFOLLOW, and replaced by writing a fresh file (O_EXCL) beside them and renaming it over them.
+
+Under `sudo`, the learner's own folders (progress, workspaces) belong to the user who ran sudo:
+each function then takes `learner=(uid, gid)`, accepts that user as an owner besides this one,
+and gives what it creates to them. Links are still never followed, so root writes only where it
+means to, whoever owns the folder.
 """
 
 from __future__ import annotations
@@ -21,12 +26,27 @@ class UnsafePathError(OSError):
     """A state path that another user could redirect; the message says what to do."""
 
 
-def private_dir(path: Path) -> Path:
-    """`path` as a folder only this user can write: created 0700, else checked (and tightened).
+Learner = tuple[int, int]  # (uid, gid) of the user who ran sudo
 
-    Refused: a symbolic link, something that is not a folder, a folder of another user.
+
+def _owners(learner: Learner | None) -> set[int]:
+    return {os.geteuid()} | ({learner[0]} if learner else set())
+
+
+def private_dir(path: Path, learner: Learner | None = None) -> Path:
+    """`path` as a folder only its owner can write: created 0700, else checked (and tightened).
+
+    Refused: a symbolic link, something that is not a folder, a folder of another user (the
+    learner's own is accepted under sudo, and a folder created for them is theirs).
     """
-    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        path.mkdir(mode=0o700)
+    except FileExistsError:
+        pass
+    else:
+        if learner is not None:
+            os.chown(path, *learner, follow_symlinks=False)
     info = os.lstat(path)
     if stat.S_ISLNK(info.st_mode):
         raise UnsafePathError(
@@ -35,7 +55,7 @@ def private_dir(path: Path) -> Path:
         )
     if not stat.S_ISDIR(info.st_mode):
         raise UnsafePathError(f"{path} is not a folder: move it away")
-    if info.st_uid != os.geteuid():
+    if info.st_uid not in _owners(learner):
         raise UnsafePathError(
             f"{path} belongs to uid {info.st_uid}, not to this user (uid {os.geteuid()}), who "
             "could be made to write where its owner points: set XDG_STATE_HOME to a folder of "
@@ -46,7 +66,7 @@ def private_dir(path: Path) -> Path:
     return path
 
 
-def open_private(path: Path, flags: int, mode: int = 0o600) -> int:
+def open_private(path: Path, flags: int, mode: int = 0o600, learner: Learner | None = None) -> int:
     """os.open without following a link at `path`; the file must be a regular file of ours.
 
     A link is refused with ELOOP by the kernel; a hard link (more than one name) or a file of
@@ -61,7 +81,7 @@ def open_private(path: Path, flags: int, mode: int = 0o600) -> int:
             ) from None
         raise
     info = os.fstat(fd)
-    if not stat.S_ISREG(info.st_mode) or info.st_nlink != 1 or info.st_uid != os.geteuid():
+    if not stat.S_ISREG(info.st_mode) or info.st_nlink != 1 or info.st_uid not in _owners(learner):
         os.close(fd)
         raise UnsafePathError(
             f"{path} is not a plain file of this user (a link, or another user's): remove it"
@@ -69,14 +89,14 @@ def open_private(path: Path, flags: int, mode: int = 0o600) -> int:
     return fd
 
 
-def read_private(path: Path) -> str:
+def read_private(path: Path, learner: Learner | None = None) -> str:
     """The text of a state file, never read through a link."""
-    fd = open_private(path, os.O_RDONLY)
+    fd = open_private(path, os.O_RDONLY, learner=learner)
     with os.fdopen(fd, encoding="utf-8") as handle:
         return handle.read()
 
 
-def write_atomic(path: Path, text: str, mode: int = 0o600) -> None:
+def write_atomic(path: Path, text: str, mode: int = 0o600, learner: Learner | None = None) -> None:
     """Replace `path` with `text`: a new file beside it, then a rename over it.
 
     The new file is created with O_EXCL (mkstemp), so no planted name is followed; the rename
@@ -87,6 +107,8 @@ def write_atomic(path: Path, text: str, mode: int = 0o600) -> None:
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(text)
+            if learner is not None:
+                os.fchown(handle.fileno(), *learner)
         os.chmod(tmp, mode)
         os.replace(tmp, path)
     except BaseException:

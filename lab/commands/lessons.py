@@ -25,6 +25,10 @@ def summary(lesson: Lesson, progress: ProgressStore) -> dict[str, Any]:
         "targets": list(lesson.targets),
         "unsupported": dict(lesson.unsupported),
         "steps": steps,
+        "step_details": [
+            {"id": s.id, "title": s.title, "exercise": s.exercise, "files": list(s.files)}
+            for s in lesson.steps
+        ],
         "passed": done,
     }
 
@@ -41,7 +45,9 @@ def command(as_json: bool, reset: str | None, target: str | None) -> None:
 
     \b
     --json prints a list of {"id", "title", "summary", "path", "targets",
-    "unsupported": {target: why not}, "steps", "passed": {target: [step ids]}}.
+    "unsupported": {target: why not}, "steps", "step_details": [{"id", "title",
+    "exercise": true when the learner writes files, "files": [workspace files]}],
+    "passed": {target: [step ids]}}.
 
     \b
     Exit status: 0 listed, 1 progress could not be forgotten, 2 unknown lesson id or a broken

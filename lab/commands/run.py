@@ -64,6 +64,8 @@ def build_target(name: str) -> Any:
 def interactive(runner: LessonRunner, printer: Printer) -> None:
     """Each step waits for the learner: check, hint, solution or quit."""
     for index, step in enumerate(runner.steps(), 1):
+        if step.predict is not None:
+            _predict(runner, step, index)
         if not runner.begin_step(step, index):
             continue
         if not step.checks:
@@ -72,6 +74,24 @@ def interactive(runner: LessonRunner, printer: Printer) -> None:
             continue
         while not _attempt(runner, step):
             pass
+
+
+def _predict(runner: LessonRunner, step: Step, index: int) -> None:
+    """Predict, then run: the learner answers before the step's commands run."""
+    assert step.predict is not None
+    click.echo(f"\n-- step {index}: {step.title}\nPredict, then run: {step.predict.question}")
+    for number, choice in enumerate(step.predict.choices, 1):
+        click.echo(f"  {number}) {choice}")
+    count = len(step.predict.choices)
+    while True:
+        answer = _ask(f"Your prediction (1-{count}, Enter to skip)", "").strip()
+        if not answer:
+            return
+        if answer.isdigit() and 1 <= int(answer) <= count:
+            runner.predict(step, int(answer) - 1)
+            click.echo("Kept. Now the run.")
+            return
+        click.echo(f"Answer with a number from 1 to {count}.")
 
 
 def _attempt(runner: LessonRunner, step: Step) -> bool:

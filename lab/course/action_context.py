@@ -58,7 +58,10 @@ class ActionContext:
         args = action.argv or ((ECHO_TEXT,) if kind == "http-echo" else ())
         profile = self.profile_ref(action.profile) if action.profile else ProfileRef.unconfined()
         name = self.obs.real(action.name)
-        return WorkloadSpec(name, kind, profile, tuple(args), action.privileged)  # type: ignore[arg-type]
+        return WorkloadSpec(
+            name, kind, profile, tuple(args), action.privileged,  # type: ignore[arg-type]
+            no_new_privileges=action.no_new_privileges,
+        )  # fmt: skip
 
     def started_workload(self, name: str) -> None:
         if name not in self.started:

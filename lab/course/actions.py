@@ -118,7 +118,8 @@ def perform(ctx: ActionContext, action: Action) -> None:
     elif action.kind == "run_once":
         obs.forget(action.name)
         ctx.started_workload(action.name)
-        result = target.run_to_completion(ctx.spec(action, "busybox"), timeout=action.timeout)
+        kind = "busybox" if action.workload == "http-echo" else action.workload
+        result = target.run_to_completion(ctx.spec(action, kind), timeout=action.timeout)
         obs.save(action.result_key, result)
         obs.ended(action.name, result)
         _show(ctx, action, result)

@@ -10,19 +10,24 @@ from lab.course.errors import did_you_mean
 from lab.course.model import AUDIT_ACTIONS, PHASES, Check
 from lab.course.parts import ONLY, Context, fields_of, list_of, only_of, single, url_path
 from lab.course.yamlnodes import line_of
+from lab.profile.model import ACTIONS as ACTIONS_SCMP
 
-_WAIT = ("timeout", "interval", "arch", *ONLY)
+_WAIT = ("timeout", "interval", "arch", "explain", *ONLY)
 ARCHES = ("x86_64", "aarch64")
 CHECKS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "state": (("name", "phase"), ("reason", "exit_code", "signal", *_WAIT)),
     "http": (("name",), ("path", "status", "contains", "not_contains", "fails", *_WAIT)),
+    "served": (("name",), ("path", "min", *_WAIT)),
+    "lint": (("file",), ("refuse_default", *ONLY)),
     "output": (("of",), ("exit_code", "signal", "contains", "not_contains", *_WAIT)),
     "audit": (
         ("name",),
         ("count", "min", "max", "present", "absent", "any_of", "action", "signal", *_WAIT),
     ),
 }
-DEFAULT_TIMEOUT = {"state": 90.0, "http": 30.0, "output": 0.0, "audit": 10.0}
+DEFAULT_TIMEOUT = {
+    "state": 90.0, "http": 30.0, "served": 3.0, "lint": 0.0, "output": 0.0, "audit": 10.0
+}  # fmt: skip
 
 
 def parse_checks(ctx: Context, node: yaml.Node | None) -> tuple[Check, ...]:
@@ -37,11 +42,13 @@ def _check(ctx: Context, node: yaml.Node) -> Check:
     r = ctx.reader
     kind, value = single(r, node, CHECKS, "check")
     f = fields_of(r, kind, value, CHECKS)
-    name_node = f["of"] if kind == "output" else f["name"]
+    name_node = {"output": f.get("of"), "lint": f.get("file")}.get(kind) or f["name"]
     name = r.text(name_node, "the name")
     pool, what = (ctx.workloads, "workloads")
     if kind == "output":
         pool, what = (ctx.results, "saved results")
+    if kind == "lint":
+        pool, what = (ctx.files, "files of this exercise")
     if name not in pool:
         raise r.fail(
             name_node,
@@ -69,6 +76,12 @@ def _check(ctx: Context, node: yaml.Node) -> Check:
             args[target] = r.bounded(f[key], key, int, 0, 10**9)
     if args.get("min_count", 0) > args.get("max_count", 10**9):
         raise r.fail(node, "min is larger than max: no count can pass", "swap them")
+    if "refuse_default" in f:
+        args["refuse"] = tuple(
+            r.choice(n, "a default action", ACTIONS_SCMP) for n in list_of(r, f["refuse_default"])
+        )
+    if "explain" in f:
+        args["explain"] = r.text(f["explain"], "explain")
     if "reason" in f:
         args["reason"] = r.text(f["reason"], "reason")
     if "path" in f:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from lab.course.model import Check
 from lab.course.observe import Observations
@@ -36,19 +38,54 @@ class CheckResult:
     seen: str
     attempts: int
     unobservable: bool = False
+    why: str = ""  # exercises: what the failure means, and what the kernel did
 
     def reason(self) -> str:
         """What was expected and what was seen, for the learner."""
         if self.unobservable:
             return f"cannot be checked here: {self.seen}"
-        return f"expected {self.expected}; saw {self.seen}"
+        text = f"expected {self.expected}; saw {self.seen}"
+        return f"{text}\n  why: {self.why}" if self.why else text
+
+
+def kernel_story(events: Sequence[Any]) -> str:
+    """What the kernel did to a workload, from its audit records, in one sentence.
+
+    `The kernel's records (x86_64): your profile refused chmod with ERRNO; it logged and
+    allowed brk, close, …`
+    """
+    by_action: dict[str, set[str]] = {}
+    arches: set[str] = set()
+    for event in events:
+        by_action.setdefault(event.action, set()).add(event.syscall_name or f"#{event.syscall}")
+        arch = getattr(event, "arch_name", "")
+        arches.add(str(arch() if callable(arch) else arch))
+    words = {
+        "errno": "refused {} with ERRNO",
+        "kill_process": "killed the process at {} (KILL_PROCESS)",
+        "kill_thread": "killed only the calling thread at {} (KILL_THREAD)",
+        "trap": "trapped {}",
+        "log": "logged and allowed {}",
+    }
+    parts = []
+    for action, template in words.items():
+        names = sorted(by_action.get(action, ()))
+        if names:
+            more = f" and {len(names) - 40} more" if len(names) > 40 else ""
+            parts.append(template.format(", ".join(names[:40]) + more))
+    if not parts:
+        return ""
+    where = f" ({', '.join(sorted(a for a in arches if a))})" if any(arches) else ""
+    return f"The kernel's records{where}: your profile " + "; it ".join(parts) + "."
 
 
 def evaluate(check: Check, obs: Observations) -> Verdict:
     """Look once."""
-    return {"state": _state, "http": _http, "output": _output, "audit": _audit}[check.kind](
-        check, obs
-    )
+    kinds = {
+        "state": _state, "http": _http, "served": _served, "output": _output, "audit": _audit,
+        "lint": _lint,
+    }  # fmt: skip
+    return kinds[check.kind](check, obs)
 
 
 def wait_for(
@@ -99,6 +136,13 @@ def _expectation(check: Check) -> str:
         parts.append(
             "no answer" if check.fails else f"HTTP {check.status or 200} from {check.path}"
         )
+    if check.kind == "lint":
+        parts.append(f"{check.name} passes seclab lint")
+        if check.refuse:
+            parts.append(f"its defaultAction is not {' or '.join(check.refuse)}")
+    if check.kind == "served":
+        wanted = check.min_count or 1
+        parts.append(f"at least {wanted} request(s) for {check.path} sent by you, not the lab")
     if check.kind == "audit":
         actions = " or ".join(check.audit_actions())
         parts.append(f"{_count_words(check)}{' ' + actions if actions else ''} records")
@@ -170,6 +214,38 @@ def _http(check: Check, obs: Observations) -> Verdict:
     wrong = _texts(check, resp.body)
     ok = resp.status == (check.status or 200) and not wrong
     return Verdict(ok, _expectation(check), f"HTTP {resp.status}, body {_excerpt(resp.body)}")
+
+
+def _lint(check: Check, obs: Observations) -> Verdict:
+    """The learner's profile passes `seclab lint` (and does not use a refused default)."""
+    from lab.profile.lint import lint_file
+
+    path = obs.files.get(check.name)
+    if path is None:
+        return Verdict(False, _expectation(check), f"no workspace file {check.name}", True)
+    errors = [d for d in lint_file(path) if d.severity == "error"]
+    if errors:
+        shown = "; ".join(f"line {d.line}: {d.message}" for d in errors[:3])
+        more = f" (and {len(errors) - 3} more)" if len(errors) > 3 else ""
+        return Verdict(False, _expectation(check), f"seclab lint {path}: {shown}{more}", True)
+    if check.refuse:
+        try:
+            default = json.loads(path.read_text(encoding="utf-8")).get("defaultAction")
+        except (OSError, ValueError, AttributeError):
+            default = None
+        if default in check.refuse:
+            seen = f"defaultAction {default}: that allows what the list leaves out"
+            return Verdict(False, _expectation(check), seen, True)
+    return Verdict(True, _expectation(check), f"{path.name} is a valid profile")
+
+
+def _served(check: Check, obs: Observations) -> Verdict:
+    served = obs.served(check.name)
+    count = served.get(check.path, 0)
+    ok = count >= (check.min_count or 1)
+    others = ", ".join(f"{path} ×{n}" for path, n in sorted(served.items()) if path != check.path)
+    seen = f"{count} request(s) for {check.path} in {check.name}'s log since the step began"
+    return Verdict(ok, _expectation(check), seen + (f" (also: {others})" if others else ""))
 
 
 def _output(check: Check, obs: Observations) -> Verdict:

@@ -11,14 +11,17 @@ from lab import paths
 from lab.course.check_parts import parse_checks
 from lab.course.errors import LessonError, did_you_mean
 from lab.course.lessonfile import read_text
-from lab.course.model import NEEDS, TARGETS, Lesson, Solution, Step
+from lab.course.model import NEEDS, TARGETS, Action, Lesson, Prediction, Solution, Step
 from lab.course.parts import Context, parse_actions
+from lab.course.workspace import files_dir
 from lab.course.yamlnodes import Reader, line_of
 
 TOP_REQUIRED = ("id", "title", "summary", "targets", "steps")
 TOP_OPTIONAL = ("unsupported", "order")
 STEP_REQUIRED = ("id", "title", "text")
-STEP_OPTIONAL = ("actions", "checks", "hints", "solution", "notes", "variants", "needs")
+STEP_OPTIONAL = (
+    "actions", "checks", "hints", "solution", "notes", "variants", "needs", "exercise", "predict"
+)  # fmt: skip
 
 
 def load_lesson(path: Path | str, profiles_dir: Path | None = None) -> Lesson:
@@ -42,6 +45,7 @@ def load_lesson(path: Path | str, profiles_dir: Path | None = None) -> Lesson:
             "add them to 'targets', or to 'unsupported' with one sentence saying why not",
         )
     ctx = Context(reader, profiles_dir or paths.profiles_dir())
+    ctx.lesson_files = files_dir(path, ident)
     steps = [_step(ctx, node) for node in reader.sequence(top["steps"], "steps")]
     if not steps:
         raise reader.fail(top["steps"], "the lesson has no steps", "add at least one step")
@@ -118,6 +122,7 @@ def _step(ctx: Context, node: yaml.Node) -> Step:
     reader = ctx.reader
     fields = reader.mapping(node, "a step", required=STEP_REQUIRED, optional=STEP_OPTIONAL)
     actions = parse_actions(ctx, fields.get("actions"), "the step's actions")
+    files, trial = _exercise(ctx, fields.get("exercise"))
     solution = Solution()
     if "solution" in fields:
         solution = _solution(ctx, fields["solution"])
@@ -145,7 +150,60 @@ def _step(ctx: Context, node: yaml.Node) -> Step:
         notes=reader.text(fields["notes"], "notes") if "notes" in fields else "",
         variants=tuple(variants),
         needs=reader.texts(fields["needs"], "needs") if "needs" in fields else (),
+        files=files,
+        trial=trial,
+        predict=_prediction(reader, fields["predict"]) if "predict" in fields else None,
     )
+
+
+def _prediction(reader: Reader, node: yaml.Node) -> Prediction:
+    """`predict: {question, choices: [...], answer: one of the choices, why}`."""
+    fields = reader.mapping(
+        node, "the prediction", required=("question", "choices", "answer"), optional=("why",)
+    )
+    choices = reader.texts(fields["choices"], "choices")
+    if len(choices) < 2:
+        raise reader.fail(fields["choices"], "a prediction needs at least two choices", "add one")
+    answer = reader.text(fields["answer"], "the answer")
+    if answer not in choices:
+        raise reader.fail(
+            fields["answer"],
+            f"the answer '{answer}' is not one of the choices",
+            did_you_mean(answer, choices, "choices"),
+        )
+    return Prediction(
+        question=reader.text(fields["question"], "the question"),
+        choices=tuple(choices),
+        answer=choices.index(answer),
+        why=reader.text(fields["why"], "why") if "why" in fields else "",
+    )
+
+
+def _exercise(ctx: Context, node: yaml.Node | None) -> tuple[tuple[str, ...], tuple[Action, ...]]:
+    """An exercise's workspace files (each with a starting and a reference version) and trial."""
+    ctx.files = set()
+    if node is None:
+        return (), ()
+    r = ctx.reader
+    fields = r.mapping(node, "the exercise", required=("files",), optional=("trial",))
+    names = []
+    for item in r.sequence(fields["files"], "files"):
+        name = r.text(item, "a workspace file")
+        if "/" in name or name.startswith(".") or not name:
+            raise r.fail(item, f"'{name}' is not a plain file name", "e.g. 'chmod.json'")
+        for version in ("start", "solution"):
+            shipped = ctx.lesson_files / version / name
+            if not shipped.is_file():
+                raise r.fail(
+                    item,
+                    f"the exercise file '{name}' has no {version} version at {shipped}",
+                    f"add {shipped} (the {'starting file' if version == 'start' else 'answer'})",
+                )
+        names.append(name)
+    ctx.files = set(names)
+    ctx.derived.update(names)  # profile names in the trial may be the learner's files
+    trial = parse_actions(ctx, fields.get("trial"), "the exercise's trial")
+    return tuple(names), trial
 
 
 def _solution(ctx: Context, node: yaml.Node) -> Solution:

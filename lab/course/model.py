@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 TARGETS = ("local", "docker", "kind")
-WORKLOADS = ("http-echo", "busybox")
+WORKLOADS = ("http-echo", "busybox", "threads")
 PHASES = ("pending", "running", "crash-looping", "failed-to-create", "exited", "not-found")
 AUDIT_ACTIONS = ("log", "errno", "kill_thread", "kill_process", "trap", "trace", "user_notif")
 # Profile words that are not files: what Kubernetes calls the other seccompProfile types.
@@ -50,6 +50,7 @@ class Action:
     argv: tuple[str, ...] = ()
     path: str = "/"
     privileged: bool = False
+    no_new_privileges: bool | None = None  # run: None leaves it to the target
     exercise: bool = True  # record: send requests while recording (false: start and stop only)
     save_as: str = ""  # where a result is kept for `output` checks (default: `name`)
     text: str = ""  # note text, the profile of `show_profile`, the second profile of `diff`
@@ -117,6 +118,10 @@ class Check:
     any_of: tuple[str, ...] = ()
     only: tuple[str, ...] = ()
     arch: str | None = None  # checked only on this architecture (`x86_64`, `aarch64`)
+    # lint: default actions the learner's profile may not use (an allow-list is not ALLOW)
+    refuse: tuple[str, ...] = ()
+    # what a failure means, for the learner (exercise steps); printed after what was seen
+    explain: str = ""
 
     def audit_actions(self) -> tuple[str, ...]:
         """The actions an audit check counts (empty: every action)."""
@@ -129,6 +134,27 @@ class Solution:
 
     text: str = ""
     actions: tuple[Action, ...] = ()
+
+
+@dataclass(frozen=True)
+class Prediction:
+    """Predict, then run: a question the learner answers before the step runs."""
+
+    question: str
+    choices: tuple[str, ...]
+    answer: int  # index into choices
+    why: str = ""
+
+    def reveal(self, chosen: int | None) -> str:
+        """The answer, and whether the learner's prediction was it."""
+        right = self.choices[self.answer]
+        if chosen is None:
+            head = f"The answer: {right}."
+        elif chosen == self.answer:
+            head = f"You predicted {right}: right."
+        else:
+            head = f"You predicted {self.choices[chosen]}; it was {right}."
+        return f"{head} {self.why}".strip()
 
 
 @dataclass(frozen=True)
@@ -146,6 +172,15 @@ class Step:
     notes: str = ""  # for instructors only
     variants: tuple[tuple[str, str], ...] = ()  # (target, extra text) where the story differs
     needs: tuple[str, ...] = ()
+    # An exercise: the workspace files the learner edits, and the trial the lab runs on them
+    # each time it checks (so the checks see the learner's files at work, never the lab's).
+    files: tuple[str, ...] = ()
+    trial: tuple[Action, ...] = ()
+    predict: Prediction | None = None
+
+    @property
+    def exercise(self) -> bool:
+        return bool(self.files)
 
     def text_for(self, target: str) -> str:
         """The step's text with the paragraph written for `target`, if any."""

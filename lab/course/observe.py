@@ -7,11 +7,18 @@ other processes on the same kernel produce records too.
 from __future__ import annotations
 
 import contextlib
+import re
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Protocol
 
-from lab.targets.base import ExecResult, HttpResponse, Target, WorkloadState
+from lab.targets.base import ExecResult, HttpResponse, Target, TargetError, WorkloadState
+
+# A request as the echo servers log it: Python's `"GET / HTTP/1.1" 200`, hashicorp/http-echo's
+# `"GET / HTTP/1.1"`, the offline stand-in's `GET /`.
+REQUEST_LINE = re.compile(r"\b(?:GET|HEAD|POST|PUT|DELETE|PATCH|OPTIONS) (/\S*)")
 
 
 class AuditSource(Protocol):
@@ -64,6 +71,12 @@ class Observations:
     pids: dict[str, set[int]] = field(default_factory=dict)
     # One-shot runs that have ended: their pids came with the result, there is no state to ask.
     finished: set[str] = field(default_factory=set)
+    # Requests the lab's own `http` checks sent, and the requests logged before a step began
+    # (or was reset): a `served` check counts only the learner's (or the step's) requests.
+    own_requests: dict[str, Counter[str]] = field(default_factory=dict)
+    # An exercise's workspace files, by name, for `lint` checks
+    files: dict[str, Path] = field(default_factory=dict)
+    request_base: dict[str, Counter[str]] = field(default_factory=dict)
 
     def state(self, name: str) -> WorkloadState:
         state = self.target.state(self.real(name))
@@ -71,7 +84,29 @@ class Observations:
         return state
 
     def request(self, name: str, path: str) -> HttpResponse:
+        """A request the lab sends for a check: counted, so it never passes a `served` check."""
+        self.own_requests.setdefault(name, Counter())[path] += 1
         return self.target.request(self.real(name), path, timeout=5)
+
+    def logged_requests(self, name: str) -> Counter[str]:
+        """Every request path in the workload's log so far (empty when it has no log)."""
+        try:
+            log = self.target.logs(self.real(name))
+        except (TargetError, OSError):
+            return Counter()
+        return Counter(REQUEST_LINE.findall(log))
+
+    def served(self, name: str) -> Counter[str]:
+        """The requests the workload served since the mark, less the ones the lab's checks sent."""
+        seen = self.logged_requests(name)
+        seen.subtract(self.request_base.get(name, Counter()))
+        seen.subtract(self.own_requests.get(name, Counter()))
+        return +seen
+
+    def mark_requests(self, name: str) -> None:
+        """From now on only new requests count (a step begins, or is reset)."""
+        self.request_base[name] = self.logged_requests(name)
+        self.own_requests.pop(name, None)
 
     def real(self, name: str) -> str:
         """The name the target knows the workload by."""
@@ -94,6 +129,8 @@ class Observations:
         """A workload of that name was deleted: its next run starts a clean count."""
         self.pids.pop(name, None)
         self.finished.discard(name)
+        self.request_base.pop(name, None)
+        self.own_requests.pop(name, None)
 
     def ended(self, name: str, result: ExecResult) -> None:
         """A one-shot run of that name has ended; its records are matched on the pids it had."""

@@ -22,8 +22,8 @@ from lab.profile.model import ACTIONS as ACTIONS_SCMP
 ONLY = ("only",)
 # action -> (required keys, optional keys); a text value is shorthand for the first required key.
 ACTIONS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
-    "run": (("name", "profile"), ("workload", "args", "privileged", *ONLY)),
-    "run_once": (("name", "command", "profile"), ("privileged", "timeout", *ONLY)),
+    "run": (("name", "profile"), ("workload", "args", "privileged", "no_new_privileges", *ONLY)),
+    "run_once": (("name", "command", "profile"), ("workload", "privileged", "timeout", *ONLY)),
     "request": (("name",), ("path", "as", "timeout", *ONLY)),
     "exec": (("name", "command"), ("as", "timeout", *ONLY)),
     "delete": (("name",), ONLY),
@@ -48,6 +48,8 @@ class Context:
     derived: set[str] = field(default_factory=set)
     workloads: set[str] = field(default_factory=set)
     results: set[str] = field(default_factory=set)
+    files: set[str] = field(default_factory=set)  # workspace files of the exercise being read
+    lesson_files: Path = Path()  # where the lesson's exercise files ship (start/, solution/)
 
 
 def parse_actions(ctx: Context, node: yaml.Node | None, what: str) -> tuple[Action, ...]:
@@ -89,6 +91,8 @@ def _action(ctx: Context, node: yaml.Node) -> Action:
         args["only"] = only_of(r, f["only"])
     if "name" in f:
         args["name"] = _workload_name(r, f["name"], kind)
+    if kind == "run_once":
+        args["workload"] = "busybox"
     if "workload" in f:
         args["workload"] = r.choice(f["workload"], "the workload", WORKLOADS)
     if "profile" in f:
@@ -107,6 +111,8 @@ def _action(ctx: Context, node: yaml.Node) -> Action:
         args["path"] = url_path(r, f["path"])
     if "privileged" in f:
         args["privileged"] = r.scalar(f["privileged"], "privileged", bool)
+    if "no_new_privileges" in f:
+        args["no_new_privileges"] = r.scalar(f["no_new_privileges"], "no_new_privileges", bool)
     if "exercise" in f:
         args["exercise"] = r.scalar(f["exercise"], "exercise", bool)
     if "timeout" in f:

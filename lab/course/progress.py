@@ -31,7 +31,8 @@ class ProgressStore:
     _unusable: bool = field(default=False, repr=False)  # said once that nothing can be kept
 
     def directory(self) -> Path:
-        return private_dir(self.root or paths.state_dir() / "progress")
+        # as root, a folder another user could redirect is refused; under sudo it is the learner's
+        return private_dir(self.root or paths.state_dir() / "progress", paths.learner())
 
     def file(self, lesson: str, target: str) -> Path:
         return self.directory() / f"{lesson}--{target}.json"
@@ -44,7 +45,7 @@ class ProgressStore:
             self._cannot_keep(exc)
             return {}
         try:
-            data = json.loads(read_private(path))
+            data = json.loads(read_private(path, paths.learner()))
         except FileNotFoundError:
             return {}
         except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
@@ -66,6 +67,26 @@ class ProgressStore:
         except OSError as exc:
             self._cannot_keep(exc)
 
+    def predictions(self, lesson: str, target: str) -> dict[str, dict[str, object]]:
+        """Step id -> the learner's prediction: {"choice", "correct", "at"}."""
+        try:
+            data = json.loads(self.file(lesson, target).read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+            return {}
+        found = data.get("predicted") if isinstance(data, dict) else None
+        return dict(found) if isinstance(found, dict) else {}
+
+    def mark_predicted(
+        self, lesson: str, target: str, step: str, choice: str, correct: bool
+    ) -> None:
+        """Keep the learner's answer to a step's question, beside their progress."""
+        predicted = self.predictions(lesson, target)
+        predicted[step] = {"choice": choice, "correct": correct, "at": time.time()}
+        try:
+            self._write(lesson, target, self.passed(lesson, target), predicted)
+        except OSError as exc:
+            self._cannot_keep(exc)
+
     def reset_step(self, lesson: str, target: str, step: str) -> None:
         steps = self.passed(lesson, target)
         if steps.pop(step, None) is not None:
@@ -81,12 +102,24 @@ class ProgressStore:
         for path in self.directory().glob("*.json"):
             path.unlink(missing_ok=True)
 
-    def _write(self, lesson: str, target: str, steps: dict[str, float]) -> None:
+    def _write(
+        self,
+        lesson: str,
+        target: str,
+        steps: dict[str, float],
+        predicted: dict[str, dict[str, object]] | None = None,
+    ) -> None:
         path = self.file(lesson, target)
-        body = {"lesson": lesson, "target": target, "passed": steps}
+        if predicted is None:  # a tick mark keeps the predictions already made
+            predicted = self.predictions(lesson, target)
+        body: dict[str, object] = {"lesson": lesson, "target": target, "passed": steps}
+        if predicted:
+            body["predicted"] = predicted
         # A fresh file renamed over the old one: atomic, and never written through a link (the
-        # old predictable `.tmpPID` name could be planted as a link to a root file).
-        write_atomic(path, json.dumps(body, indent=2, sort_keys=True) + "\n")
+        # old predictable `.tmpPID` name could be planted as a link to a root file). Under sudo
+        # the learner keeps owning their progress.
+        text = json.dumps(body, indent=2, sort_keys=True) + "\n"
+        write_atomic(path, text, learner=paths.learner())
 
     def _cannot_keep(self, exc: OSError) -> None:
         if not self._unusable:

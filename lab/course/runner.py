@@ -6,11 +6,13 @@ block; `cancel()` (from any thread) stops waits and the target's command in flig
 
 from __future__ import annotations
 
+import json
 import threading
+from dataclasses import replace
 from pathlib import Path
 
 from lab import paths
-from lab.course import address, checks
+from lab.course import address, checks, workspace
 from lab.course.action_context import ActionContext
 from lab.course.actions import perform
 from lab.course.events import (
@@ -22,6 +24,7 @@ from lab.course.events import (
     CommandOutput,
     CommandShown,
     HintShown,
+    Info,
     LessonFinished,
     LessonStarted,
     Listener,
@@ -30,7 +33,7 @@ from lab.course.events import (
     StepSkipped,
     StepStarted,
 )
-from lab.course.model import Action, Lesson, Step
+from lab.course.model import Action, Check, Lesson, Step
 from lab.course.observe import AuditSource, ForkSource, Observations, Result
 from lab.course.progress import ProgressStore
 from lab.targets.base import CommandEvent, Target, TargetError
@@ -71,6 +74,7 @@ class LessonRunner:
             cancel=self.cancelled,
         )
         self.hints_shown: dict[str, int] = {}
+        self.predicted: dict[str, int] = {}  # step id -> the choice the learner made
         self.failed: list[str] = []
         self.skipped: list[str] = []
         self.skipped_checks: set[tuple[str, int]] = set()  # (step, line): counted once
@@ -108,17 +112,48 @@ class LessonRunner:
         self.hints_shown[step.id] = 0
         total = len(self.lesson.steps)
         self.listener(StepStarted(step, index, total, self.text(step.text_for(self.target.name))))
+        if step.predict is not None and step.id not in self.predicted:  # asked before the run
+            choices = "\n".join(f"{n}) {c}" for n, c in enumerate(step.predict.choices, 1))
+            self.listener(Info(f"predict, then run: {step.predict.question}", choices))
         blocker = self.blocker(step)
         if blocker:
             self.skipped.append(step.id)
             self.listener(StepSkipped(step, blocker))
             return False
         self._perform_all(step.actions)
+        self._mark_requests(step)
+        if step.exercise:
+            where = self.workspace()
+            files = "\n".join(f"  {where / name}" for name in step.files)
+            self.listener(Info("your files (edit them, then check)", files))
         return True
 
     def text(self, text: str) -> str:
         """A step's text with each workload's real address in place of `{address:NAME}`."""
         return address.fill(text, self.ctx.addresses.get)
+
+    def _mark_requests(self, step: Step) -> None:
+        """Requests logged before now are not the learner's answer to this step."""
+        for check in step.checks:
+            if check.kind == "served":
+                self.obs.mark_requests(check.name)
+
+    def reset_step(self, step: Step) -> None:
+        """Undo the step: its workloads, saved results, requests and progress are forgotten.
+
+        A check after a reset sees nothing the step did before it (the learner does it again).
+        """
+        for action in (*step.actions, *step.solution.actions):
+            if action.kind in ("run", "run_once", "record") and action.name in self.ctx.started:
+                self.target.delete(self.obs.real(action.name))
+                self.ctx.started.remove(action.name)
+                self.obs.forget(action.name)
+            self.obs.results.pop(action.result_key, None)
+        self._mark_requests(step)
+        if step.exercise:  # an exercise starts again from its starting files
+            workspace.reset(self.lesson, step)
+        if self.progress is not None:
+            self.progress.reset_step(self.lesson.id, self.target.name, step.id)
 
     def blocker(self, step: Step) -> str | None:
         """Why this host cannot give what the step needs, or None."""
@@ -130,10 +165,67 @@ class LessonRunner:
         return probe() if probe is not None else None
 
     def solve(self, step: Step, *, show: bool = True) -> None:
-        """Do what the learner would have done."""
+        """Do what the learner would have done (an exercise: its reference files go in)."""
         if show and step.solution.text:
             self.listener(SolutionShown(self.text(step.solution.text)))
+        if step.exercise:
+            written = workspace.apply_solution(self.lesson, step)
+            self.listener(Info("the reference solution", "\n".join(str(p) for p in written)))
         self._perform_all(step.solution.actions)
+
+    def workspace(self) -> Path:
+        """The lesson's workspace, created from the starting files when needed."""
+        return workspace.ensure(self.lesson)
+
+    def _bind_files(self, step: Step) -> None:
+        """The trial's profile names mean the learner's files (on local: with the log flag)."""
+        where = self.workspace()
+        for name in step.files:
+            self.ctx.derived[name] = self._with_log_flag(where / name)
+
+    def _with_log_flag(self, path: Path) -> Path:
+        """On local, a copy of the learner's profile that also logs its refusals.
+
+        SECCOMP_FILTER_FLAG_LOG changes what is logged, never what is allowed: with it each
+        ERRNO leaves a record, so a failed check can say which syscall the profile refused.
+        (Docker 20.10 drops the flag; there the explanation comes from the program's output.)
+        """
+        from lab.profile.lint import lint_file
+
+        if self.target.name != "local" or any(d.severity == "error" for d in lint_file(path)):
+            return path  # a broken file is run as it is: its errors then name the learner's file
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return path  # lint and the run say what is wrong with it, as they are
+        if not isinstance(data, dict) or not isinstance(data.get("flags", []), list):
+            return path
+        if "SECCOMP_FILTER_FLAG_LOG" not in data.get("flags", []):
+            data["flags"] = [*data.get("flags", []), "SECCOMP_FILTER_FLAG_LOG"]
+        self.ctx.workdir.mkdir(parents=True, exist_ok=True)
+        copy = self.ctx.workdir / f"logged-{path.name}"
+        copy.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+        return copy
+
+    def trial(self, step: Step) -> None:
+        """Run the exercise's trial on the learner's files as they are now."""
+        self._bind_files(step)
+        for action in step.trial:
+            if action.kind in ("run", "run_once", "record"):
+                self.obs.results.pop(action.result_key, None)
+        self._perform_all(step.trial)
+
+    def predict(self, step: Step, choice: int) -> bool:
+        """The learner's answer to the step's question (0-based), kept with their progress."""
+        assert step.predict is not None
+        if not 0 <= choice < len(step.predict.choices):
+            raise ValueError(f"choose 1 to {len(step.predict.choices)}")
+        self.predicted[step.id] = choice
+        correct = choice == step.predict.answer
+        if self.progress is not None:
+            chosen = step.predict.choices[choice]
+            self.progress.mark_predicted(self.lesson.id, self.target.name, step.id, chosen, correct)
+        return correct
 
     def next_hint(self, step: Step) -> str | None:
         """Show the next hint of the step (None when all were shown)."""
@@ -152,6 +244,9 @@ class LessonRunner:
         """
         ok = True
         hint: str | None = None
+        if step.exercise:
+            self.trial(step)
+            self.obs.files = {name: self.workspace() / name for name in step.files}
         for check in step.checks:
             if check.only and self.target.name not in check.only:
                 continue
@@ -165,6 +260,8 @@ class LessonRunner:
                 result = checks.wait_for(check, self.obs, self.cancelled)
             except FAILURES as exc:
                 result = checks.CheckResult(check, False, checks.describe(check), str(exc), 1)
+            if not result.passed and step.exercise:
+                result = replace(result, why=self._why(check))
             if result.passed:
                 self.listener(CheckPassed(result))
             elif result.unobservable:  # this host cannot see it: skipped, saying why
@@ -175,7 +272,28 @@ class LessonRunner:
                     hint = self._reveal_hint(step)
                 ok = False
                 self.listener(CheckFailed(result, hint))
+        if step.predict is not None:  # the run is done: now the answer
+            reveal = step.predict.reveal(self.predicted.get(step.id))
+            self.listener(Info("prediction", reveal))
+        if step.exercise:  # the trial's servers have served their purpose
+            for action in step.trial:
+                if action.kind == "run" and action.name in self.ctx.started:
+                    self.target.delete(self.obs.real(action.name))
+                    self.ctx.started.remove(action.name)
         return ok
+
+    def _why(self, check: Check) -> str:
+        """The check's own explanation and, where records exist, what the kernel did."""
+        story = ""
+        # Only a workload has records: an output check may name a saved answer instead.
+        workload = check.kind != "output" or check.name in self.obs.pids
+        if self.obs.audit is not None and workload and check.kind != "lint":
+            try:
+                events, problem = self.obs.audit_events(check.name)
+            except FAILURES:
+                events, problem = [], ""
+            story = "" if problem else checks.kernel_story(events)
+        return " ".join(part for part in (check.explain.strip(), story) if part)
 
     def _reveal_hint(self, step: Step) -> str | None:
         """The next hint, counted as shown; the last one again once all were shown."""

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Literal
 
 ProfileKind = Literal["localhost", "runtime-default", "unconfined"]
-WorkloadKind = Literal["http-echo", "busybox"]
+WorkloadKind = Literal["http-echo", "busybox", "threads"]
 
 # Everything the lab creates carries these, and `reset` removes exactly what carries them.
 DOCKER_LABEL = ("seclab", "1")
@@ -62,6 +62,9 @@ class WorkloadSpec:
     # http-echo: its flags (default `-text=just made some syscalls!`); busybox: the command argv.
     args: tuple[str, ...] = ()
     privileged: bool = False
+    # no-new-privileges (a pod's allowPrivilegeEscalation: false); None: the target's default.
+    # With it runc loads the filter just before execve; without it, before dropping privileges.
+    no_new_privileges: bool | None = None
 
 
 class Phase(enum.Enum):

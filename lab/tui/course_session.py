@@ -126,6 +126,9 @@ class CourseSession:
         )
         if not lesson.supports(self.target_name):
             text = f"**Not on {self.target_name}:** {lesson.why_not(self.target_name)}\n\n{text}"
+        if step.predict is not None:  # on screen before the run: a demo's room sees it first
+            choices = "\n".join(f"{n}. {c}" for n, c in enumerate(step.predict.choices, 1))
+            text = f"**Predict, then run:** {step.predict.question}\n\n{choices}\n\n{text}"
         return StepView(
             lesson_id=lesson_id,
             index=index,
@@ -137,18 +140,24 @@ class CourseSession:
             notes=step.notes or None,
             profiles=_profiles(step, self.target_name),
             done=step.id in passed,
-            learner_part=bool(step.solution.actions),
+            learner_part=bool(step.solution.actions) or step.exercise,
+            files=_files(lesson, step),
+            question=step.predict.question if step.predict else None,
+            choices=step.predict.choices if step.predict else (),
         )
 
     def run_step(self, lesson_id: str, index: int, listener: Listener) -> None:
         with self._lock:
             runner, lesson = self._runner(lesson_id, listener)
-            if not self._runners_started.get(lesson_id):
-                runner.start()  # prepares the target (quick once it is ready)
-                self._runners_started[lesson_id] = True
+            self._start(runner, lesson_id)
             step = lesson.steps[index]
             self._skipped.pop(step.id, None)
             runner.begin_step(step, index + 1)
+
+    def _start(self, runner: LessonRunner, lesson_id: str) -> None:
+        if not self._runners_started.get(lesson_id):
+            runner.start()  # prepares the target (quick once it is ready)
+            self._runners_started[lesson_id] = True
 
     def solve(self, lesson_id: str, index: int, listener: Listener) -> None:
         with self._lock:
@@ -161,21 +170,22 @@ class CourseSession:
             step = lesson.steps[index]
             if step.id in self._skipped:  # the runner said this host cannot give what it needs
                 return CheckOutcome(True, f"skipped here: {self._skipped[step.id]}")
+            self._start(runner, lesson_id)  # an exercise may be checked before `r`
             self._failures, self._check_skips = [], 0
             passed = runner.run_checks(step)
             runner.finish_step(step, passed)
             return outcome(passed, self._failures, self._check_skips)
 
+    def predict(self, lesson_id: str, index: int, choice: int) -> None:
+        """The learner's answer to the step's question, kept with their progress."""
+        with self._lock:
+            runner, lesson = self._runner(lesson_id, self._listener)
+            runner.predict(lesson.steps[index], choice)
+
     def reset_step(self, lesson_id: str, index: int, listener: Listener) -> None:
         with self._lock:
             runner, lesson = self._runner(lesson_id, listener)
-            step = lesson.steps[index]
-            for name in _workloads(step):
-                if name in runner.ctx.started:
-                    self.target.delete(runner.obs.real(name))
-                    runner.ctx.started.remove(name)
-                    runner.obs.forget(name)
-            self._progress.reset_step(lesson_id, self.target_name, step.id)
+            runner.reset_step(lesson.steps[index])
 
     def workloads(self) -> list[tuple[str, WorkloadState]]:
         with self._lock:
@@ -206,9 +216,14 @@ class CourseSession:
             return removed
 
 
-def _workloads(step: Step) -> list[str]:
-    actions = (*step.actions, *step.solution.actions)
-    return [a.name for a in actions if a.kind in ("run", "run_once", "record")]
+def _files(lesson: Lesson, step: Step) -> tuple[str, ...]:
+    """The exercise's workspace files (the workspace is made from the starting files)."""
+    if not step.exercise:
+        return ()
+    from lab.course import workspace
+
+    where = workspace.ensure(lesson)
+    return tuple(str(where / name) for name in step.files)
 
 
 def _profiles(step: Step, target: str) -> tuple[str, ...]:

@@ -44,6 +44,9 @@ class StepView:
     profiles: tuple[str, ...] = ()  # profile files the step uses, for the profile viewer
     done: bool = False
     learner_part: bool = False  # the learner has something to do (the solution) before checking
+    files: tuple[str, ...] = ()  # an exercise: the workspace files the learner edits
+    question: str | None = None  # predict, then run: asked before the step runs
+    choices: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -111,6 +114,8 @@ class Session(Protocol):
     def check(self, lesson_id: str, index: int, listener: Listener) -> CheckOutcome: ...
 
     def reset_step(self, lesson_id: str, index: int, listener: Listener) -> None: ...
+
+    def predict(self, lesson_id: str, index: int, choice: int) -> None: ...
 
     def workloads(self) -> list[tuple[str, WorkloadState]]: ...
 

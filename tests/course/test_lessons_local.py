@@ -33,8 +33,9 @@ def test_lesson_passes_on_local(lesson_id: str, tmp_path: Path) -> None:
 
 
 def test_every_lesson_says_which_targets_and_why_not() -> None:
-    assert len(LESSONS) == 9
+    assert len(LESSONS) == 15
     for lesson in LESSONS.values():
-        assert "local" in lesson.targets
+        # Every lesson runs on this kernel, unless it says why it cannot (a Docker-only order).
+        assert "local" in lesson.targets or len(lesson.why_not("local")) > 40
         for target, why in lesson.unsupported:
             assert len(why) > 40, f"{lesson.id}: say why it does not run on {target}"

@@ -125,7 +125,7 @@ def test_audit_check_takes_several_actions_a_signal_and_any_of() -> None:
     assert (kill.signal, kill.any_of) == (31, ("mkdir", "mkdirat"))
     assert kill.only == ("local", "docker")
     assert kill.audit_actions() == ("kill_thread", "kill_process")
-    single = find_lesson("audit").step("request").checks[1]
+    single = find_lesson("audit").step("request").checks[2]
     assert (single.action, single.actions, single.audit_actions()) == ("log", (), ("log",))
 
 

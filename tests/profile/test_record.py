@@ -4,6 +4,7 @@ workload serves under default ERRNO and leaves zero records under default LOG.""
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from types import SimpleNamespace
@@ -101,9 +102,10 @@ def test_recorded_echo_profile_serves_under_errno_and_is_complete(
             spec = WorkloadSpec(name, "http-echo", ProfileRef.localhost(str(path)), (text,))
             state = target.run(spec)
             pids = set(state.pids)
-            for _ in range(100):
-                if state.phase is not Phase.PENDING:
-                    break
+            # Pending until the program was exec'd and listens (a condition, polled).
+            deadline = time.monotonic() + 30
+            while state.phase is Phase.PENDING and time.monotonic() < deadline:
+                time.sleep(0.05)
                 state = target.state(name)
                 pids |= set(state.pids)
             assert state.phase is Phase.RUNNING, state

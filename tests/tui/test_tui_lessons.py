@@ -57,7 +57,7 @@ async def test_the_audit_lesson_through_the_keys() -> None:
         await _do_step(app, pilot)
         assert "✔ done" in _title(app)
         shown = _commands(app)  # the exact command, shown before the workload's state
-        assert shown.index("$ seclab exec --profile audit.json") < shown.index("audit-pod: running")
+        assert shown.index("$ seclab exec --profile audit.json") < shown.index("audit-pod: ")
         status = app.lab.query_one("#status")
         await until(pilot, lambda: status.row_count > 0)
         assert "running" in str(status.get_row_at(0)[1])

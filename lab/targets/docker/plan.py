@@ -96,9 +96,11 @@ def plan_run(
     # RuntimeDefault: no option at all, so the engine applies its own default profile.
     # no-new-privileges, as a pod with allowPrivilegeEscalation: false: runc then loads the
     # filter just before execve. Without it runc loads it before capset, setgroups, setgid,
-    # setuid, chdir and prctl, which an allow-list made for the program does not list.
-    security_opt.append("no-new-privileges")
-    cli += ["--security-opt", "no-new-privileges"]
+    # setuid, chdir and prctl, which an allow-list made for the program does not list. A lesson
+    # may turn it off (no_new_privileges: false) to show exactly that.
+    if spec.no_new_privileges is not False:
+        security_opt.append("no-new-privileges")
+        cli += ["--security-opt", "no-new-privileges"]
     kwargs: dict[str, Any] = {
         "name": name,
         "labels": labels,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
+import socket
 import subprocess
 import threading
 from collections.abc import Callable, Mapping
@@ -104,6 +105,9 @@ class Workload:
             return self.failed
         outcome = self.outcome
         if self.alive() or outcome is None:
+            waiting = self._not_yet_serving()
+            if waiting:  # a live launcher is not a running program (violation.json never execs)
+                return self._state(Phase.PENDING, reason=waiting[0], message=waiting[1])
             return self._state(Phase.RUNNING)
         reason, message = _reason(outcome)
         if outcome.exit_code != 0 and self.restart_limit > 0:
@@ -113,6 +117,21 @@ class Workload:
         else:
             phase = Phase.EXITED
         return self._state(phase, outcome, reason, message)
+
+    def _not_yet_serving(self) -> tuple[str, str] | None:
+        """Why the live process is not running the workload yet: (reason, message), or None.
+
+        Running means what it means for a container: the program was exec'd (the process no
+        longer is the launcher) and, for the echo server, it listens on its port.
+        """
+        proc, plan = self.proc, self.plan
+        if proc is None or plan is None:
+            return "ContainerCreating", "the process is being started"
+        if not execed(proc.pid, plan.argv):
+            return "ContainerCreating", "the launcher has not exec'd the program yet"
+        if plan.port is not None and not listening(plan.port):
+            return "Starting", f"the program runs but does not listen on 127.0.0.1:{plan.port} yet"
+        return None
 
     def _state(
         self,
@@ -166,6 +185,29 @@ def _reason(outcome: SandboxOutcome) -> tuple[str, str | None]:
     if outcome.signal:
         return "Signal", outcome.message()
     return ("Completed" if outcome.exit_code == 0 else "Error"), f"exit status {outcome.exit_code}"
+
+
+def execed(pid: int, argv: tuple[str, ...]) -> bool:
+    """True once `pid` runs `argv` (the launcher's own command line differs until the exec)."""
+    try:
+        raw = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return False
+    return [os.fsdecode(part) for part in raw.split(b"\0")[:-1]] == list(argv)
+
+
+def listening(port: int, host: str = "127.0.0.1") -> bool:
+    """True when a TCP socket listens on host:port (from /proc/net/tcp: no connection made)."""
+    wanted = "{:08X}:{:04X}".format(int.from_bytes(socket.inet_aton(host), "little"), port)
+    try:
+        lines = Path("/proc/net/tcp").read_text().splitlines()[1:]
+    except OSError:
+        return True  # cannot tell: do not hold the workload back for it
+    return any(
+        fields[1] == wanted and fields[3] == "0A"  # 0A: TCP_LISTEN
+        for fields in (line.split() for line in lines)
+        if len(fields) > 3
+    )
 
 
 def describe(workload: Workload) -> str:

@@ -118,6 +118,9 @@ def plan(spec: WorkloadSpec, profiles_dir: Path, port: int | None = None) -> Loc
         argv = [sys.executable, "-m", "lab.workloads.http_echo", *args]
         argv.append(f"-listen=127.0.0.1:{port}")
         return LocalPlan(profile, label, tuple(argv), port)
+    if spec.workload == "threads":  # the lab's threaded program (lab.workloads.threads)
+        argv = [sys.executable, "-m", "lab.workloads.threads", *spec.args]
+        return LocalPlan(profile, label, tuple(argv))
     return LocalPlan(profile, label, (find_busybox(), *(spec.args or ("true",))))
 
 

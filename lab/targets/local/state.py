@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from lab.paths import state_dir
+from lab.paths import own_state_dir
 from lab.safe_files import UnsafePathError, open_private
 from lab.targets.base import TargetError
 
@@ -24,13 +24,14 @@ STATE_FILE = "local-workloads.json"
 
 def state_file() -> Path:
     """Where the local target records its workload processes."""
-    return state_dir() / STATE_FILE
+    # Root's own folder even under sudo: this file says which processes root may stop.
+    return own_state_dir() / STATE_FILE
 
 
 def state_file_reachable() -> bool:
     """False when the state folder cannot exist here (read-only or missing home)."""
     try:
-        state_dir()
+        own_state_dir()
     except OSError:
         return False
     return True

@@ -114,7 +114,7 @@ class LocalTarget(Target):
             return workload.state()
         from lab.profile.compile import CompileError
 
-        env = echo_env() if spec.workload == "http-echo" else None
+        env = echo_env() if spec.workload in ("http-echo", "threads") else None
         try:
             workload.start(env)
         except CompileError as exc:  # libseccomp refused a rule: the runtime would refuse too

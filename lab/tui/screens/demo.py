@@ -112,6 +112,8 @@ class DemoScreen(LabScreen):
             lesson_id, index = order[position]
             self.post_message(self.StepLoaded(session.step(lesson_id, index), session.lessons()))
             control.wait(control.step_pause / 2)  # a moment to read the step before it runs
+            if session.step(lesson_id, index).question:  # the room predicts before the run
+                control.wait(control.step_pause)
             if control.take_direction() < 0:
                 position = max(position - 1, 0)
                 continue

@@ -26,6 +26,7 @@ from lab.tui.session import (
 )
 from lab.tui.widgets.audit import AuditPane
 from lab.tui.widgets.commands import CommandPane
+from lab.tui.widgets.exercise import ExercisePane
 from lab.tui.widgets.keybar import KeyBar
 from lab.tui.widgets.lessons import LessonList
 from lab.tui.widgets.profile import ProfileViewer
@@ -58,6 +59,7 @@ class LabScreen(LabKeys):
         self.lessons: list[LessonSummary] = []
         self.step: StepView | None = None
         self.hints_shown = 0
+        self.recheck = False  # a workspace file changed while a step was busy: check after it
         # Made here, mounted after the first frame (`Lazy`): the tab starts hidden.
         self.profile_viewer = ProfileViewer(id="profile")
 
@@ -79,6 +81,8 @@ class LabScreen(LabKeys):
                     yield AuditPane(id="audit")
                 with TabPane("Profile", id="tab-profile"):
                     yield Lazy(self.profile_viewer)
+                with TabPane("Exercise", id="tab-exercise"):
+                    yield ExercisePane(id="exercise")
         yield KeyBar(id="keys")
 
     def on_mount(self) -> None:
@@ -131,6 +135,29 @@ class LabScreen(LabKeys):
             self.query_one(StepPane).show_heading(message.step, self._lesson_title(message.step))
         if message.outcome is not None:
             self._show_outcome(message.outcome)
+        if self.recheck:
+            self.recheck = False
+            self._check_exercise()
+
+    def on_lab_workers_exercise_file(self, message: LabWorkers.ExerciseFile) -> None:
+        if self.step is None or str(message.path) not in self.step.files:
+            return  # the learner moved on meanwhile
+        self.query_one(ExercisePane).show_file(message.path, message.text, message.findings)
+        if message.changed:
+            self.query_one(CommandPane).output(OutputLine(f"saved: {message.path}", "info"))
+            self._check_exercise()
+
+    def _check_exercise(self) -> None:
+        """Check the exercise again after a save (later, when a step is still running)."""
+        if self.session is None or self.step is None:
+            return
+        if any(w.group == "step" and w.is_running for w in self.workers):
+            self.recheck = True
+            return
+        self.check_step(self.session, self.step.lesson_id, self.step.index)
+
+    def on_exercise_pane_save_wanted(self, message: ExercisePane.SaveWanted) -> None:
+        self.save_file(message.path, message.text)
 
     def on_lab_workers_posted(self, message: LabWorkers.Posted) -> None:
         event = message.event
@@ -236,6 +263,19 @@ class LabScreen(LabKeys):
         self.query_one(LessonList).mark_current(step.lesson_id)
         notes = self.query_one("#notes", Static)
         notes.update(Text(f"Instructor notes: {step.notes}" if step.notes else "", style="italic"))
+        self._watch_exercise(step)
+
+    def _watch_exercise(self, step: StepView) -> None:
+        """An exercise's files go into the editor and are watched; other steps watch nothing."""
+        pane = self.query_one(ExercisePane)
+        if step.files:
+            from pathlib import Path
+
+            self.watch_files([Path(name) for name in step.files])
+            self.query_one(TabbedContent).active = "tab-exercise"
+        else:
+            self.workers.cancel_group(self, "watch")
+            pane.show_nothing()
 
     def _lesson_title(self, step: StepView) -> str:
         return next((item.title for item in self.lessons if item.id == step.lesson_id), "")

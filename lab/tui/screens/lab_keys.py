@@ -54,8 +54,19 @@ class LabKeys(LabWorkers):
         return True
 
     def action_run_step(self) -> None:
-        if self._ready() and self.session and self.step:
-            self.run_step(self.session, self.step.lesson_id, self.step.index)
+        if not (self._ready() and self.session and self.step):
+            return
+        step = self.step
+        if step.question and not self.config.demo:
+            from lab.tui.screens.predict import PredictScreen
+
+            def answered(choice: int | None) -> None:
+                if self.session is not None:
+                    self.run_step(self.session, step.lesson_id, step.index, choice)
+
+            self.app.push_screen(PredictScreen(step.question, step.choices), answered)
+            return
+        self.run_step(self.session, step.lesson_id, step.index)
 
     def action_check(self) -> None:
         if self._ready() and self.session and self.step:

@@ -6,6 +6,7 @@ surface through `Worker.StateChanged`, handled once by the lab screen.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -13,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from textual import work
 from textual.message import Message
 from textual.screen import Screen
+from textual.worker import get_current_worker
 
 from lab.targets.base import WorkloadState
 from lab.tui.session import (
@@ -23,6 +25,9 @@ from lab.tui.session import (
     SessionEvent,
     StepView,
 )
+from lab.tui.widgets.exercise import Finding
+
+WATCH_INTERVAL = 0.3  # seconds between looks at the workspace files' modification times
 
 if TYPE_CHECKING:
     from lab.tui.audit_feed import AuditFeed
@@ -74,6 +79,15 @@ class LabWorkers(Screen[None]):
     @dataclass
     class ProfileLoaded(Message):
         document: ProfileDocument
+
+    @dataclass
+    class ExerciseFile(Message):
+        """A workspace file's text and lint findings; `changed`: it changed on disk."""
+
+        path: Path
+        text: str
+        findings: list[Finding]
+        changed: bool = False
 
     @dataclass
     class SessionClosed(Message):
@@ -129,8 +143,12 @@ class LabWorkers(Screen[None]):
         self.post_message(self.StepLoaded(session.step(lesson_id, index), session.lessons()))
 
     @work(thread=True, exclusive=True, group="step", exit_on_error=False)
-    def run_step(self, session: Session, lesson_id: str, index: int) -> None:
+    def run_step(
+        self, session: Session, lesson_id: str, index: int, prediction: int | None = None
+    ) -> None:
         """Run the step's actions; check at once unless the learner has a part to play."""
+        if prediction is not None:  # predict, then run: the answer is kept first
+            session.predict(lesson_id, index, prediction)
         session.run_step(lesson_id, index, self._listener)
         step = session.step(lesson_id, index)
         outcome = None
@@ -161,6 +179,34 @@ class LabWorkers(Screen[None]):
         session.reset_step(lesson_id, index, self._listener)
         self.post_message(self.StepLoaded(session.step(lesson_id, index), session.lessons()))
         self.post_message(self.Workloads(session.workloads()))
+
+    @work(thread=True, exclusive=True, group="watch", exit_on_error=False)
+    def watch_files(self, paths: list[Path]) -> None:
+        """Post each file once, then again whenever it changes on disk (any editor's save).
+
+        Watch mode: modification times are polled here, on a worker thread, never on the event
+        loop; a new exclusive call (another step) cancels this one.
+        """
+        worker = get_current_worker()
+        pause = threading.Event()  # waited on, never set: a sleep that is not time.sleep
+        stamps = {path: _stamp(path) for path in paths}
+        for path in paths:
+            self.post_message(self.ExerciseFile(path, *_read_and_lint(path)))
+        while not worker.is_cancelled:
+            pause.wait(WATCH_INTERVAL)
+            for path in paths:
+                stamp = _stamp(path)
+                if stamp != stamps[path]:
+                    stamps[path] = stamp
+                    self.post_message(self.ExerciseFile(path, *_read_and_lint(path), changed=True))
+
+    @work(thread=True, group="save", exit_on_error=False)
+    def save_file(self, path: Path, text: str) -> None:
+        """Write the editor's text; the watcher sees the new file and the step is checked."""
+        from lab.paths import learner
+        from lab.safe_files import write_atomic
+
+        write_atomic(path, text, mode=0o644, learner=learner())  # never through a link
 
     @work(thread=True, exclusive=True, group="status", exit_on_error=False)
     def refresh_status(self, session: Session) -> None:
@@ -220,3 +266,25 @@ def unavailable_reason(exc: Any) -> str:
     if isinstance(exc, PermissionError) or "permission" in text.lower():
         hint = hint or "run `sudo seclab start` (reading audit records needs CAP_AUDIT_READ)"
     return f"audit: no records — {text}" + (f". Fix: {hint}" if hint else "")
+
+
+def _stamp(path: Path) -> tuple[int, int] | None:
+    try:
+        info = path.stat()
+    except OSError:
+        return None
+    return info.st_mtime_ns, info.st_size
+
+
+def _read_and_lint(path: Path) -> tuple[str, list[Finding]]:
+    """The file's text and, for a profile, `seclab lint`'s findings on it."""
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except OSError as exc:
+        return "", [Finding(0, 0, "error", f"cannot read {path}: {exc.strerror}")]
+    if path.suffix != ".json":
+        return text, []
+    from lab.profile.lint import lint_text
+
+    found = lint_text(text, str(path))
+    return text, [Finding(d.line, d.column, d.severity, d.message) for d in found]

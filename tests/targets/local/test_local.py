@@ -70,7 +70,9 @@ def test_echo_serves_and_fine_grained_uses_the_local_list(
     target: LocalTarget, events: list[CommandEvent]
 ) -> None:
     state = target.run(WorkloadSpec("fine", "http-echo", ProfileRef.localhost("fine-grained.json")))
-    assert state.phase == Phase.RUNNING and state.pids
+    # Running means exec'd and listening: at first it is pending (the launcher, then start-up).
+    assert state.phase in (Phase.PENDING, Phase.RUNNING) and state.pids
+    assert wait_for(target, "fine", lambda s: s.phase == Phase.RUNNING).phase == Phase.RUNNING
     assert target.request("fine", "/").body == "just made some syscalls!\n"
     assert target.request("fine", "/health").body == '{"status":"ok"}\n'
     assert any("fine-grained-local.json" in e.shown() for e in events)
@@ -86,7 +88,8 @@ def test_runtime_default_compared_with_unconfined(target: LocalTarget) -> None:
     else:
         assert comparison.verdict == "not-seccomp"
     assert "runtime-default-local.json" in rtd.commands[0]
-    state = target.run(WorkloadSpec("rtd", "http-echo", ProfileRef.runtime_default()))
+    target.run(WorkloadSpec("rtd", "http-echo", ProfileRef.runtime_default()))
+    state = wait_for(target, "rtd", lambda s: s.phase == Phase.RUNNING)
     assert state.phase == Phase.RUNNING
     assert target.request("rtd", "/").status == 200
     assert target.exec("rtd", ["unshare", "-U", "true"]).exit_code != 0
@@ -117,7 +120,7 @@ def test_missing_profile_never_starts(target: LocalTarget) -> None:
 def test_violation_crash_loops_with_the_kernels_error(target: LocalTarget) -> None:
     target.run(WorkloadSpec("violation", "http-echo", ProfileRef.localhost("violation.json")))
     state = wait_for(target, "violation", lambda s: s.restarts >= target.restart_limit)
-    state = wait_for(target, "violation", lambda s: s.phase != Phase.RUNNING)
+    state = wait_for(target, "violation", lambda s: s.phase not in (Phase.RUNNING, Phase.PENDING))
     assert state.phase == Phase.CRASH_LOOPING and state.reason == "ExecDenied"
     assert "Operation not permitted" in (state.message or "")
     assert len(state.pids) == target.restart_limit + 1
@@ -127,11 +130,11 @@ def test_without_restarts_states_are_plain(profiles_dir: Path) -> None:
     target = LocalTarget(profiles_dir, restart_limit=0)
     try:
         target.run(WorkloadSpec("v", "http-echo", ProfileRef.localhost("violation.json")))
-        state = wait_for(target, "v", lambda s: s.phase != Phase.RUNNING)
+        state = wait_for(target, "v", lambda s: s.phase not in (Phase.RUNNING, Phase.PENDING))
         assert state.phase == Phase.FAILED_TO_CREATE and state.exit_code == 126
         script = "sleep 0.2; mkdir /proc/nope"
         target.run(busybox("k", ProfileRef.localhost("kill-mkdir.json"), "sh", "-c", script))
-        state = wait_for(target, "k", lambda s: s.phase != Phase.RUNNING)
+        state = wait_for(target, "k", lambda s: s.phase not in (Phase.RUNNING, Phase.PENDING))
         # The shell's child died of SIGSYS; the shell reports 159 as its own status.
         assert state.phase == Phase.EXITED and state.exit_code == 159
     finally:

@@ -1,0 +1,106 @@
+"""`seclab workspace`, `seclab check` and `lessons --json` for exercises; sudo keeps the
+learner's files with the learner."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from lab import paths
+from lab.cli import cli
+from lab.course.loader import find_lesson
+from lab.course.progress import ProgressStore
+from lab.course.workspace import starting_file
+
+
+def _run(*args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(cli, list(args))
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_workspace_is_created_from_the_starting_files_and_reset(tmp_path: Path) -> None:
+    code, out, _ = _run("workspace", "exercise-chmod")
+    where = Path(out.strip())
+    assert code == 0 and where == tmp_path / "data" / "seclab" / "workspaces" / "exercise-chmod"
+    lesson = find_lesson("exercise-chmod")
+    mine = where / "chmod.json"
+    assert mine.read_text() == starting_file(lesson, "chmod.json").read_text()
+    mine.write_text('{"defaultAction": "SCMP_ACT_ALLOW"}\n')
+    assert _run("workspace", "exercise-chmod")[0] == 0
+    assert "ALLOW" in mine.read_text()  # asking again keeps the learner's edits
+    code, out, err = _run("workspace", "exercise-chmod", "--reset")
+    assert code == 0 and f"restored {mine}" in err
+    assert mine.read_text() == starting_file(lesson, "chmod.json").read_text()
+
+
+def test_workspace_and_check_refuse_what_is_not_an_exercise() -> None:
+    code, _, err = _run("workspace", "audit")
+    assert code == 2 and "no exercises" in err
+    assert _run("workspace", "no-such-lesson")[0] == 2
+    code, out, err = _run("check", "audit")
+    assert code == 2 and "no exercise steps" in out + err
+    code, out, err = _run("check", "exercise-fix-profiles", "--step", "nope")
+    assert code == 2 and "exercises: comments, amd64" in out + err
+    code, out, err = _run("check", "exercise-allow-list", "--target", "kind")
+    assert code == 2 and "does not run on kind" in err
+
+
+def test_lessons_json_marks_exercise_steps_with_their_files() -> None:
+    code, out, _ = _run("lessons", "--json")
+    rows = {row["id"]: row for row in json.loads(out)}
+    assert code == 0
+    chmod = rows["exercise-chmod"]["step_details"]
+    assert chmod == [
+        {"id": "chmod", "title": "Refuse chmod, and only chmod", "exercise": True,
+         "files": ["chmod.json"]}
+    ]  # fmt: skip
+    assert not any(step["exercise"] for step in rows["audit"]["step_details"])
+    exercises = [s for row in rows.values() for s in row["step_details"] if s["exercise"]]
+    assert len(exercises) >= 6
+
+
+@pytest.mark.root
+def test_check_fails_on_the_starting_file_and_says_why_then_passes_on_a_fix() -> None:
+    code, out, _ = _run("check", "exercise-fix-profiles", "--step", "mkdirat-only", "--json")
+    report = json.loads(out)
+    assert code == 1 and report["passed"] is False
+    checks = {c["kind"]: c for c in report["steps"][0]["checks"]}
+    assert checks["lint"]["passed"]  # it lints; the run is the proof
+    assert not checks["output"]["passed"] and "mkdir status 0" in checks["output"]["seen"]
+    assert checks["output"]["why"]
+    where = Path(_run("workspace", "exercise-fix-profiles")[1].strip())
+    (where / "mkdirat-only.json").write_text(
+        '{"defaultAction": "SCMP_ACT_ALLOW", "syscalls": '
+        '[{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_ERRNO"}]}'
+    )
+    code, out, _ = _run("check", "exercise-fix-profiles", "--step", "mkdirat-only", "--json")
+    assert code == 0 and json.loads(out)["passed"] is True
+
+
+@pytest.mark.root
+def test_under_sudo_progress_and_workspaces_belong_to_the_invoking_user(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # sudo drops XDG_*; the learner's account is looked up by name. No login account with a
+    # home under this test's control exists here, so only that lookup is replaced: the
+    # folders, files and chown calls are real.
+    home = tmp_path / "learner"
+    home.mkdir()
+    os.chown(home, 65534, 65534)
+    monkeypatch.delenv("XDG_STATE_HOME")
+    monkeypatch.delenv("XDG_DATA_HOME")
+    monkeypatch.setenv("SUDO_USER", "learner")
+    monkeypatch.setattr(paths, "_account", lambda name: (65534, 65534, home))
+    code, out, _ = _run("workspace", "exercise-chmod")
+    where = Path(out.strip())
+    assert code == 0 and where == home / ".local/share/seclab/workspaces/exercise-chmod"
+    ProgressStore().mark_passed("exercise-chmod", "local", "chmod")
+    progress = home / ".local/state/seclab/progress/exercise-chmod--local.json"
+    assert progress.is_file()
+    for path in [*where.parents, where, where / "chmod.json", progress, *progress.parents]:
+        if path.is_relative_to(home) and path != home:
+            assert (path.stat().st_uid, path.stat().st_gid) == (65534, 65534), path

@@ -1,0 +1,88 @@
+"""An exercise solved through the editor pane, with the real course engine on the local target.
+
+The pane shows the learner's workspace file with `seclab lint`'s findings; a save (ctrl+s) is
+noticed by the watch worker, which checks the step again.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from textual.widgets import Static
+from tui_helpers import pilot_test, settle, until
+
+from lab.tui.app import make_app
+from lab.tui.widgets.exercise import ExercisePane
+
+pytestmark = pytest.mark.root
+
+
+def _findings(pane: ExercisePane) -> str:
+    return str(pane.query_one("#exercise-findings", Static).render())
+
+
+@pilot_test
+async def test_an_exercise_is_solved_in_the_editor_pane() -> None:
+    app = make_app("local", "exercise-fix-profiles")
+    async with app.run_test(size=(160, 50)) as pilot:
+        # The session starts after the first frame: wait for its first step, not for a worker.
+        await until(pilot, lambda: app.lab.step is not None, limit=1200)
+        step = app.lab.step
+        assert step is not None and step.files and step.files[0].endswith("comments.json")
+        pane = app.lab.query_one(ExercisePane)
+        await until(pilot, lambda: pane.path is not None and "//" in pane.editor.text)
+        await until(pilot, lambda: "JSON has no comments" in _findings(pane))
+        # A wrong fix first: the comment goes, a rule loses its action. Saved, then checked.
+        pane.editor.focus()
+        pane.editor.replace("", (1, 0), (2, 0))  # the learner deletes the `//` line
+        broken = pane.editor.text.replace(', "action": "SCMP_ACT_ERRNO"', "")
+        pane.editor.load_text(broken)
+        await pilot.press("ctrl+s")
+        await until(pilot, lambda: '"action" is missing' in _findings(pane), limit=1200)
+        await until(
+            pilot,
+            lambda: not any(w.group == "step" and w.is_running for w in app.workers),
+            limit=2400,
+        )
+        await settle(pilot, "step")
+        assert app.lab.step is not None and not app.lab.step.done
+        # Then the real fix, pasted into the editor at the cursor: the action goes back in.
+        text = pane.editor.text
+        end = text.index('"mkdirat"]') + len('"mkdirat"]')
+        row = text[:end].count("\n")
+        column = end - (text[:end].rfind("\n") + 1)
+        pane.editor.move_cursor((row, column))
+        pane.editor.insert(', "action": "SCMP_ACT_ERRNO"')
+        await pilot.press("ctrl+s")
+        # Lint is satisfied: only its note that ERRNO denials leave no record remains.
+        await until(
+            pilot, lambda: "error" not in _findings(pane) and "info" in _findings(pane), limit=1200
+        )
+        await until(pilot, lambda: app.lab.step is not None and app.lab.step.done, limit=2400)
+        saved = Path(step.files[0]).read_text()
+        assert "//" not in saved and '"action": "SCMP_ACT_ERRNO"' in saved
+
+
+@pilot_test
+async def test_r_asks_for_a_prediction_first_and_keeps_it() -> None:
+    from textual.widgets import OptionList
+
+    from lab.course.progress import ProgressStore
+    from lab.tui.screens.predict import PredictScreen
+
+    app = make_app("local", "block-mkdir")
+    async with app.run_test(size=(160, 50)) as pilot:
+        await until(pilot, lambda: app.lab.step is not None, limit=1200)
+        step = app.lab.step
+        assert step is not None and step.question == "Will this ERRNO denial leave an audit record?"
+        # The question is in the step's text, on screen before anything runs (a demo's room).
+        assert step.text.startswith("**Predict, then run:**")
+        await pilot.press("r")
+        await until(pilot, lambda: isinstance(app.screen, PredictScreen))
+        choices = app.screen.query_one(OptionList)
+        choices.highlighted = 1
+        await pilot.press("enter")
+        await until(pilot, lambda: app.lab.step is not None and app.lab.step.done, limit=1200)
+        kept = ProgressStore().predictions("block-mkdir", "local")
+        assert kept["errno"]["correct"] is True
