@@ -35,7 +35,7 @@ def test_no_lesson_names_a_port_the_workload_may_not_have(target: str) -> None:
 def test_the_local_run_shows_the_address_it_serves_on(tmp_path, monkeypatch) -> None:
     from lab.course.events import Event, SolutionShown, StepStarted
     from lab.course.runner import LessonRunner
-    from lab.targets.local import LocalTarget
+    from lab.targets.local.target import LocalTarget
 
     lesson = load_lesson(lessons_dir() / "audit.yaml", profiles_dir())
     events: list[Event] = []

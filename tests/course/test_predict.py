@@ -81,8 +81,9 @@ def test_predictions_sit_in_guided_lessons_and_exercises() -> None:
 
 @pytest.mark.root
 def test_seclab_run_asks_first_and_keeps_the_answer(tmp_path: Path) -> None:
-    # errno: predict 2, then Enter checks; kill: a wrong answer is asked again, then 2, Enter.
-    result = CliRunner().invoke(cli, ["run", "block-mkdir"], input="2\n\n9\n2\n\n")
+    # errno: predict 2, then Enter checks; mkdirat-only: Enter checks; kill: a wrong answer is
+    # asked again, then 2, Enter.
+    result = CliRunner().invoke(cli, ["run", "block-mkdir"], input="2\n\n\n9\n2\n\n")
     assert result.exit_code == 0, result.output
     out = result.output
     assert out.index("Predict, then run: Will this ERRNO") < out.index("$ seclab exec")
