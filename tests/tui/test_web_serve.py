@@ -120,7 +120,7 @@ async def _read_until(ws: aiohttp.ClientWebSocketResponse, word: bytes, timeout:
 def test_a_missing_key_or_a_foreign_origin_is_refused_and_a_closed_socket_ends_its_lab(
     tmp_path: Path,
 ) -> None:
-    with serving(tmp_path) as (port, urls, state):
+    with serving(tmp_path, "--max-sessions", "1") as (port, urls, state):
         assert len(urls) == 1, urls
         key = key_of(urls[0])
         assert len(key) >= 32
@@ -155,6 +155,9 @@ def test_a_missing_key_or_a_foreign_origin_is_refused_and_a_closed_socket_ends_i
                 environ = Path(f"/proc/{labs[0]}/environ").read_bytes().split(b"\0")
                 assert f"COLUMNS={MAX_WIDTH}".encode() in environ
                 assert f"ROWS={MAX_HEIGHT}".encode() in environ
+                # The cap: a second tab waits for a free slot, then is refused; no second lab.
+                assert await _handshake(f"{base}/{key}", Origin=own) == 503
+                assert len(labs_of(state)) == 1
             # Closed by the client: its lab ends.
 
         asyncio.run(probe())
