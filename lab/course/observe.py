@@ -143,7 +143,7 @@ class Observations:
             return [], self.audit_problem
         # A vanished workload keeps the pids seen before; a finished one-shot has no state.
         if name not in self.finished:
-            with contextlib.suppress(Exception):
+            with contextlib.suppress(Exception), self.target.quietly():
                 self.state(name)
         pids = self.pids.get(name)
         if not pids:
