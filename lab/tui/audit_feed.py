@@ -9,6 +9,7 @@ UI never builds up a queue of messages (the producer waits, as toolong does). No
 from __future__ import annotations
 
 import os
+import re
 import threading
 import time
 from collections import Counter, deque
@@ -52,14 +53,25 @@ class FeedBatch:
 def format_event(event: Any) -> str:
     """One decoded record as a line: time, syscall, action, process and where it ran."""
     clock = time.strftime("%H:%M:%S", time.localtime(float(event.time or 0.0)))
-    where = getattr(event, "pod", None) or getattr(event, "container_name", None)
+    where = getattr(event, "pod", None) or _workload(getattr(event, "container_name", None))
+    # Columns narrow enough that comm[pid] starts by column 34: the pane shows who made the
+    # record without scrolling (a longer syscall name pushes its row along, nothing is cut).
     line = (
-        f"{clock} {event.syscall_name or event.syscall:<15} {event.action:<12} "
+        f"{clock} {event.syscall_name or event.syscall:<11} {event.action:<12} "
         f"{event.comm or '?'}[{event.pid}]"
     )
     if event.signal:
         line += f" sig={event.signal}"
     return f"{line} in {where}" if where else line
+
+
+def _workload(container: str | None) -> str | None:
+    """`seclab-audit-pod-7a2bc6ae` (a lab container) as the workload the lesson names."""
+    match = _LAB_CONTAINER.fullmatch(container or "")
+    return match.group(1) if match else container
+
+
+_LAB_CONTAINER = re.compile(r"seclab-(.+?)(?:-[0-9a-f]{8})?")
 
 
 @dataclass

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -90,6 +91,11 @@ def test_the_formatted_line_names_syscall_action_process_and_signal() -> None:
     )  # fmt: skip
     line = format_event(event)
     assert line.split()[1:] == ["mkdir", "kill_process", "mkdir[42]", "sig=31"]
+    ours = replace(event, container_name="seclab-audit-pod-7a2bc6ae")
+    assert format_event(ours).endswith("sig=31 in audit-pod")
+    other = replace(event, container_name="seclab-db")  # no session part: the name stays
+    assert format_event(other).endswith(" in db")
+    assert format_event(replace(event, container_name="web-1")).endswith(" in web-1")
 
 
 def test_a_flood_stays_bounded() -> None:

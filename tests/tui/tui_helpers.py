@@ -180,3 +180,28 @@ def pilot_test(test: Callable[..., Coroutine[Any, Any, None]]) -> Callable[..., 
         asyncio.run(test(*args, **kwargs))
 
     return run
+
+
+def screen_rows(pilot: Pilot[None]) -> list[str]:
+    """The text of every row as the terminal would show it now (what covers what included)."""
+    return [strip.text for strip in pilot.app.screen._compositor.render_strips()]
+
+
+class ListStream:
+    """Hands out the events a test gives it, once; the figures a real stream reports."""
+
+    def __init__(self, events: list[AuditEvent]) -> None:
+        self.events = list(events)
+        self.captured = len(events)
+
+    def add(self, events: list[AuditEvent]) -> None:
+        self.events.extend(events)
+        self.captured += len(events)
+
+    def get_batch(self, max_wait: float = 0.1, max_items: int = 10_000) -> list[AuditEvent]:
+        out, self.events = self.events[:max_items], self.events[max_items:]
+        return out
+
+    def stats(self) -> StreamStats:
+        return StreamStats("test", "made-up events", False, self.captured, self.captured,
+                           LossReport())  # fmt: skip
