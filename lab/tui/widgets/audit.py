@@ -140,6 +140,19 @@ class AuditLog(Log):
         return strip.crop_extend(scroll_x, scroll_x + width, style).apply_offsets(scroll_x, index)
 
 
+class FilterInput(Input):
+    """The filter box: Enter applies the expression, Escape clears it; both give the keys back."""
+
+    BINDINGS = [("escape", "clear_filter", "Clear the filter")]
+
+    class Cleared(Message):
+        """The learner pressed Escape in the filter box."""
+
+    def action_clear_filter(self) -> None:
+        self.value = ""
+        self.post_message(self.Cleared())
+
+
 class AuditPane(Vertical):
     """Shows what the audit feed hands over; starts its feed worker with `watch_feed(feed)`."""
 
@@ -178,7 +191,10 @@ class AuditPane(Vertical):
         # each record (comm[pid], the signal, the container).
         counts = Static("", id="audit-counts")
         await self.mount(
-            Input(placeholder="filter: syscall=mkdir action=kill comm=… pid=…", id="audit-filter"),
+            FilterInput(
+                placeholder="filter: syscall=mkdir action=kill comm=… pid=…  (Esc clears)",
+                id="audit-filter",
+            ),
             counts,
             log,
         )
@@ -218,9 +234,13 @@ class AuditPane(Vertical):
 
     def on_audit_pane_batch(self, message: Batch) -> None:
         batch = message.batch
+        log = self.query_one("#audit-log", Log)
+        if batch.replace:  # a new filter: the recent records it keeps, in place of the old view
+            log.clear()
+            self._unlisted = 0
         if batch.lines:
             # One call per batch: the Log pays its layout cost once, not once per line.
-            self.query_one("#audit-log", Log).write_lines(batch.lines)
+            log.write_lines(batch.lines)
         stats = (
             f"source: {batch.source} · captured {batch.captured:,} · lost {batch.lost:,}"
             f" · shown {batch.matched:,}"
@@ -241,12 +261,16 @@ class AuditPane(Vertical):
         if event.input.id == "audit-filter":
             event.stop()
             self.apply_filter(event.value.strip())
+            self.screen.set_focus(None)  # the keys (r, n, …) are the lab's again
+
+    def on_filter_input_cleared(self, event: FilterInput.Cleared) -> None:
+        event.stop()
+        self.apply_filter("")
+        self.screen.set_focus(None)
 
     def apply_filter(self, expression: str) -> None:
-        """Start again with only the events the expression keeps (the screen compiles it)."""
-        if self._body_ready:
-            self.query_one("#audit-log", Log).clear()
-        self._unlisted = 0
+        """Show only the events the expression keeps (the screen compiles it); the feed's next
+        batch replaces the rows with the recent records that match, and new ones follow."""
         self.post_message(self.FilterChanged(expression))
 
     def lines(self) -> list[str]:
