@@ -156,6 +156,11 @@ class FloodStream:
 async def settle(pilot: Pilot[None], *groups: str) -> None:
     """Wait until the named worker groups (default: step and session) are done, then idle."""
     app = pilot.app
+    lab = getattr(app, "lab", None)
+    if lab is not None and not lab.workers_started:
+        # The lab starts its workers after its first frame: on a loaded machine that is later
+        # than the test's first look, and "no worker yet" is not "every worker done".
+        await until(pilot, lambda: lab.workers_started)
     wanted = groups or ("step", "session")
     workers = [w for w in app.workers if w.group in wanted]
     if workers:  # an empty list would mean "every worker", the endless audit feed included

@@ -60,11 +60,13 @@ class LabScreen(LabKeys):
         self.step: StepView | None = None
         self.hints_shown = 0
         self.recheck = False  # a workspace file changed while a step was busy: check after it
+        self.workers_started = False
         # Made here, mounted after the first frame (`Lazy`): the tab starts hidden.
         self.profile_viewer = ProfileViewer(id="profile")
 
     def compose(self) -> ComposeResult:
-        yield Header()
+        # The default icon (⭘) is missing from many fonts, the browser's included (seclab serve).
+        yield Header(icon="$")
         with Horizontal(id="main"):
             with Vertical(id="left"):
                 yield Static("Lessons", classes="pane-title")
@@ -101,6 +103,7 @@ class LabScreen(LabKeys):
         self.call_after_refresh(self._start_workers)
 
     def _start_workers(self) -> None:
+        self.workers_started = True  # from here the workers can be waited on (tests do)
         self.start_session(self.target_name, self.config.lesson_id)
         self.start_audit()
         if self.config.profiles_dir is not None:
@@ -125,7 +128,7 @@ class LabScreen(LabKeys):
 
     def on_lab_workers_step_loaded(self, message: LabWorkers.StepLoaded) -> None:
         self._show_lessons(message.lessons)
-        if self.step is None or (self.step.lesson_id, self.step.index) != (
+        if message.afresh or self.step is None or (self.step.lesson_id, self.step.index) != (
             message.step.lesson_id,
             message.step.index,
         ):
@@ -285,10 +288,21 @@ class LabScreen(LabKeys):
         text = f"**{mark}:** {outcome.message}"
         if not outcome.passed and outcome.hint:
             text += f"\n\n**Hint:** {outcome.hint}"
+        if outcome.passed and self.step is not None:
+            text += "\n\n" + self._whats_next(self.step)
         self.query_one(StepPane).show_extra(text)
         self.query_one(CommandPane).output(
             OutputLine(f"check {mark}: {outcome.message}", "ok" if outcome.passed else "fail")
         )
+
+    def _whats_next(self, step: StepView) -> str:
+        """After a step passes: the next step, or at a lesson's end the next lesson."""
+        if step.index + 1 < step.count:
+            return "Press **n** for the next step."
+        following = self.next_lesson(step.lesson_id)
+        if following is None:
+            return "**Lesson done.** That was the last lesson on this target."
+        return f"**Lesson done.** Press **n** for the next lesson: {following.title}."
 
     def start_demo(self) -> None:
         """Demo mode hooks in here (see `lab.tui.screens.demo`)."""

@@ -14,7 +14,7 @@ from lab.tui.widgets.step import StepPane
 
 if TYPE_CHECKING:
     from lab.tui.config import LabConfig
-    from lab.tui.session import Session, StepView
+    from lab.tui.session import LessonSummary, Session, StepView
     from lab.tui.widgets.profile import ProfileViewer
 
 # (key, action, key-bar word, palette title): the key bar, help and command palette share these.
@@ -41,8 +41,17 @@ class LabKeys(LabWorkers):
     target_name: str
     session: Session | None
     step: StepView | None
+    lessons: list[LessonSummary]
     hints_shown: int
     profile_viewer: ProfileViewer
+
+    def next_lesson(self, lesson_id: str) -> LessonSummary | None:
+        """The lesson after this one in the course that runs on this target, if any."""
+        ids = [lesson.id for lesson in self.lessons]
+        if lesson_id not in ids:
+            return None
+        after = self.lessons[ids.index(lesson_id) + 1 :]
+        return next((lesson for lesson in after if lesson.supported), None)
 
     def _ready(self) -> bool:
         if self.session is None or self.step is None:
@@ -83,6 +92,9 @@ class LabKeys(LabWorkers):
             index = self.step.index + delta
             if 0 <= index < self.step.count:
                 self.load_step(self.session, self.step.lesson_id, index)
+            elif delta > 0 and (following := self.next_lesson(self.step.lesson_id)) is not None:
+                self.notify(f"Next lesson: {following.title}")
+                self.load_step(self.session, following.id, None)
             else:
                 self.notify("That was the last step." if delta > 0 else "This is the first step.")
 

@@ -192,7 +192,7 @@ class AuditPane(Vertical):
         counts = Static("", id="audit-counts")
         await self.mount(
             FilterInput(
-                placeholder="filter: syscall=mkdir action=kill comm=… pid=…  (Esc clears)",
+                placeholder="filter: syscall=mkdir action=kill comm=… pid=… · Esc clears",
                 id="audit-filter",
             ),
             counts,
