@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from textual.widgets import Input, TabbedContent
@@ -28,7 +29,7 @@ LAB_KEYS = [
     ("x", "reset_step", "Reset", "Reset the step"),
     ("slash", "filter", "Filter", "Filter the audit pane"),
     ("w", "only_workloads", "", "Audit pane: only my workloads"),
-    ("v", "profile", "", "Show the step's profile"),
+    ("v", "profile", "", "Show the step's profile (again: back to Audit)"),
     ("t", "switch_target", "Target", "Switch target"),
     ("question_mark", "help", "Help", "Help: every key"),
 ]
@@ -138,9 +139,19 @@ class LabKeys(LabWorkers):
         self.query_one(AuditPane).apply_filter(expression)
 
     def action_profile(self) -> None:
-        self.query_one(TabbedContent).active = "tab-profile"
-        if self.step is not None and self.step.profiles and self.config.profiles_dir:
-            self.profile_viewer.select(self.config.profiles_dir / self.step.profiles[0])
+        """The step's profile, read afresh; pressed again, back to the audit pane."""
+        tabs = self.query_one(TabbedContent)
+        if tabs.active == "tab-profile":
+            tabs.active = "tab-audit"
+            return
+        tabs.active = "tab-profile"
+        if self.step is None or not self.step.profiles:
+            self.profile_viewer.say("This step uses no profile file: pick one above.")
+            return
+        base = self.config.profiles_dir or Path.cwd()
+        path = base / self.step.profiles[0]  # an absolute path stays itself
+        self.profile_viewer.select(path)
+        self.load_profile(path, None)
 
     def action_help(self) -> None:
         from lab.tui.screens.dialogs import HelpScreen
