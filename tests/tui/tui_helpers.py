@@ -162,6 +162,9 @@ async def settle(pilot: Pilot[None], *groups: str) -> None:
         # than the test's first look, and "no worker yet" is not "every worker done".
         await until(pilot, lambda: lab.workers_started)
     wanted = groups or ("step", "session")
+    if lab is not None and {"audit", "profile"} & set(wanted):
+        # Those start once the session is ready (the lessons first).
+        await until(pilot, lambda: lab.side_workers_started)
     workers = [w for w in app.workers if w.group in wanted]
     if workers:  # an empty list would mean "every worker", the endless audit feed included
         await app.workers.wait_for_complete(workers)
