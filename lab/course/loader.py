@@ -82,12 +82,17 @@ def load_each_lesson(
             "there is no lessons folder here",
             fix="unset SECLAB_DATA, or point it at a folder holding lessons/ and profiles/",
         )
+    from lab.course.lesson_cache import default_cache
+
+    cache = default_cache()  # parsed before, unchanged since: no YAML to compose again
+    profiles = profiles_dir or paths.profiles_dir()
     lessons, broken = [], []
     for path in sorted(directory.glob("*.yaml")):
         try:
-            lessons.append(load_lesson(path, profiles_dir))
+            lessons.append(cache.load(path, profiles, load_lesson))
         except LessonError as exc:
             broken.append(exc)
+    cache.save()
     return sorted(lessons, key=lambda lesson: (lesson.order, lesson.id)), broken
 
 

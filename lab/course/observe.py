@@ -77,6 +77,8 @@ class Observations:
     # An exercise's workspace files, by name, for `lint` checks
     files: dict[str, Path] = field(default_factory=dict)
     request_base: dict[str, Counter[str]] = field(default_factory=dict)
+    # How one-shot runs ended, for a front end's list of workloads (the target has forgotten them).
+    endings: dict[str, ExecResult] = field(default_factory=dict)
 
     def state(self, name: str) -> WorkloadState:
         state = self.target.state(self.real(name))
@@ -131,11 +133,13 @@ class Observations:
         self.finished.discard(name)
         self.request_base.pop(name, None)
         self.own_requests.pop(name, None)
+        self.endings.pop(name, None)
 
     def ended(self, name: str, result: ExecResult) -> None:
         """A one-shot run of that name has ended; its records are matched on the pids it had."""
         self.remember_pids(name, result.pids)
         self.finished.add(name)
+        self.endings[name] = result
 
     def audit_events(self, name: str) -> tuple[list[Any], str]:
         """The workload's audit events so far, or a reason why they cannot be known."""
@@ -143,7 +147,7 @@ class Observations:
             return [], self.audit_problem
         # A vanished workload keeps the pids seen before; a finished one-shot has no state.
         if name not in self.finished:
-            with contextlib.suppress(Exception):
+            with contextlib.suppress(Exception), self.target.quietly():
                 self.state(name)
         pids = self.pids.get(name)
         if not pids:

@@ -59,7 +59,8 @@ def target_runner(
                 if cancel.wait(0.25):
                     break
                 waited += 0.25
-                state = target.state(run_name)
+                with target.quietly():  # waiting for it to start: the lab's polling
+                    state = target.state(run_name)
                 pids.update(state.pids)
             if workload == "http-echo" and state.phase == Phase.RUNNING:
                 if exercise:
@@ -68,7 +69,8 @@ def target_runner(
                     target.request(run_name, "/health")
                 else:
                     _wait_listening(target, run_name, ready_timeout, cancel)
-            pids.update(target.state(run_name).pids)
+            with target.quietly():
+                pids.update(target.state(run_name).pids)
         finally:
             target.delete(run_name)
         return sorted(pids)
@@ -79,7 +81,7 @@ def target_runner(
 def _wait_listening(target: Target, name: str, timeout: float, cancel: threading.Event) -> None:
     """Wait for http-echo's start-up line ("server is listening"), without sending a request."""
     waited = 0.0
-    while "listening" not in target.logs(name) and waited < timeout:
+    while "listening" not in _quiet_logs(target, name) and waited < timeout:
         if cancel.wait(0.2):
             return
         waited += 0.2
@@ -119,3 +121,9 @@ def record_workload(
             on_progress=on_progress,
             descendants=forks.descendants if forks else None,
         )
+
+
+def _quiet_logs(target: Target, name: str) -> str:
+    """The workload's logs, read as the lab's polling (not shown as a command)."""
+    with target.quietly():
+        return target.logs(name)

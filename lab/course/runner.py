@@ -80,6 +80,8 @@ class LessonRunner:
         self.skipped_checks: set[tuple[str, int]] = set()  # (step, line): counted once
 
     def _on_command(self, event: CommandEvent) -> None:
+        if event.quiet:  # the lab's own polling: neither shown nor taken as the step's output
+            return
         if event.exit_code is None:
             self.listener(CommandShown(event.shown()))
         else:

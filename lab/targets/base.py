@@ -7,10 +7,13 @@ it runs through `on_command` so the learner sees exactly that command.
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import enum
 import shlex
+import threading
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -103,6 +106,9 @@ class CommandEvent:
     # Text to show instead of argv when argv is long-winded (e.g. a docker SDK call shown as
     # the equivalent `docker run …`).
     display: str | None = None
+    # The lab's own bookkeeping (a state poll for the workloads pane, a re-look while a check
+    # waits): recorded for tools, never shown to the learner nor typed out in demo mode.
+    quiet: bool = False
 
     def shown(self) -> str:
         return self.display or shlex.join(self.argv)
@@ -158,6 +164,9 @@ class TargetError(Exception):
 
 CommandListener = Callable[[CommandEvent], None]
 
+# Per thread: the workloads pane polls on one worker while a step runs on another.
+_polling = threading.local()
+
 
 @dataclass
 class Target(ABC):
@@ -170,7 +179,18 @@ class Target(ABC):
 
     def emit(self, event: CommandEvent) -> None:
         if self.on_command is not None:
+            if getattr(_polling, "depth", 0) and not event.quiet:
+                event = dataclasses.replace(event, quiet=True)
             self.on_command(event)
+
+    @contextlib.contextmanager
+    def quietly(self) -> Iterator[None]:
+        """Commands this thread runs meanwhile are the lab's polling: marked `quiet`."""
+        _polling.depth = getattr(_polling, "depth", 0) + 1
+        try:
+            yield
+        finally:
+            _polling.depth -= 1
 
     @abstractmethod
     def prepare(self) -> None:

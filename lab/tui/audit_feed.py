@@ -9,6 +9,7 @@ UI never builds up a queue of messages (the producer waits, as toolong does). No
 from __future__ import annotations
 
 import os
+import re
 import threading
 import time
 from collections import Counter, deque
@@ -47,19 +48,32 @@ class FeedBatch:
     lost: int
     source: str
     hidden: int = 0  # lines that matched but scrolled past the pane's bound before being shown
+    # The filter changed: these lines replace what the pane shows (the recent records that match).
+    replace: bool = False
 
 
 def format_event(event: Any) -> str:
     """One decoded record as a line: time, syscall, action, process and where it ran."""
     clock = time.strftime("%H:%M:%S", time.localtime(float(event.time or 0.0)))
-    where = getattr(event, "pod", None) or getattr(event, "container_name", None)
+    where = getattr(event, "pod", None) or _workload(getattr(event, "container_name", None))
+    # Columns narrow enough that comm[pid] starts by column 34: the pane shows who made the
+    # record without scrolling (a longer syscall name pushes its row along, nothing is cut).
     line = (
-        f"{clock} {event.syscall_name or event.syscall:<15} {event.action:<12} "
+        f"{clock} {event.syscall_name or event.syscall:<11} {event.action:<12} "
         f"{event.comm or '?'}[{event.pid}]"
     )
     if event.signal:
         line += f" sig={event.signal}"
     return f"{line} in {where}" if where else line
+
+
+def _workload(container: str | None) -> str | None:
+    """`seclab-audit-pod-7a2bc6ae` (a lab container) as the workload the lesson names."""
+    match = _LAB_CONTAINER.fullmatch(container or "")
+    return match.group(1) if match else container
+
+
+_LAB_CONTAINER = re.compile(r"seclab-(.+?)(?:-[0-9a-f]{8})?")
 
 
 @dataclass
@@ -78,22 +92,47 @@ class AuditFeed:
     _pending: deque[Any] = field(init=False)
     _hidden: int = 0
     _generation: int = 0  # bumped by set_filter: a slice counted under an older filter is redone
+    # The newest records, whatever the filter: a new filter narrows (or widens) what is shown
+    # from these, as lnav and toolong do, rather than starting from an empty pane.
+    history: int = 20_000
+    _recent: deque[Any] = field(init=False)
+    _refilter: bool = False
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     acked: threading.Event = field(default_factory=threading.Event, repr=False)
 
     def __post_init__(self) -> None:
         self._pending = deque(maxlen=min(self.per_batch, self.max_lines))
+        self._recent = deque(maxlen=self.history)
         self.acked.set()
 
     def set_filter(self, predicate: EventFilter | None) -> None:
-        """Show only events the predicate accepts from now on; counts start again."""
+        """Show only events the predicate accepts: the recent ones that match, then new ones.
+
+        Cheap on the calling (UI) thread: the recent records are filtered on the feed's thread,
+        at its next batch, which replaces what the pane shows.
+        """
         with self._lock:
             self._filter = predicate
             self._generation += 1
-            self._counts.clear()
-            self._matched = 0
-            self._pending.clear()
-            self._hidden = 0
+            self._refilter = True
+
+    def _apply_filter_to_recent(self) -> None:
+        """Counts, matches and lines again from the recent records, under the current filter."""
+        while True:
+            with self._lock:
+                keep, generation, recent = self._filter, self._generation, list(self._recent)
+            shown = recent if keep is None else [e for e in recent if keep(e)]
+            names = _count_names(shown)
+            with self._lock:
+                if generation != self._generation:
+                    continue
+                self._counts = names
+                self._matched = len(shown)
+                limit = min(self.max_lines, self.history)
+                self._pending = deque(shown[-limit:], maxlen=limit)
+                self._hidden = max(0, len(shown) - limit)
+                self._refilter = False
+                return
 
     def take(self, events: Iterable[Any]) -> None:
         """Add drained events (filtered, counted, and the newest kept for display)."""
@@ -108,13 +147,11 @@ class AuditFeed:
             with self._lock:
                 keep, generation = self._filter, self._generation
             shown = events if keep is None else [e for e in events if keep(e)]
-            names = Counter(map(_syscall_name, shown))  # counted in C, not one Python step each
-            if None in names or "" in names:
-                del names[None], names[""]
-                names.update(str(e.syscall) for e in shown if not e.syscall_name)
+            names = _count_names(shown)
             with self._lock:
                 if generation != self._generation:
                     continue
+                self._recent.extend(events)
                 self._matched += len(shown)
                 self._counts.update(names)
                 pending = self._pending
@@ -141,9 +178,12 @@ class AuditFeed:
             os.sched_yield()
         if not self.acked.is_set():
             return None
+        replace = self._refilter
+        if replace:
+            self._apply_filter_to_recent()
         with self._lock:
             events, hidden = list(self._pending), self._hidden
-            self._pending.clear()
+            self._pending = deque(maxlen=min(self.per_batch, self.max_lines))
             self._hidden = 0
             top = self._counts.most_common(self.top_n)
             matched = self._matched
@@ -163,4 +203,14 @@ class AuditFeed:
             lost=int(loss.total_known()) if loss is not None else 0,
             source=source,
             hidden=hidden,
+            replace=replace,
         )
+
+
+def _count_names(events: list[Any]) -> Counter[str]:
+    """Events per syscall name (the number when the name is unknown)."""
+    names = Counter(map(_syscall_name, events))  # counted in C, not one Python step each
+    if None in names or "" in names:
+        del names[None], names[""]
+        names.update(str(e.syscall) for e in events if not e.syscall_name)
+    return names

@@ -61,5 +61,7 @@ def outcome(passed: bool, failures: list[ev.CheckFailed], skipped: int = 0) -> C
 def _info_lines(event: ev.Info) -> list[str]:
     body = event.body.rstrip().splitlines()
     if len(body) > _BODY_LINES:
-        body = [*body[:_BODY_LINES], f"… {len(body) - _BODY_LINES} more lines (press v)"]
+        # Only a profile is in the profile viewer; the rest of anything else is just counted.
+        where = " (press v)" if event.title.startswith("profile ") else ""
+        body = [*body[:_BODY_LINES], f"… {len(body) - _BODY_LINES} more lines{where}"]
     return [event.title, *(f"  {line}" for line in body)]

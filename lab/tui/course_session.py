@@ -19,7 +19,7 @@ from lab.course.model import Lesson, Step
 from lab.course.observe import AuditSource
 from lab.course.progress import ProgressStore
 from lab.course.runner import LessonRunner
-from lab.targets.base import Target, WorkloadState
+from lab.targets.base import ExecResult, Phase, Target, WorkloadState
 from lab.tui.course_events import outcome, translate
 from lab.tui.session import CheckOutcome, LessonSummary, Listener, StepView
 
@@ -138,13 +138,22 @@ class CourseSession:
             hints=step.hints,
             solution=step.solution.text or None,
             notes=step.notes or None,
-            profiles=_profiles(step, self.target_name),
+            profiles=self._profile_paths(lesson_id, step),
             done=step.id in passed,
             learner_part=bool(step.solution.actions) or step.exercise,
             files=_files(lesson, step),
             question=step.predict.question if step.predict else None,
             choices=step.predict.choices if step.predict else (),
         )
+
+    def _profile_paths(self, lesson_id: str, step: Step) -> tuple[str, ...]:
+        """Where the step's profiles are: a profile the lesson wrote (make-your-own) is in
+        its work folder, the others among the shipped ones."""
+        runner = self._runners.get(lesson_id)
+        names = _profiles(step, self.target_name)
+        if runner is None:
+            return tuple(str(self.target.profiles_dir / name) for name in names)
+        return tuple(str(runner.ctx.profile_path(name)) for name in names)
 
     def run_step(self, lesson_id: str, index: int, listener: Listener) -> None:
         with self._lock:
@@ -188,9 +197,23 @@ class CourseSession:
             runner.reset_step(lesson.steps[index])
 
     def workloads(self) -> list[tuple[str, WorkloadState]]:
+        """The workloads this session started that still exist or ended as one-shots (how they
+        ended: the target has removed them); the ones deleted since are left out."""
         with self._lock:
-            names = [r.obs.real(name) for r in self._runners.values() for name in r.ctx.started]
-            return [(name, self.target.state(name)) for name in dict.fromkeys(names)]
+            shown: dict[str, WorkloadState] = {}
+            # The workloads pane polls this every second or two: the lab's bookkeeping.
+            with self.target.quietly():
+                for runner in self._runners.values():
+                    for name in runner.ctx.started:
+                        real = runner.obs.real(name)
+                        ending = runner.obs.endings.get(name)
+                        if ending is not None:
+                            shown[real] = _ended(ending)
+                        elif real not in shown:
+                            state = self.target.state(real)
+                            if state.phase is not Phase.NOT_FOUND:
+                                shown[real] = state
+            return list(shown.items())
 
     def watched_pids(self) -> set[int]:
         return {pid for r in self._runners.values() for pids in r.obs.pids.values() for pid in pids}
@@ -224,6 +247,11 @@ def _files(lesson: Lesson, step: Step) -> tuple[str, ...]:
 
     where = workspace.ensure(lesson)
     return tuple(str(where / name) for name in step.files)
+
+
+def _ended(result: ExecResult) -> WorkloadState:
+    """A one-shot run's ending as a state: its exit status, or the signal that killed it."""
+    return WorkloadState(Phase.EXITED, exit_code=result.exit_code, signal=result.signal)
 
 
 def _profiles(step: Step, target: str) -> tuple[str, ...]:

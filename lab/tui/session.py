@@ -41,7 +41,8 @@ class StepView:
     hints: tuple[str, ...] = ()
     solution: str | None = None
     notes: str | None = None  # instructor notes, shown in demo mode
-    profiles: tuple[str, ...] = ()  # profile files the step uses, for the profile viewer
+    # Profile files the step uses, for the profile viewer (absolute, or under profiles_dir).
+    profiles: tuple[str, ...] = ()
     done: bool = False
     learner_part: bool = False  # the learner has something to do (the solution) before checking
     files: tuple[str, ...] = ()  # an exercise: the workspace files the learner edits

@@ -155,3 +155,26 @@ def test_cancel_stops_the_run_and_still_cleans_up(tmp_path: Path) -> None:
         runner.play(auto=True)
     assert runner.target.cancelled  # type: ignore[attr-defined]
     assert ("delete", "echo") in runner.target.calls  # type: ignore[attr-defined]
+
+
+def test_commands_run_quietly_are_the_labs_polling_and_never_reach_the_learner(
+    tmp_path: Path,
+) -> None:
+    """A state poll (the workloads pane, a check looking again) is marked quiet where it is run,
+    on that thread only, and the runner neither shows it nor takes it as the step's output."""
+    import threading
+
+    from lab.targets.base import CommandEvent
+
+    events: list[Event] = []
+    runner = _runner(tmp_path, events)
+    target = runner.target
+    target.emit(CommandEvent(("docker", "run", "x"), 0, stdout="id"))
+    with target.quietly():
+        target.emit(CommandEvent(("docker", "inspect", "x"), 1, stderr="No such object"))
+        other = threading.Thread(target=target.emit, args=(CommandEvent(("docker", "logs")),))
+        other.start()  # another thread (a step running meanwhile) is not quieted
+        other.join()
+    shown = [e.command for e in events if isinstance(e, CommandShown)]
+    assert shown == ["docker logs"]
+    assert runner.ctx.last_output == ("id", "")  # the poll's "No such object" is not the output

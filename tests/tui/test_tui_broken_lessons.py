@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from textual.widgets import OptionList, RichLog
-from tui_helpers import pilot_test, settle
+from tui_helpers import pilot_test, settle, until
 
 from lab import paths
 from lab.tui.app import make_app
@@ -50,10 +50,13 @@ async def test_the_good_lesson_is_offered_and_the_broken_file_named_with_its_fix
         assert len(rows) == 1 and "Block mkdir" in rows[0]
         assert app.lab.step is not None and app.lab.step.lesson_id == "block-mkdir"
         # The pane wraps long lines: compare without the spaces and breaks wrapping adds.
-        log = app.lab.query_one("#command-log", RichLog)
-        shown = "".join("".join(line.text for line in log.lines).split())
-        assert "1lessonfilewasnotloaded" in shown
+        def shown() -> str:
+            log = app.lab.query(RichLog)  # made after the first frame; writes before it wait
+            return "".join("".join(line.text for line in log.first().lines).split()) if log else ""
+
+        await until(pilot, lambda: "1lessonfilewasnotloaded" in shown())
+        shown_text = shown()
         draft = course_with_a_broken_lesson / "lessons" / "draft.yaml"
-        assert f"{draft}:2:" in shown  # the file and the place
-        assert "fix:indentwithspaces" in shown  # and what to do about it
+        assert f"{draft}:2:" in shown_text  # the file and the place
+        assert "fix:indentwithspaces" in shown_text  # and what to do about it
         await pilot.press("q")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 from tui_helpers import RecordingSession, pilot_test, settle, until
 
 from lab.tui.app import make_app
@@ -15,11 +17,19 @@ def _bar(app: object) -> str:
 
 @pilot_test
 async def test_the_bar_lists_the_lab_keys_then_quit_and_the_palette() -> None:
-    app = make_app("local", session_factory=lambda name: RecordingSession())
+    release = threading.Event()
+
+    def slow_session(name: str) -> RecordingSession:
+        release.wait(60)  # the session is not made until the bar has been looked at
+        return RecordingSession()
+
+    app = make_app("local", session_factory=slow_session)
     async with app.run_test(size=(160, 50)) as pilot:
         # Drawn with the first frame, before the session exists.
+        await pilot.pause()
         assert app.lab.session is None
         words = _bar(app).split()
+        release.set()
         assert words[:4] == ["r", "Run", "c", "Check"]
         assert words[-4:] == ["q", "Quit", "^p", "palette"]
         assert "Filter" in words and "Help" in words and "Target" in words

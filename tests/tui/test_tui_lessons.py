@@ -31,6 +31,11 @@ def _commands(app: SeclabApp) -> str:
     return "\n".join(line.text for line in app.lab.query_one("#command-log", RichLog).lines)
 
 
+def _audit_row(lessons: OptionList) -> str:
+    prompts = (str(lessons.get_option_at_index(i).prompt) for i in range(lessons.option_count))
+    return next((prompt for prompt in prompts if "Audit" in prompt), "")
+
+
 def _alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
@@ -39,13 +44,33 @@ def _alive(pid: int) -> bool:
     return True
 
 
+def _passed(app: SeclabApp) -> bool:
+    return app.lab.step is not None and app.lab.step.done and "✔ done" in _title(app)
+
+
 async def _do_step(app: SeclabApp, pilot: Pilot[None]) -> None:
-    """What a learner does: r; when the step has a part for them, s (the lab does it)."""
+    """What a learner does: r; when the step has a part for them, s (the lab does it).
+
+    Each key waits for what it leads to (the step passed, or the lab's "Your turn"), not for a
+    time: on a loaded machine the result arrives late, and a key pressed early is refused.
+    """
+    step = app.lab.step
+    assert step is not None
     await pilot.press("r")
     await settle(pilot)
-    if app.lab.step is not None and app.lab.step.learner_part:
-        await pilot.press("s")
-        await settle(pilot)
+    if step.learner_part:
+        await until(pilot, lambda: "Your turn" in _commands(app) or _passed(app))
+        if not _passed(app):
+            await pilot.press("s")
+            await settle(pilot)
+    await until(pilot, lambda: _passed(app))
+
+
+async def _at_step(app: SeclabApp, pilot: Pilot[None], index: int) -> None:
+    """Wait until the lab shows step `index` (the step view arrives by message)."""
+    await settle(pilot)
+    await until(pilot, lambda: app.lab.step is not None and app.lab.step.index == index)
+    await until(pilot, lambda: f"Step {index + 1}/" in _title(app))
 
 
 @pilot_test
@@ -53,7 +78,7 @@ async def test_the_audit_lesson_through_the_keys() -> None:
     app = make_app("local", "audit", audit_stream_factory=open_audit_stream)
     async with app.run_test(size=(160, 50)) as pilot:
         await settle(pilot, "session", "audit")
-        assert app.lab.step is not None and app.lab.step.index == 0
+        await _at_step(app, pilot, 0)
         await _do_step(app, pilot)
         assert "✔ done" in _title(app)
         shown = _commands(app)  # the exact command, shown before the workload's state
@@ -68,8 +93,7 @@ async def test_the_audit_lesson_through_the_keys() -> None:
 
         await pilot.press("w")  # the audit pane shows only this workload's records from now on
         await pilot.press("n")
-        await settle(pilot)
-        assert "Step 2/3" in _title(app)
+        await _at_step(app, pilot, 1)
         await _do_step(app, pilot)
         assert "✔ done" in _title(app)
         audit = app.lab.query_one("#audit-log", Log)
@@ -79,10 +103,11 @@ async def test_the_audit_lesson_through_the_keys() -> None:
         assert any(" read " in line or " recvfrom " in line for line in audit.lines)
 
         await pilot.press("n")
-        await settle(pilot)
+        await _at_step(app, pilot, 2)
         await _do_step(app, pilot)
         assert "Step 3/3" in _title(app) and "✔ done" in _title(app)
         lessons = app.lab.query_one("#lessons", OptionList)
+        await until(pilot, lambda: "3/3" in _audit_row(lessons))
         audit_row = next(
             str(lessons.get_option_at_index(i).prompt)
             for i in range(lessons.option_count)
@@ -98,14 +123,12 @@ async def test_the_audit_lesson_through_the_keys() -> None:
 async def test_progress_resumes_at_the_first_step_not_yet_passed() -> None:
     first = make_app("local", "audit")
     async with first.run_test(size=(160, 50)) as pilot:
-        await settle(pilot)
+        await _at_step(first, pilot, 0)
         await _do_step(first, pilot)
-        assert "✔ done" in _title(first)
         await pilot.press("q")
     again = make_app("local", "audit")
     async with again.run_test(size=(160, 50)) as pilot:
-        await settle(pilot)
-        assert again.lab.step is not None and again.lab.step.index == 1
+        await _at_step(again, pilot, 1)  # fails after two minutes if it resumed elsewhere
         assert "Step 2/3" in _title(again)
         await pilot.press("q")
 

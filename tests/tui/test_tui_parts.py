@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -90,6 +91,11 @@ def test_the_formatted_line_names_syscall_action_process_and_signal() -> None:
     )  # fmt: skip
     line = format_event(event)
     assert line.split()[1:] == ["mkdir", "kill_process", "mkdir[42]", "sig=31"]
+    ours = replace(event, container_name="seclab-audit-pod-7a2bc6ae")
+    assert format_event(ours).endswith("sig=31 in audit-pod")
+    other = replace(event, container_name="seclab-db")  # no session part: the name stays
+    assert format_event(other).endswith(" in db")
+    assert format_event(replace(event, container_name="web-1")).endswith(" in web-1")
 
 
 def test_a_flood_stays_bounded() -> None:
@@ -147,3 +153,21 @@ def test_profile_viewer_lints_and_diffs(profiles_dir: Path, tmp_path: Path) -> N
     assert '+  "defaultAction": "SCMP_ACT_LOGG"' in doc.diff
     clean = load_profile(profiles_dir / "audit.json")
     assert not [f for f in clean.findings if f.severity == "error"]
+
+
+def test_a_new_filter_is_applied_to_the_recent_records_and_replaces_the_rows() -> None:
+    stream = ListStream()
+    feed = AuditFeed(stream, per_batch=2)
+    stream.events = [_event(1, "mkdir", "kill_process"), _event(2, "read"), _event(3, "mkdir")]
+    first = feed.poll()
+    assert first is not None and not first.replace
+    feed.acked.set()
+    feed.set_filter(compile_filter("syscall=mkdir"))
+    narrowed = feed.poll()
+    assert narrowed is not None and narrowed.replace
+    assert [line.split()[1] for line in narrowed.lines] == ["mkdir", "mkdir"]
+    assert narrowed.top == [("mkdir", 2)] and narrowed.matched == 2
+    feed.acked.set()
+    feed.set_filter(None)
+    widened = feed.poll()
+    assert widened is not None and widened.replace and len(widened.lines) == 3

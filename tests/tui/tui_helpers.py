@@ -156,15 +156,27 @@ class FloodStream:
 async def settle(pilot: Pilot[None], *groups: str) -> None:
     """Wait until the named worker groups (default: step and session) are done, then idle."""
     app = pilot.app
+    lab = getattr(app, "lab", None)
+    if lab is not None and not lab.workers_started:
+        # The lab starts its workers after its first frame: on a loaded machine that is later
+        # than the test's first look, and "no worker yet" is not "every worker done".
+        await until(pilot, lambda: lab.workers_started)
     wanted = groups or ("step", "session")
+    if lab is not None and {"audit", "profile"} & set(wanted):
+        # Those start once the session is ready (the lessons first).
+        await until(pilot, lambda: lab.side_workers_started)
     workers = [w for w in app.workers if w.group in wanted]
     if workers:  # an empty list would mean "every worker", the endless audit feed included
         await app.workers.wait_for_complete(workers)
     await pilot.pause()
 
 
-async def until(pilot: Pilot[None], condition: Callable[[], bool], limit: int = 400) -> None:
-    """Let the app process messages until `condition` holds (fails after `limit` rounds)."""
+async def until(pilot: Pilot[None], condition: Callable[[], bool], limit: int = 2400) -> None:
+    """Let the app process messages until `condition` holds.
+
+    `limit` rounds (two minutes) only keep a broken test from hanging: a loaded machine (load
+    average 14 on 2 cores) takes many times longer than an idle one, and must still pass.
+    """
     for _ in range(limit):
         if condition():
             return
@@ -180,3 +192,28 @@ def pilot_test(test: Callable[..., Coroutine[Any, Any, None]]) -> Callable[..., 
         asyncio.run(test(*args, **kwargs))
 
     return run
+
+
+def screen_rows(pilot: Pilot[None]) -> list[str]:
+    """The text of every row as the terminal would show it now (what covers what included)."""
+    return [strip.text for strip in pilot.app.screen._compositor.render_strips()]
+
+
+class ListStream:
+    """Hands out the events a test gives it, once; the figures a real stream reports."""
+
+    def __init__(self, events: list[AuditEvent]) -> None:
+        self.events = list(events)
+        self.captured = len(events)
+
+    def add(self, events: list[AuditEvent]) -> None:
+        self.events.extend(events)
+        self.captured += len(events)
+
+    def get_batch(self, max_wait: float = 0.1, max_items: int = 10_000) -> list[AuditEvent]:
+        out, self.events = self.events[:max_items], self.events[max_items:]
+        return out
+
+    def stats(self) -> StreamStats:
+        return StreamStats("test", "made-up events", False, self.captured, self.captured,
+                           LossReport())  # fmt: skip

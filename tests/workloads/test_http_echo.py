@@ -65,3 +65,33 @@ def test_serves_text_and_health_then_stops_cleanly_on_sigterm() -> None:
         assert json.loads(body) == {"status": "ok"}
     assert echo.outcome is not None and echo.outcome.exit_code == 0
     assert '"GET /health HTTP/1.1" 200' in echo.stderr
+
+
+def test_a_refused_accept_is_retried_after_a_growing_wait_not_at_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Under a profile that refuses accept4 the queued connection keeps the socket readable:
+    each failed accept waits (5 ms doubling to 1 s, as Go's net/http) instead of spinning."""
+    import errno
+    import socketserver
+
+    from lab.workloads.http_echo import EchoHandler, EchoServer
+
+    waits: list[float] = []
+    refusing = True
+
+    def accept(self: socketserver.TCPServer) -> tuple[object, object]:
+        if refusing:
+            raise PermissionError(errno.EPERM, "Operation not permitted")
+        return object(), ("127.0.0.1", 1)
+
+    monkeypatch.setattr(socketserver.TCPServer, "get_request", accept)
+    monkeypatch.setattr(EchoServer, "wait", staticmethod(waits.append))
+    with EchoServer(("127.0.0.1", 0), EchoHandler) as server:
+        for _ in range(10):
+            with pytest.raises(PermissionError):
+                server.get_request()
+        assert waits == [0.005, 0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64, 1.0, 1.0]
+        refusing = False
+        server.get_request()
+        assert server.backoff == 0.0  # an accepted connection starts the waits again

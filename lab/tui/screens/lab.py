@@ -60,11 +60,14 @@ class LabScreen(LabKeys):
         self.step: StepView | None = None
         self.hints_shown = 0
         self.recheck = False  # a workspace file changed while a step was busy: check after it
+        self.workers_started = False
+        self.side_workers_started = False  # the audit and profile workers
         # Made here, mounted after the first frame (`Lazy`): the tab starts hidden.
         self.profile_viewer = ProfileViewer(id="profile")
 
     def compose(self) -> ComposeResult:
-        yield Header()
+        # The default icon (⭘) is missing from many fonts, the browser's included (seclab serve).
+        yield Header(icon="$")
         with Horizontal(id="main"):
             with Vertical(id="left"):
                 yield Static("Lessons", classes="pane-title")
@@ -96,20 +99,29 @@ class LabScreen(LabKeys):
                 f"{NARROW}; ctrl+p, then type `lesson`, opens another lesson."
             )
             self.query_one(CommandPane).output(OutputLine(said, "warn"))
-        # The workers import the course engine and libseccomp: started after the first frame is
-        # drawn, their imports do not compete with it for the GIL.
-        self.call_after_refresh(self._start_workers)
+        # The learner waits for the lesson list and the step: the session worker starts now,
+        # beside the first frame. The audit stream and the profile list (libseccomp and more
+        # imports) wait until the session is ready, so they do not compete with it for the GIL.
+        self._start_workers()
 
     def _start_workers(self) -> None:
+        self.workers_started = True  # from here the workers can be waited on (tests do)
         self.start_session(self.target_name, self.config.lesson_id)
+        self.set_interval(self.config.status_interval, self._poll_status)
+
+    def _start_side_workers(self) -> None:
+        """Once, after the first session is ready (or could not be made)."""
+        if self.side_workers_started:
+            return
+        self.side_workers_started = True
         self.start_audit()
         if self.config.profiles_dir is not None:
             self.find_profiles(self.config.profiles_dir)
-        self.set_interval(self.config.status_interval, self._poll_status)
 
     # -- what the workers report -------------------------------------------------------------
 
     def on_lab_workers_session_ready(self, message: LabWorkers.SessionReady) -> None:
+        self.call_after_refresh(self._start_side_workers)  # once the lessons are drawn
         self.session = message.session
         self.target_name = message.session.target_name
         self.sub_title = self.describe()
@@ -125,7 +137,7 @@ class LabScreen(LabKeys):
 
     def on_lab_workers_step_loaded(self, message: LabWorkers.StepLoaded) -> None:
         self._show_lessons(message.lessons)
-        if self.step is None or (self.step.lesson_id, self.step.index) != (
+        if message.afresh or self.step is None or (self.step.lesson_id, self.step.index) != (
             message.step.lesson_id,
             message.step.index,
         ):
@@ -208,6 +220,8 @@ class LabScreen(LabKeys):
         from lab.tui.screens.dialogs import ErrorScreen  # loaded when first needed
 
         error = event.worker.error
+        if event.worker.group == "session":
+            self._start_side_workers()  # the audit pane works without a session
         # TargetError and its kin carry the message and the fix apart; show each once.
         message = getattr(error, "message", None) or str(error) or type(error).__name__
         if event.worker.group == "session" and self.session is None:
@@ -285,10 +299,21 @@ class LabScreen(LabKeys):
         text = f"**{mark}:** {outcome.message}"
         if not outcome.passed and outcome.hint:
             text += f"\n\n**Hint:** {outcome.hint}"
+        if outcome.passed and self.step is not None:
+            text += "\n\n" + self._whats_next(self.step)
         self.query_one(StepPane).show_extra(text)
         self.query_one(CommandPane).output(
             OutputLine(f"check {mark}: {outcome.message}", "ok" if outcome.passed else "fail")
         )
+
+    def _whats_next(self, step: StepView) -> str:
+        """After a step passes: the next step, or at a lesson's end the next lesson."""
+        if step.index + 1 < step.count:
+            return "Press **n** for the next step."
+        following = self.next_lesson(step.lesson_id)
+        if following is None:
+            return "**Lesson done.** That was the last lesson on this target."
+        return f"**Lesson done.** Press **n** for the next lesson: {following.title}."
 
     def start_demo(self) -> None:
         """Demo mode hooks in here (see `lab.tui.screens.demo`)."""

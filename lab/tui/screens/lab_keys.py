@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from textual.widgets import Input, TabbedContent
@@ -14,7 +15,7 @@ from lab.tui.widgets.step import StepPane
 
 if TYPE_CHECKING:
     from lab.tui.config import LabConfig
-    from lab.tui.session import Session, StepView
+    from lab.tui.session import LessonSummary, Session, StepView
     from lab.tui.widgets.profile import ProfileViewer
 
 # (key, action, key-bar word, palette title): the key bar, help and command palette share these.
@@ -28,7 +29,7 @@ LAB_KEYS = [
     ("x", "reset_step", "Reset", "Reset the step"),
     ("slash", "filter", "Filter", "Filter the audit pane"),
     ("w", "only_workloads", "", "Audit pane: only my workloads"),
-    ("v", "profile", "", "Show the step's profile"),
+    ("v", "profile", "", "Show the step's profile (again: back to Audit)"),
     ("t", "switch_target", "Target", "Switch target"),
     ("question_mark", "help", "Help", "Help: every key"),
 ]
@@ -41,8 +42,17 @@ class LabKeys(LabWorkers):
     target_name: str
     session: Session | None
     step: StepView | None
+    lessons: list[LessonSummary]
     hints_shown: int
     profile_viewer: ProfileViewer
+
+    def next_lesson(self, lesson_id: str) -> LessonSummary | None:
+        """The lesson after this one in the course that runs on this target, if any."""
+        ids = [lesson.id for lesson in self.lessons]
+        if lesson_id not in ids:
+            return None
+        after = self.lessons[ids.index(lesson_id) + 1 :]
+        return next((lesson for lesson in after if lesson.supported), None)
 
     def _ready(self) -> bool:
         if self.session is None or self.step is None:
@@ -83,6 +93,9 @@ class LabKeys(LabWorkers):
             index = self.step.index + delta
             if 0 <= index < self.step.count:
                 self.load_step(self.session, self.step.lesson_id, index)
+            elif delta > 0 and (following := self.next_lesson(self.step.lesson_id)) is not None:
+                self.notify(f"Next lesson: {following.title}")
+                self.load_step(self.session, following.id, None)
             else:
                 self.notify("That was the last step." if delta > 0 else "This is the first step.")
 
@@ -126,9 +139,19 @@ class LabKeys(LabWorkers):
         self.query_one(AuditPane).apply_filter(expression)
 
     def action_profile(self) -> None:
-        self.query_one(TabbedContent).active = "tab-profile"
-        if self.step is not None and self.step.profiles and self.config.profiles_dir:
-            self.profile_viewer.select(self.config.profiles_dir / self.step.profiles[0])
+        """The step's profile, read afresh; pressed again, back to the audit pane."""
+        tabs = self.query_one(TabbedContent)
+        if tabs.active == "tab-profile":
+            tabs.active = "tab-audit"
+            return
+        tabs.active = "tab-profile"
+        if self.step is None or not self.step.profiles:
+            self.profile_viewer.say("This step uses no profile file: pick one above.")
+            return
+        base = self.config.profiles_dir or Path.cwd()
+        path = base / self.step.profiles[0]  # an absolute path stays itself
+        self.profile_viewer.select(path)
+        self.load_profile(path, None)
 
     def action_help(self) -> None:
         from lab.tui.screens.dialogs import HelpScreen

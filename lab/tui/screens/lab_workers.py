@@ -53,6 +53,7 @@ class LabWorkers(Screen[None]):
         step: StepView
         lessons: list[LessonSummary]
         outcome: CheckOutcome | None = None
+        afresh: bool = False  # shown as if opened anew (after a reset: no check result left)
 
     @dataclass
     class Posted(Message):
@@ -177,7 +178,8 @@ class LabWorkers(Screen[None]):
     @work(thread=True, exclusive=True, group="step", exit_on_error=False)
     def reset_step(self, session: Session, lesson_id: str, index: int) -> None:
         session.reset_step(lesson_id, index, self._listener)
-        self.post_message(self.StepLoaded(session.step(lesson_id, index), session.lessons()))
+        step = session.step(lesson_id, index)
+        self.post_message(self.StepLoaded(step, session.lessons(), afresh=True))
         self.post_message(self.Workloads(session.workloads()))
 
     @work(thread=True, exclusive=True, group="watch", exit_on_error=False)

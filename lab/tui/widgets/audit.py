@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -13,7 +14,7 @@ from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.cache import LRUCache
-from textual.containers import Horizontal, Vertical
+from textual.containers import Vertical
 from textual.geometry import Region, Size
 from textual.message import Message
 from textual.reactive import Reactive
@@ -42,19 +43,45 @@ _ACTION_STYLES = {
 }
 
 
+COUNT_CELL = 21  # one "  2,148 newfstatat" entry of the counts box
+
+
+def counts_text(top: list[tuple[str, int]], width: int) -> str:
+    """The busiest syscalls, most first, in as many columns as `width` holds (read across)."""
+    columns = max(1, width // COUNT_CELL)
+    cells = [f"{count:>7,} {name}".ljust(COUNT_CELL) for name, count in top]
+    rows = [cells[at : at + columns] for at in range(0, len(cells), columns)]
+    return "\n".join("".join(row).rstrip() for row in rows)
+
+
 class ActionHighlighter(Highlighter):
     """Colours a formatted line (`time syscall action comm[pid]`) by the action seccomp took."""
 
     def highlight(self, text: Text) -> None:
         words = text.plain.split(maxsplit=3)
-        if len(words) < 3:
+        if words and _CLOCK.fullmatch(words[0]):  # a compact row has no time column
+            words = words[1:]
+        if len(words) < 2:
             return
-        syscall_at = len(words[0]) + 1
-        style = _ACTION_STYLES.get(words[2], "")
-        text.stylize(f"bold {style}".strip(), syscall_at, syscall_at + len(words[1]))
+        syscall, action = words[0], words[1]
+        syscall_at = text.plain.find(syscall)
+        style = _ACTION_STYLES.get(action, "")
+        text.stylize(f"bold {style}".strip(), syscall_at, syscall_at + len(syscall))
         if style:
-            action_at = text.plain.find(words[2], syscall_at + len(words[1]))
-            text.stylize(style, action_at, action_at + len(words[2]))
+            action_at = text.plain.find(action, syscall_at + len(syscall))
+            text.stylize(style, action_at, action_at + len(action))
+
+
+_CLOCK = re.compile(r"\d\d:\d\d:\d\d")
+# Below this many columns a row drops its time and its padding, so that the process (comm[pid])
+# still shows beside the syscall and action: who made the record matters more than when.
+COMPACT_BELOW = 62
+
+
+def compact(line: str) -> str:
+    """A row without its time column, single-spaced."""
+    head, _, rest = line.partition(" ")
+    return " ".join((rest if _CLOCK.fullmatch(head) else line).split())
 
 
 class AuditLog(Log):
@@ -99,6 +126,8 @@ class AuditLog(Log):
         if self.text_selection is not None or index >= len(self.lines):
             return super().render_line(y)  # selections and blank rows: Log's own way
         line = self.lines[index]
+        if width < COMPACT_BELOW:
+            line = compact(line)
         strip = self._strips.get((line, style))
         if strip is None:
             # What Log._render_line_strip does, about 180 us a row.
@@ -109,6 +138,19 @@ class AuditLog(Log):
             strip = Strip(text.render(self.app.console), text.cell_len)
             self._strips[(line, style)] = strip
         return strip.crop_extend(scroll_x, scroll_x + width, style).apply_offsets(scroll_x, index)
+
+
+class FilterInput(Input):
+    """The filter box: Enter applies the expression, Escape clears it; both give the keys back."""
+
+    BINDINGS = [("escape", "clear_filter", "Clear the filter")]
+
+    class Cleared(Message):
+        """The learner pressed Escape in the filter box."""
+
+    def action_clear_filter(self) -> None:
+        self.value = ""
+        self.post_message(self.Cleared())
 
 
 class AuditPane(Vertical):
@@ -145,10 +187,16 @@ class AuditPane(Vertical):
     async def _make_body(self) -> None:
         log = AuditLog(max_lines=MAX_LINES, highlight=True, id="audit-log")
         log.highlighter = ActionHighlighter()
+        # Above the rows, not beside them: a box beside them took the columns that say who made
+        # each record (comm[pid], the signal, the container).
         counts = Static("", id="audit-counts")
         await self.mount(
-            Input(placeholder="filter: syscall=mkdir action=kill comm=… pid=…", id="audit-filter"),
-            Horizontal(log, counts, id="audit-body"),
+            FilterInput(
+                placeholder="filter: syscall=mkdir action=kill comm=… pid=… · Esc clears",
+                id="audit-filter",
+            ),
+            counts,
+            log,
         )
         self._body_ready = True
         if self.feed is not None:
@@ -186,9 +234,13 @@ class AuditPane(Vertical):
 
     def on_audit_pane_batch(self, message: Batch) -> None:
         batch = message.batch
+        log = self.query_one("#audit-log", Log)
+        if batch.replace:  # a new filter: the recent records it keeps, in place of the old view
+            log.clear()
+            self._unlisted = 0
         if batch.lines:
             # One call per batch: the Log pays its layout cost once, not once per line.
-            self.query_one("#audit-log", Log).write_lines(batch.lines)
+            log.write_lines(batch.lines)
         stats = (
             f"source: {batch.source} · captured {batch.captured:,} · lost {batch.lost:,}"
             f" · shown {batch.matched:,}"
@@ -200,8 +252,8 @@ class AuditPane(Vertical):
         style = "bold red" if batch.lost else "green"
         # Fixed-size boxes (lab.tcss): no layout pass of the whole screen ten times a second.
         self.query_one("#audit-stats", Static).update(Text(stats, style=style), layout=False)
-        counts = "\n".join(f"{count:>7,} {name}" for name, count in batch.top)
-        self.query_one("#audit-counts", Static).update(counts or "no events yet", layout=False)
+        box = self.query_one("#audit-counts", Static)
+        box.update(counts_text(batch.top, box.content_size.width) or "no events yet", layout=False)
         if self.feed is not None:
             self.feed.acked.set()
 
@@ -209,12 +261,16 @@ class AuditPane(Vertical):
         if event.input.id == "audit-filter":
             event.stop()
             self.apply_filter(event.value.strip())
+            self.screen.set_focus(None)  # the keys (r, n, …) are the lab's again
+
+    def on_filter_input_cleared(self, event: FilterInput.Cleared) -> None:
+        event.stop()
+        self.apply_filter("")
+        self.screen.set_focus(None)
 
     def apply_filter(self, expression: str) -> None:
-        """Start again with only the events the expression keeps (the screen compiles it)."""
-        if self._body_ready:
-            self.query_one("#audit-log", Log).clear()
-        self._unlisted = 0
+        """Show only the events the expression keeps (the screen compiles it); the feed's next
+        batch replaces the rows with the recent records that match, and new ones follow."""
         self.post_message(self.FilterChanged(expression))
 
     def lines(self) -> list[str]:

@@ -66,6 +66,7 @@ class ProfileViewer(Vertical):
         with Horizontal(id="profile-pickers"):
             yield Select[str]([], prompt="profile", id="profile-pick")
             yield Select[str]([], prompt="compare with…", id="profile-compare")
+        yield Static("v: back to the Audit tab", id="profile-back")
         with VerticalScroll(id="profile-scroll"):
             yield Static("Pick a profile to see it here.", id="profile-body")
 
@@ -88,17 +89,25 @@ class ProfileViewer(Vertical):
         self.query_one("#profile-compare", Select).set_options(options)
 
     def select(self, path: Path) -> None:
-        """Show this profile (when it is one of those offered)."""
+        """Pick this profile (offered from now on if it was not: one the lesson wrote)."""
         if str(path) not in {str(p) for p in self.paths}:
-            return
+            self.offer([*self.paths, path])
         self._picked = path
         if self._ready:
-            self.query_one("#profile-pick", Select).value = str(path)
+            with self.prevent(Select.Changed):  # the screen loads it; no second load
+                self.query_one("#profile-pick", Select).value = str(path)
+                self.query_one("#profile-compare", Select).clear()
 
     def show(self, doc: ProfileDocument) -> None:
         self._document = doc
         if self._ready:
             self.query_one("#profile-body", Static).update(render_document(doc))
+
+    def say(self, text: str) -> None:
+        """A line in place of a profile (the step uses none)."""
+        self._document = None
+        if self._ready:
+            self.query_one("#profile-body", Static).update(text)
 
     def on_select_changed(self, event: Select.Changed) -> None:
         event.stop()

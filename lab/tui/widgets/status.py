@@ -22,10 +22,20 @@ _PHASE_STYLE = {
 }
 
 
+# Shorter words for the narrow table: "failed-to-create" and a reason beside it did not fit.
+_PHASE_WORD = {
+    Phase.CRASH_LOOPING: "crashing",
+    Phase.FAILED_TO_CREATE: "failed",
+    Phase.NOT_FOUND: "gone",
+}
+
+
 def describe(state: WorkloadState) -> str:
     """The state in the runtime's own words where it gave any."""
     detail = state.reason or ""
-    if state.phase is Phase.EXITED and state.exit_code is not None:
+    if detail.upper() == "SIGSYS" and state.signal:
+        detail = ""  # said below as sig=31
+    if state.phase is Phase.EXITED and state.exit_code is not None and not state.signal:
         detail = detail or f"exit {state.exit_code}"
     if state.signal:
         detail = f"{detail} sig={state.signal}".strip()
@@ -35,7 +45,8 @@ def describe(state: WorkloadState) -> str:
 
 
 def _phase(state: WorkloadState) -> Text:
-    return Text(state.phase.value, style=_PHASE_STYLE.get(state.phase, ""))
+    word = _PHASE_WORD.get(state.phase, state.phase.value)
+    return Text(word, style=_PHASE_STYLE.get(state.phase, ""))
 
 
 class StatusPane(Vertical):
@@ -62,6 +73,8 @@ class StatusPane(Vertical):
         self.show(list(self._states.items()))
 
     def show(self, workloads: list[tuple[str, WorkloadState]]) -> None:
+        # A workload that no longer exists (deleted, a stopped pod) is not listed.
+        workloads = [(n, s) for n, s in workloads if s.phase is not Phase.NOT_FOUND]
         self._states = dict(workloads)
         if self._table is None:
             return
@@ -70,7 +83,11 @@ class StatusPane(Vertical):
             self._table.add_row(name, _phase(state), describe(state), key=name)
 
     def update_one(self, name: str, state: WorkloadState) -> None:
-        """A single workload's new state (added when new)."""
+        """A single workload's new state (added when new, dropped when gone)."""
+        if state.phase is Phase.NOT_FOUND:
+            if self._states.pop(name, None) is not None and self._table is not None:
+                self._table.remove_row(name)
+            return
         known = name in self._states
         self._states[name] = state
         table = self._table

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from typing import TYPE_CHECKING, Any
 
 from textual.app import ComposeResult
-from textual.containers import VerticalScroll
+from textual.containers import Vertical, VerticalScroll
 from textual.widgets import Static
 
 from lab.tui.session import StepView
@@ -14,9 +15,11 @@ if TYPE_CHECKING:
     from textual.widgets import Markdown
 
 
-class StepPane(VerticalScroll):
+class StepPane(Vertical):
     """Shows one step; hints and the solution are appended below the text on request.
 
+    The title stays above the scrolling text: after a run (the check result below the text,
+    scrolled into view) the learner still sees which step this is.
     The first frame shows a plain line: the Markdown widgets (and markdown-it behind them) are
     made when the first text arrives, which keeps them off the start-up path.
     """
@@ -30,7 +33,8 @@ class StepPane(VerticalScroll):
 
     def compose(self) -> ComposeResult:
         yield Static("", id="step-title")
-        yield Static("Loading lessons…", id="step-loading")
+        with VerticalScroll(id="step-body"):
+            yield Static("Loading lessons…", id="step-loading")
 
     def _markdown(self, text: str | None, extra: str) -> None:
         """Show `text` (unless None) and `extra`; the Markdown blocks are made the first time."""
@@ -47,7 +51,7 @@ class StepPane(VerticalScroll):
     async def _make_blocks(self) -> None:
         assert self._blocks is not None
         await self.query_one("#step-loading").remove()
-        await self.mount(*self._blocks)
+        await self.query_one("#step-body").mount(*self._blocks)
         self._mounted = True
         self._sync()
 
@@ -58,12 +62,21 @@ class StepPane(VerticalScroll):
         for index, block in enumerate(self._blocks):
             if self._shown[index] != self._wanted[index]:
                 self._shown[index] = self._wanted[index]
-                block.update(self._wanted[index])
+                updated = block.update(self._wanted[index])
+                if index == 1 and self._wanted[1]:
+                    self.call_next(self._reveal_extra, updated)
+
+    async def _reveal_extra(self, updated: Awaitable[None]) -> None:
+        """Scroll the hint or result into view from its first line, once its blocks exist
+        (scrolling before Markdown has laid them out left the pane mid-way through a sentence)."""
+        await updated
+        body, extra = self.query_one("#step-body"), self.query_one("#step-extra")
+        self.call_after_refresh(body.scroll_to_widget, extra, animate=False, top=True)
 
     def show(self, step: StepView, lesson_title: str = "") -> None:
         self.show_heading(step, lesson_title)
         self._markdown(step.text, "")
-        self.scroll_home(animate=False)
+        self.query_one("#step-body").scroll_home(animate=False)
 
     def show_heading(self, step: StepView, lesson_title: str = "") -> None:
         """The lesson, the step's number and title, and whether it passed."""
@@ -79,4 +92,3 @@ class StepPane(VerticalScroll):
     def show_extra(self, markdown: str) -> None:
         """A hint, a solution or a check result, below the step's text."""
         self._markdown(None, markdown)
-        self.scroll_end(animate=False)
