@@ -197,6 +197,13 @@ class AuditStream:
         """Whatever is waiting, without waiting."""
         return self.get_batch(0)
 
+    def discard(self) -> int:
+        """Forget the events waiting (stopping at once); how many there were."""
+        with self._cond:
+            count = len(self._ring)
+            self._ring.clear()
+        return count
+
     def mark(self) -> str | None:
         """Make a marker record now; `marked(token)` says when it (so all before it) was read.
         None when the source cannot promise that (printk may drop the marker)."""

@@ -206,6 +206,7 @@ def _watch(
     printed; a second one stops at once.
     """
     stopped_by = [] if stopped_by is None else stopped_by
+    unprinted = 0
     aggregate = Aggregate()
     enricher = ContainerEnricher(names=docker_names(), pods=pods)
     # With --pod, a new pod's first records wait for its name rather than being dropped.
@@ -235,6 +236,8 @@ def _watch(
         # yet are counted ("left unread at stop"), and what was parsed is printed.
         token = stream.mark()
         signals = len(stopped_by)
+        if stop.is_set() and len(stopped_by) > 1:
+            signals -= 1  # the second signal came before we got here: stop now
         told = False
         progress, idle_since = stream.records, time.monotonic()
         while token is not None and not out.closed and stream.running:
@@ -251,6 +254,8 @@ def _watch(
                 click.echo("seclab watch: printing what arrived before the stop; "
                            "Ctrl-C again to stop now (the rest is counted)", err=True)  # fmt: skip
         stream.close()
+        if len(stopped_by) > signals:
+            unprinted = stream.discard()  # stop now: what was decoded but not printed is counted
         while not out.closed and (batch := stream.drain()):
             show(batch)
         if wait is not None:  # a lookup still running may name the last held records
@@ -259,7 +264,7 @@ def _watch(
     finally:
         stream.close()
         enricher.close()
-    summary(stream.stats(), out.shown, aggregate)
+    summary(stream.stats(), out.shown, aggregate, unprinted)
     if wait is not None and wait.dropped:
         click.echo(f"  held back for a pod name and let go: {wait.dropped:,}", err=True)
     return 130 if stop.is_set() else 1 if stream.error else 0

@@ -60,7 +60,7 @@ def _json_line(event: AuditEvent) -> str:
     return json.dumps(event.to_json())
 
 
-def summary(stats: StreamStats, shown: int, aggregate: Aggregate) -> None:
+def summary(stats: StreamStats, shown: int, aggregate: Aggregate, unprinted: int = 0) -> None:
     """Source, counts, loss by cause, the kernel's backlog, top syscalls: on stderr."""
     echo = lambda text: click.echo(text, err=True)  # noqa: E731
     echo(f"seclab watch: source {stats.source} ({stats.reason})")
@@ -75,11 +75,14 @@ def summary(stats: StreamStats, shown: int, aggregate: Aggregate) -> None:
         f"buffer dropped {loss.buffer_dropped:,}",
         f"left unread at stop {loss.unread_at_stop:,}",
     ]  # fmt: skip
+    if unprinted:
+        parts.append(f"decoded but not printed at stop {unprinted:,}")
     echo("  lost: " + ", ".join(parts))
-    if loss.receive_overflows or loss.unread_at_stop:
+    if loss.receive_overflows or loss.unread_at_stop or unprinted:
         echo(
             "  (socket overflows: records the kernel dropped because our receive buffer was full;"
-            " left unread at stop: records of any process received but not yet decoded)"
+            " left unread at stop: records of any process received but not yet decoded;"
+            " decoded but not printed: matching events a second Ctrl-C left unprinted)"
         )
     if stats.backlog_limit is not None:
         raised = (f" (raised from {stats.backlog_was} while seclab watches; put back when "
