@@ -387,7 +387,9 @@ def test_kind_not_installed_names_the_next_step_too(
 @pytest.mark.root
 def test_an_unknown_key_is_not_taken_as_check_and_words_work() -> None:
     # "x" ran the checks (and showed a hint for a failure the learner did not ask about).
-    result = _seclab("run", "block-mkdir", input="x\nhint\n\n\n\n")
+    # Enter skips each prediction; x is refused, hint shows one, Enter checks; then the
+    # kill step (Enter skips its prediction, Enter checks) and the mkdirat-only step.
+    result = _seclab("run", "block-mkdir", input="\nx\nhint\n\n\n\n\n\n")
     assert result.exit_code == 0, result.output
     assert "Not a key here." in result.output
     assert result.output.count("✓ output mkdir-errno") == 1  # checked once: on Enter
