@@ -119,8 +119,14 @@ def test_missing_profile_never_starts(target: LocalTarget) -> None:
 
 def test_violation_crash_loops_with_the_kernels_error(target: LocalTarget) -> None:
     target.run(WorkloadSpec("violation", "http-echo", ProfileRef.localhost("violation.json")))
-    state = wait_for(target, "violation", lambda s: s.restarts >= target.restart_limit)
-    state = wait_for(target, "violation", lambda s: s.phase not in (Phase.RUNNING, Phase.PENDING))
+    # Every restart's process has started (its pid is known) and the last one has ended.
+    state = wait_for(
+        target,
+        "violation",
+        lambda s: (
+            len(s.pids) > target.restart_limit and s.phase not in (Phase.RUNNING, Phase.PENDING)
+        ),
+    )
     assert state.phase == Phase.CRASH_LOOPING and state.reason == "ExecDenied"
     assert "Operation not permitted" in (state.message or "")
     assert len(state.pids) == target.restart_limit + 1
