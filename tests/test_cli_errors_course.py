@@ -387,8 +387,9 @@ def test_kind_not_installed_names_the_next_step_too(
 @pytest.mark.root
 def test_an_unknown_key_is_not_taken_as_check_and_words_work() -> None:
     # "x" ran the checks (and showed a hint for a failure the learner did not ask about).
-    # Enter skips each prediction; x is refused, hint shows one, Enter checks; then the
-    # kill step (Enter skips its prediction, Enter checks) and the mkdirat-only step.
+    # Enter skips errno's prediction; x is refused, hint shows one, Enter checks; then the
+    # mkdirat-only step (Enter checks) and the kill step (Enter skips its prediction, Enter
+    # checks); one Enter to spare.
     result = _seclab("run", "block-mkdir", input="\nx\nhint\n\n\n\n\n\n")
     assert result.exit_code == 0, result.output
     assert "Not a key here." in result.output
