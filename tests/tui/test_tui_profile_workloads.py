@@ -86,13 +86,17 @@ async def test_the_workloads_pane_drops_the_gone_and_says_how_one_shots_ended() 
 @pytest.mark.root
 @pilot_test
 async def test_a_one_shot_is_listed_with_how_it_ended_not_as_not_found() -> None:
+    from lab.tui.screens.predict import PredictScreen
+
     factory = course_session_factory(observe=False)
     app = make_app("local", "block-mkdir", session_factory=factory, status_interval=0.2)
     async with app.run_test(size=(160, 50)) as pilot:
         await until(pilot, lambda: app.lab.step is not None)
-        await pilot.press("n")  # Kill on mkdir: a one-shot the target removes once it ends
-        await until(pilot, lambda: app.lab.step is not None and app.lab.step.index == 1)
-        await pilot.press("r")
+        await pilot.press("n", "n")  # Kill on mkdir: a one-shot the target removes once it ends
+        await until(pilot, lambda: app.lab.step is not None and app.lab.step.title == "Kill on mkdir")
+        await pilot.press("r")  # the step asks for a prediction first: escape runs it without
+        await until(pilot, lambda: isinstance(app.screen, PredictScreen))
+        await pilot.press("escape")
         await settle(pilot)
         await until(pilot, lambda: any(row[0] == "mkdir-kill" for row in _rows(app)))
         await settle(pilot, "status")
