@@ -12,6 +12,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -61,15 +62,17 @@ def _prefix(mode: str, state: Path) -> list[str]:
 @pytest.mark.parametrize("mode", ["nobody", "no-capabilities", "new-netns"])
 @pytest.mark.parametrize("lesson_id", lesson_ids("local"))
 def test_every_local_lesson_passes_or_skips_with_its_reason(
-    mode: str, lesson_id: str, tmp_path: Path
+    mode: str, lesson_id: str, request: pytest.FixtureRequest
 ) -> None:
-    state = tmp_path / "state"
-    state.mkdir()
+    # pytest's own tmp folders are root's alone (mode 700): the dropped user needs one it can
+    # reach, for its state (progress) and data (workspaces) folders.
+    state = Path(tempfile.mkdtemp(prefix="seclab-unprivileged-"))
     state.chmod(0o777)
-    tmp_path.chmod(0o755)
+    request.addfinalizer(lambda: shutil.rmtree(state, ignore_errors=True))
     argv = [*_prefix(mode, state), sys.executable, "-m", "lab", "run", lesson_id, "--target",
             "local", "--auto"]  # fmt: skip
-    env = {**os.environ, "XDG_STATE_HOME": str(state), "HOME": str(state)}
+    env = {**os.environ, "XDG_STATE_HOME": str(state), "XDG_DATA_HOME": str(state),
+           "HOME": str(state)}  # fmt: skip
     done = subprocess.run(
         argv, cwd=REPO, env=env, capture_output=True, text=True, timeout=600, check=False
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import time
 import uuid
@@ -200,15 +201,24 @@ def test_privileged_refusal_is_explained(target: DockerTarget) -> None:
     spec = WorkloadSpec(spec.name, "busybox", spec.profile, spec.args, privileged=True)
     raw = {"name": f"seclab-{unique('raw')}", "privileged": True, "detach": True,
            "labels": {"seclab": "1", "seclab.session": target.session or ""}}  # fmt: skip
-    if problem is None:
-        assert target.run_to_completion(spec).exit_code == 0
-        target.docker().containers.run(target.images().image_for("busybox"), ["true"], **raw)
-    else:
-        with pytest.raises(TargetError) as caught:
-            target.run(spec)
-        assert "privileged containers cannot start" in caught.value.message
-        with pytest.raises(docker.errors.APIError):  # and the engine really refuses
-            target.docker().containers.run(target.images().image_for("busybox"), ["true"], **raw)
+    try:
+        if problem is None:
+            assert target.run_to_completion(spec).exit_code == 0
+            started = target.docker().containers.run(
+                target.images().image_for("busybox"), ["true"], **raw
+            )
+            assert started.wait(timeout=30)["StatusCode"] == 0
+        else:
+            with pytest.raises(TargetError) as caught:
+                target.run(spec)
+            assert "privileged containers cannot start" in caught.value.message
+            with pytest.raises(docker.errors.APIError):  # and the engine really refuses
+                target.docker().containers.run(
+                    target.images().image_for("busybox"), ["true"], **raw
+                )
+    finally:  # made by hand here, without the labels reset goes by: removed by name
+        with contextlib.suppress(docker.errors.NotFound):
+            target.docker().containers.get(raw["name"]).remove(force=True)
     # The throw-away probe container is gone either way.
     probe = target.docker().containers.list(
         all=True, filters={"label": "seclab.workload=privileged-probe"}

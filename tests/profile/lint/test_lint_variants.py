@@ -10,7 +10,7 @@ import pytest
 from lab.profile.lint import lint_file, lint_text
 from lab.profile.syscalls import ARCHES, exists_on, variants
 
-PROFILES = Path(__file__).resolve().parents[2] / "profiles"
+PROFILES = Path(__file__).resolve().parents[3] / "profiles"
 # The tutorial's file is shipped as the tutorial has it; lint names what it lacks, as it would
 # for a learner's own copy.
 VERBATIM = {"fine-grained.json"}
