@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import site
 import subprocess
 import sys
 import tempfile
@@ -29,34 +30,59 @@ def _needs_root() -> None:
         pytest.skip("dropping privileges and making a network namespace need root")
 
 
-def _nobody_cannot_run_the_lab() -> str | None:
-    """Why user nobody cannot run this interpreter's seclab here (its own error), or None."""
-    argv = ["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups", sys.executable,
+def _nobody_cannot_run(python: str, env: dict[str, str]) -> str | None:
+    """Why user nobody cannot run seclab with this interpreter here (its own error), or None."""
+    argv = ["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups", python,
             "-m", "lab", "exec", "--profile", "audit.json", "--", "true"]  # fmt: skip
     done = subprocess.run(
         argv, cwd=REPO, capture_output=True, text=True, timeout=60, check=False,
-        env={**os.environ, "XDG_STATE_HOME": "/tmp"},
+        env={**os.environ, **env, "XDG_STATE_HOME": "/tmp"},
     )  # fmt: skip
     said = done.stderr.strip().splitlines()
     return None if done.returncode == 0 else (said[-1] if said else f"exit {done.returncode}")
 
 
-def _prefix(mode: str, state: Path) -> list[str]:
+def _python_for_nobody() -> tuple[str, dict[str, str]]:
+    """An interpreter user nobody can run, with what it needs to find seclab and its packages.
+
+    This venv's own, when nobody may run it; else the system's python of the same minor version
+    (a venv whose interpreter lives under /root, as pyenv's does, is root's alone) given this
+    checkout and this venv's site-packages on PYTHONPATH. Skips, saying why, when neither runs.
+    """
+    why = _nobody_cannot_run(sys.executable, {})
+    if why is None:
+        return sys.executable, {}
+    system = shutil.which("python3", path="/usr/bin:/bin")
+    version = f"{sys.version_info.major}.{sys.version_info.minor}"
+    if system and os.path.realpath(system) != os.path.realpath(sys.executable):
+        probe = subprocess.run(
+            [system, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
+            capture_output=True, text=True, timeout=30, check=False,
+        )  # fmt: skip
+        if probe.stdout.strip() == version:
+            env = {"PYTHONPATH": os.pathsep.join([str(REPO), *site.getsitepackages()])}
+            if _nobody_cannot_run(system, env) is None:
+                return system, env
+    pytest.skip(f"user nobody cannot run {sys.executable} -m lab here, nor a system python "
+                f"{version}: {why}")  # fmt: skip
+
+
+def _prefix(mode: str) -> tuple[list[str], str, dict[str, str]]:
+    """The command that drops privileges, the interpreter to run under it, and its env."""
     _needs_root()
     if mode == "nobody":
         if shutil.which("setpriv") is None:
             pytest.skip("setpriv (util-linux) is not installed")
-        why = _nobody_cannot_run_the_lab()
-        if why:  # e.g. a venv whose interpreter lives under /root
-            pytest.skip(f"user nobody cannot run {sys.executable} -m lab here: {why}")
-        return ["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups"]
+        python, env = _python_for_nobody()
+        return ["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups"], python, env
     if mode == "no-capabilities":  # uid 0 without CAP_AUDIT_READ (or any other capability)
         if shutil.which("setpriv") is None:
             pytest.skip("setpriv (util-linux) is not installed")
-        return ["setpriv", "--inh-caps=-all", "--bounding-set=-all"]
+        return ["setpriv", "--inh-caps=-all", "--bounding-set=-all"], sys.executable, {}
     if shutil.which("unshare") is None or shutil.which("ip") is None:
         pytest.skip("unshare (util-linux) and ip (iproute2) are needed for a network namespace")
-    return ["unshare", "-n", "sh", "-c", 'ip link set lo up && exec "$@"', "sh"]
+    netns = ["unshare", "-n", "sh", "-c", 'ip link set lo up && exec "$@"', "sh"]
+    return netns, sys.executable, {}
 
 
 @pytest.mark.parametrize("mode", ["nobody", "no-capabilities", "new-netns"])
@@ -69,9 +95,9 @@ def test_every_local_lesson_passes_or_skips_with_its_reason(
     state = Path(tempfile.mkdtemp(prefix="seclab-unprivileged-"))
     state.chmod(0o777)
     request.addfinalizer(lambda: shutil.rmtree(state, ignore_errors=True))
-    argv = [*_prefix(mode, state), sys.executable, "-m", "lab", "run", lesson_id, "--target",
-            "local", "--auto"]  # fmt: skip
-    env = {**os.environ, "XDG_STATE_HOME": str(state), "XDG_DATA_HOME": str(state),
+    prefix, python, extra = _prefix(mode)
+    argv = [*prefix, python, "-m", "lab", "run", lesson_id, "--target", "local", "--auto"]
+    env = {**os.environ, **extra, "XDG_STATE_HOME": str(state), "XDG_DATA_HOME": str(state),
            "HOME": str(state)}  # fmt: skip
     done = subprocess.run(
         argv, cwd=REPO, env=env, capture_output=True, text=True, timeout=600, check=False
