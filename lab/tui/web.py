@@ -13,6 +13,7 @@ import contextlib
 import ipaddress
 import json
 import logging
+import re
 import secrets
 import shlex
 from collections.abc import Awaitable, Callable, Sequence
@@ -229,8 +230,26 @@ class Viewer:
                 await self.websocket.send_bytes(data)
 
 
+class _HideKeys(logging.Filter):
+    """Replaces the keys in aiohttp's access log lines (`?key=…`, `/ws/…`) with `…`: the
+    terminal that prints them may be on the projector."""
+
+    _KEY = re.compile(r"(key=|/ws/)[^\s\"&?]+")
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        text = record.getMessage()
+        hidden = self._KEY.sub(r"\1…", text)
+        if hidden != text:
+            record.msg, record.args = hidden, None
+        return True
+
+
 class LabServer(Server):
     """textual-serve's server with keys, an Origin check, caps and viewers."""
+
+    def initialize_logging(self) -> None:
+        super().initialize_logging()
+        logging.getLogger("aiohttp.access").addFilter(_HideKeys())
 
     def __init__(self, config: ServeConfig) -> None:
         super().__init__(

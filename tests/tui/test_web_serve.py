@@ -162,6 +162,12 @@ def test_a_missing_key_or_a_foreign_origin_is_refused_and_a_closed_socket_ends_i
 
         asyncio.run(probe())
         assert wait_for(lambda: not labs_of(state)), f"labs left: {labs_of(state)}"
+        # The access log shows the requests, never the key: its terminal may be on a projector.
+        # (The log handler wraps long lines: compare without whitespace.)
+        text = (tmp_path / "serve.log").read_text()
+        requests = "".join(text[text.index('"GET ') :].split())  # after the printed addresses
+        assert '"GET/ws/' in requests, text
+        assert key not in requests, text
 
 
 def test_attendees_watch_the_presenters_lab_and_run_nothing(tmp_path: Path) -> None:
