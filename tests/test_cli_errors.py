@@ -547,3 +547,20 @@ def test_exec_lists_at_most_20_unknown_syscall_names(tmp_path: Path) -> None:
     done = _run("exec", "-p", str(profile), "--", "true")
     assert done.returncode == 0
     assert "nosuch19 and 10 more" in done.stderr and "nosuch20" not in done.stderr
+
+
+@pytest.mark.parametrize("kind", ["not executable", "missing"])
+def test_exec_when_the_launcher_interpreter_cannot_run_says_so_like_a_shell(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, kind: str
+) -> None:
+    # As user nobody with a venv whose interpreter lives under /root, the launcher's exec fails
+    # with EACCES; a file without execute permission fails the same way, even for root.
+    python = tmp_path / "python3"
+    if kind == "not executable":
+        python.write_text("")
+    monkeypatch.setattr(sys, "executable", str(python))
+    result = _seclab("exec", "--profile", "audit.json", "--", "true")
+    _no_traceback(result)
+    assert result.exit_code == (126 if kind == "not executable" else 127)
+    assert f"cannot run seclab's launcher: its Python interpreter {python}" in result.output
+    assert "Install seclab with a Python this user can run" in result.output

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import pwd
 import signal
 import sys
 from collections.abc import Callable
@@ -9,7 +11,7 @@ from types import FrameType
 
 import click
 
-from lab.launcher import EXIT_NOT_FOUND
+from lab.launcher import EXIT_CANNOT_RUN, EXIT_NOT_FOUND
 from lab.paths import resolve_profile
 from lab.profile.compile import (
     CompiledProfile,
@@ -157,7 +159,10 @@ def _run(
     handlers: dict[signal.Signals, Handler] = {signal.SIGTERM: forward, signal.SIGHUP: forward}
     previous = {sig: signal.signal(sig, handler) for sig, handler in handlers.items()}
     try:
-        proc = start_sandboxed(profile, cmd, stdin=None, compiled=compiled, run_as=run_as)
+        try:
+            proc = start_sandboxed(profile, cmd, stdin=None, compiled=compiled, run_as=run_as)
+        except OSError as exc:  # the launcher's interpreter itself could not be run
+            return SandboxOutcome(_shell_code(exc), launch_error=_cannot_start_launcher(exc))
         # Ctrl-C reaches the command through the terminal, so seclab only waits for its
         # verdict. Ignored only now: the command must not inherit an ignored SIGINT.
         previous[signal.SIGINT] = signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -167,6 +172,29 @@ def _run(
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
+
+
+def _shell_code(exc: OSError) -> int:
+    return EXIT_NOT_FOUND if isinstance(exc, FileNotFoundError) else EXIT_CANNOT_RUN
+
+
+def _cannot_start_launcher(exc: OSError) -> str:
+    """Why the launcher (seclab's own Python, not CMD) did not start, and what to do."""
+    missing = isinstance(exc, FileNotFoundError)
+    why = "is not there" if missing else f"cannot be run by {_user_name()}"
+    return (
+        f"cannot run seclab's launcher: its Python interpreter {sys.executable} {why} "
+        f"({exc.strerror or exc}), so the command did not start. Install seclab with a Python "
+        "this user can run (a venv outside /root, whose interpreter is root's alone), or run "
+        "seclab as root."
+    )
+
+
+def _user_name() -> str:
+    try:
+        return pwd.getpwuid(os.geteuid()).pw_name
+    except KeyError:
+        return f"uid {os.geteuid()}"
 
 
 def _denies_by_default(profile: Profile | None) -> bool:
