@@ -185,6 +185,23 @@ def test_a_state_folder_that_cannot_be_created_is_a_warning_not_a_traceback(
     assert "warning: progress not reset" in result.output
 
 
+@pytest.mark.parametrize(
+    "args",
+    [("check", "exercise-chmod"), ("run", "exercise-chmod", "--auto"),
+     ("run", "exercise-chmod")],  # fmt: skip
+)
+def test_a_data_folder_that_cannot_be_created_is_an_error_not_a_traceback(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, args: tuple[str, ...]
+) -> None:
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("")  # mkdir under a regular file fails, even for root
+    monkeypatch.setenv("XDG_DATA_HOME", str(blocker))
+    result = _seclab(*args, "--target", "local", input="")  # StateDirError traceback before
+    assert result.exit_code == 2, result.output
+    assert f"error: cannot create seclab's data folder {blocker}/seclab" in result.output
+    assert "set XDG_DATA_HOME to a folder you can write" in result.output
+
+
 def test_lessons_target_without_reset_is_a_usage_error() -> None:
     result = _seclab("lessons", "--target", "docker")  # it was silently ignored
     assert result.exit_code == 2 and "use it with --reset" in result.output

@@ -21,7 +21,8 @@ kernel's audit records, what your profile made the kernel do (audit records need
 
 \b
 Exit status: 0 every check passed, 1 a check failed (each failure says what and why),
-2 usage: unknown lesson or step, a step that is not an exercise, a target it does not run on.
+2 usage: unknown lesson or step, a step that is not an exercise, a target it does not run on,
+no data folder for the exercise's files.
 --json prints {"lesson", "target", "passed", "steps": [{"id", "passed", "checks":
 [{"kind", "name", "passed", "expected", "seen", "why"}]}]}, for graders.
 """
@@ -83,6 +84,7 @@ def check(lesson: Lesson, steps: list[Step], target_name: str, *, as_json: bool,
     from lab.course.interrupts import first_interrupt_only
     from lab.course.runner import LessonRunner
     from lab.course.transcript import Printer
+    from lab.paths import StateDirError
     from lab.targets.base import TargetError
 
     try:
@@ -122,7 +124,7 @@ def check(lesson: Lesson, steps: list[Step], target_name: str, *, as_json: bool,
                 passed = runner.run_checks(step)
                 runner.finish_step(step, passed)
                 report.append({"id": step.id, "passed": passed, "checks": _checks(collected)})
-        except TargetError as exc:
+        except (TargetError, StateDirError) as exc:  # StateDirError: no folder for the files
             click.echo(f"error: {exc}", err=True)
             return 2
         finally:

@@ -138,8 +138,8 @@ read the kernel's seccomp records, which needs root in the host's network namesp
 that they are skipped, each saying why (and steps that record a profile are skipped).
 
 \b
-Exit status: 0 when every check passed, 1 when one failed, 2 when the lesson, the target or
-standard input cannot be used, 130 when interrupted.
+Exit status: 0 when every check passed, 1 when one failed, 2 when the lesson, the target,
+standard input or the data folder (an exercise's files) cannot be used, 130 when interrupted.
 """
 
 EPILOG = """\b
@@ -185,6 +185,7 @@ def command(lesson_ref: str, target: str, auto: bool, reset: bool) -> None:
 
 def play(lesson: Lesson, target_name: str, *, auto: bool, progress: Any) -> int:
     """Run the lesson; the exit status of `seclab run`."""
+    from lab.paths import StateDirError
     from lab.targets.base import TargetError
 
     printer = Printer(click.echo)
@@ -222,6 +223,10 @@ def play(lesson: Lesson, target_name: str, *, auto: bool, progress: Any) -> int:
             if target_name == "kind" and "cluster up" not in str(exc):
                 # Installing kind is only the first step: the lessons need the lab's cluster.
                 click.echo("  then: seclab cluster up   (the lab's kind cluster)", err=True)
+            runner.cleanup()
+            return 2
+        except StateDirError as exc:  # an exercise's files have no folder to go in
+            click.echo(f"error: {exc}", err=True)
             runner.cleanup()
             return 2
         except InputClosed:
