@@ -11,6 +11,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+from lab import paths
 from lab.course import address
 from lab.course import events as ev
 from lab.course.errors import LessonError
@@ -126,6 +127,11 @@ class CourseSession:
         )
         if not lesson.supports(self.target_name):
             text = f"**Not on {self.target_name}:** {lesson.why_not(self.target_name)}\n\n{text}"
+        try:
+            files = _files(lesson, step)
+        except paths.StateDirError as exc:  # no data folder: the step is shown, with the fix
+            files = ()
+            text = f"**Your files cannot be made:** {exc}\n\n{text}"
         if step.predict is not None:  # on screen before the run: a demo's room sees it first
             choices = "\n".join(f"{n}. {c}" for n, c in enumerate(step.predict.choices, 1))
             text = f"**Predict, then run:** {step.predict.question}\n\n{choices}\n\n{text}"
@@ -141,7 +147,7 @@ class CourseSession:
             profiles=self._profile_paths(lesson_id, step),
             done=step.id in passed,
             learner_part=bool(step.solution.actions) or step.exercise,
-            files=_files(lesson, step),
+            files=files,
             question=step.predict.question if step.predict else None,
             choices=step.predict.choices if step.predict else (),
         )

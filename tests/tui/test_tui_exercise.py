@@ -86,3 +86,21 @@ async def test_r_asks_for_a_prediction_first_and_keeps_it() -> None:
         await until(pilot, lambda: app.lab.step is not None and app.lab.step.done, limit=1200)
         kept = ProgressStore().predictions("block-mkdir", "local")
         assert kept["errno"]["correct"] is True
+
+
+@pilot_test
+async def test_an_exercise_without_a_data_folder_is_shown_with_the_fix(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("")  # mkdir under a regular file fails, even for root
+    monkeypatch.setenv("XDG_DATA_HOME", str(blocker))
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+    app = make_app("local", "exercise-fix-profiles")
+    async with app.run_test(size=(160, 50)) as pilot:
+        # Before: StateDirError failed the session ("The local target is not ready").
+        await until(pilot, lambda: app.lab.step is not None, limit=1200)
+        step = app.lab.step
+        assert step is not None and step.files == ()
+        assert f"cannot create seclab's data folder {blocker}/seclab" in step.text
+        assert "set XDG_DATA_HOME to a folder you can write" in step.text
