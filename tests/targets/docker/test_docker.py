@@ -133,17 +133,25 @@ def test_missing_profile_fails_to_create_like_the_cli(target: DockerTarget) -> N
 def test_a_path_in_security_opt_is_explained(target: DockerTarget, profiles_dir: Path) -> None:
     import docker.errors
 
-    name = unique("path")
+    name = f"seclab-{unique('path')}"
     path = profiles_dir / "audit.json"
-    with pytest.raises(docker.errors.APIError) as caught:
-        target.docker().containers.run(
-            target.images().image_for("busybox"),
-            ["true"],
-            name=f"seclab-{name}",
-            labels={"seclab": "1", "seclab.session": target.session or ""},
-            security_opt=[f"seccomp={path}"],
-            detach=True,
-        )
+    client = target.docker()
+    try:
+        with pytest.raises(docker.errors.APIError) as caught:
+            client.containers.run(
+                target.images().image_for("busybox"),
+                ["true"],
+                name=name,
+                labels={"seclab": "1", "seclab.session": target.session or ""},
+                security_opt=[f"seccomp={path}"],
+                detach=True,
+            )
+    finally:
+        # run = create, then start: the start failed, the container stays "Created". Made by
+        # hand without the lab's seclab.workload label, reset does not count it as the lab's.
+        for left in client.containers.list(all=True, filters={"name": f"^/{name}$"}):
+            left.remove(force=True)
+    assert not client.containers.list(all=True, filters={"name": f"^/{name}$"})
     message = str(caught.value.explanation)
     assert "Decoding seccomp profile failed" in message
     assert "JSON content" in (explain_create_error(message) or "")
