@@ -60,7 +60,7 @@ class ActionContext:
         name = self.obs.real(action.name)
         return WorkloadSpec(
             name, kind, profile, tuple(args), action.privileged,  # type: ignore[arg-type]
-            no_new_privileges=action.no_new_privileges,
+            no_new_privileges=action.no_new_privileges, offline_image=action.offline_image,
         )  # fmt: skip
 
     def started_workload(self, name: str) -> None:

@@ -51,6 +51,9 @@ class Action:
     path: str = "/"
     privileged: bool = False
     no_new_privileges: bool | None = None  # run: None leaves it to the target
+    # run on docker: the lab's offline stand-in image even when the upstream one is present (a
+    # profile written for the stand-in does not fit the upstream program)
+    offline_image: bool = False
     exercise: bool = True  # record: send requests while recording (false: start and stop only)
     save_as: str = ""  # where a result is kept for `output` checks (default: `name`)
     text: str = ""  # note text, the profile of `show_profile`, the second profile of `diff`

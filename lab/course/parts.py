@@ -22,7 +22,10 @@ from lab.profile.model import ACTIONS as ACTIONS_SCMP
 ONLY = ("only",)
 # action -> (required keys, optional keys); a text value is shorthand for the first required key.
 ACTIONS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
-    "run": (("name", "profile"), ("workload", "args", "privileged", "no_new_privileges", *ONLY)),
+    "run": (
+        ("name", "profile"),
+        ("workload", "args", "privileged", "no_new_privileges", "offline_image", *ONLY),
+    ),
     "run_once": (("name", "command", "profile"), ("workload", "privileged", "timeout", *ONLY)),
     "request": (("name",), ("path", "as", "timeout", *ONLY)),
     "exec": (("name", "command"), ("as", "timeout", *ONLY)),
@@ -113,6 +116,8 @@ def _action(ctx: Context, node: yaml.Node) -> Action:
         args["privileged"] = r.scalar(f["privileged"], "privileged", bool)
     if "no_new_privileges" in f:
         args["no_new_privileges"] = r.scalar(f["no_new_privileges"], "no_new_privileges", bool)
+    if "offline_image" in f:
+        args["offline_image"] = r.scalar(f["offline_image"], "offline_image", bool)
     if "exercise" in f:
         args["exercise"] = r.scalar(f["exercise"], "exercise", bool)
     if "timeout" in f:

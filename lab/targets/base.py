@@ -68,6 +68,8 @@ class WorkloadSpec:
     # no-new-privileges (a pod's allowPrivilegeEscalation: false); None: the target's default.
     # With it runc loads the filter just before execve; without it, before dropping privileges.
     no_new_privileges: bool | None = None
+    # docker: run the lab's offline stand-in image even when the upstream image is present.
+    offline_image: bool = False
 
 
 class Phase(enum.Enum):

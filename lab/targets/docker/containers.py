@@ -47,7 +47,7 @@ class ContainerFactory:
                 raise TargetError(blocker, hint="run this exercise without privileged mode here")
         engine = self.engine
         engine.remove(spec.name)
-        image = engine.images().image_for(spec.workload)
+        image = engine.images().image_for(spec.workload, offline=spec.offline_image)
         spec = self.for_stand_in(spec)
         try:
             plan = plan_run(
@@ -107,7 +107,7 @@ class ContainerFactory:
         file = spec.profile.file
         if spec.workload != "http-echo" or file != "fine-grained.json":
             return spec
-        if not self.engine.images().uses_offline("http-echo"):
+        if not spec.offline_image and not self.engine.images().uses_offline("http-echo"):
             return spec
         self.engine.note(
             f"offline http-echo stand-in: {file} lists the Go server's syscalls; "

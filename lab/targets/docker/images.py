@@ -32,8 +32,13 @@ class ImageResolver:
     pull_before_offline: bool = False
     _chosen: dict[str, str] = field(default_factory=dict)
 
-    def image_for(self, workload: WorkloadKind) -> str:
-        """The image name to run for `workload`, pulling or building it when needed."""
+    def image_for(self, workload: WorkloadKind, *, offline: bool = False) -> str:
+        """The image name to run for `workload`, pulling or building it when needed; with
+        `offline`, the lab's stand-in whatever else the engine holds (built when missing)."""
+        if offline:
+            if not self._present(OFFLINE[workload]):
+                self.build_offline(workload)
+            return OFFLINE[workload]
         if workload in self._chosen:
             return self._chosen[workload]
         self._chosen[workload] = chosen = self._choose(workload)

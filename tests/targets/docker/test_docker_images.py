@@ -118,3 +118,32 @@ def test_an_offline_image_in_the_engine_is_used_without_a_pull(tmp_path: Path) -
     chosen = ImageResolver(client, emit=events.append).image_for("busybox")
     assert chosen == offline_images.BUSYBOX_IMAGE
     assert not any(e.argv[:2] == ("docker", "pull") for e in events), events
+
+
+class _EngineHoldingEverything:
+    """An engine where every image is present, hashicorp/http-echo:1.0 included: a fake, as no
+    registry can be reached here to pull the real one."""
+
+    class images:  # the docker SDK's attribute name
+        @staticmethod
+        def get(name: str) -> object:
+            return object()
+
+
+def test_the_offline_stand_in_is_run_when_asked_even_with_the_upstream_image_present() -> None:
+    from lab.targets.docker.images import OFFLINE, UPSTREAM
+
+    events: list[CommandEvent] = []
+    resolver = ImageResolver(_EngineHoldingEverything(), emit=events.append)
+    assert resolver.image_for("http-echo") == UPSTREAM["http-echo"]  # what users' machines run
+    assert resolver.image_for("http-echo", offline=True) == OFFLINE["http-echo"]
+    assert events == []  # present: neither pulled nor built
+
+
+def test_the_no_new_privileges_exercise_runs_the_image_its_profiles_were_made_for() -> None:
+    from lab.course.loader import find_lesson
+
+    lesson = find_lesson("exercise-no-new-privileges")
+    runs = [a for s in lesson.steps for a in (*s.actions, *s.trial) if a.kind == "run"]
+    assert runs and all(a.offline_image for a in runs)
+    assert "seclab/http-echo:offline" in lesson.steps[0].text
