@@ -77,7 +77,7 @@ def test_prepare_builds_what_cannot_be_pulled_and_check_then_agrees(
     assert result.exit_code == 0, result.output
     for workload, name in unique_images.items():
         image = docker.from_env(timeout=60).images.get(name)
-        assert image.labels.get("seclab") == "1"
+        assert image.labels.get("seclab.image") == name  # the lab's, by the name it gave
         assert f"image for {workload}" in result.stdout
     assert result.stdout.count("built here from busybox-static") == 2
     assert " MB)" in result.stdout  # each image's size
