@@ -23,7 +23,12 @@ WorkloadKind = Literal["http-echo", "busybox", "threads"]
 
 # Everything the lab creates carries these, and `reset` removes exactly what carries them.
 DOCKER_LABEL = ("seclab", "1")
-K8S_LABEL = ("app.kubernetes.io/managed-by", "seclab")
+K8S_LABEL = ("app.kubernetes.io/managed-by", "seclab")  # on pods and services
+# On the kind nodes the lab makes. kind hands a node's labels to the kubelet as --node-labels,
+# and the kubelet refuses to start with a self-set label under kubernetes.io or k8s.io (seen on
+# a real node: "unknown 'kubernetes.io' or 'k8s.io' labels specified with --node-labels"), so
+# the node label lives under the lab's own prefix.
+NODE_LABEL = ("seclab/managed-by", "seclab")
 
 
 @dataclass(frozen=True)

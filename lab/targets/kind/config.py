@@ -9,7 +9,7 @@ from typing import Any
 import yaml
 
 from lab.safe_files import write_atomic
-from lab.targets.base import K8S_LABEL, TargetError
+from lab.targets.base import NODE_LABEL, TargetError
 from lab.targets.kind.manifests import PROFILES_SUBDIR, SECCOMP_ROOT
 
 MOUNT_PATH = f"{SECCOMP_ROOT}/{PROFILES_SUBDIR}"
@@ -25,6 +25,61 @@ HEADER = """\
 # carries the absolute path. On Docker Desktop that path must be shared with the VM
 # (Settings > Resources > File sharing).
 """
+
+
+# The kubelet's rule for labels it may set on its own node (`--node-labels`): under kubernetes.io
+# or k8s.io only these keys and the kubelet./node.kubernetes.io prefixes; anything else there
+# makes it exit at start ("Failed to validate kubelet flags"), and `kind create cluster` then
+# fails after minutes at "Starting control-plane".
+_KUBELET_OWN_PREFIXES = ("kubelet.kubernetes.io", "node.kubernetes.io")
+_KUBELET_OWN_KEYS = frozenset(
+    {
+        "beta.kubernetes.io/arch",
+        "beta.kubernetes.io/instance-type",
+        "beta.kubernetes.io/os",
+        "failure-domain.beta.kubernetes.io/region",
+        "failure-domain.beta.kubernetes.io/zone",
+        "kubernetes.io/arch",
+        "kubernetes.io/hostname",
+        "kubernetes.io/os",
+        "node.kubernetes.io/instance-type",
+        "topology.kubernetes.io/region",
+        "topology.kubernetes.io/zone",
+    }
+)
+
+
+def _under(domain: str, parent: str) -> bool:
+    return domain == parent or domain.endswith("." + parent)
+
+
+def refused_node_label(key: str) -> bool:
+    """Whether the kubelet refuses `key` as one of its own node labels."""
+    domain = key.partition("/")[0] if "/" in key else ""
+    if not (_under(domain, "kubernetes.io") or _under(domain, "k8s.io")):
+        return False
+    if key in _KUBELET_OWN_KEYS:
+        return False
+    return not any(_under(domain, p) for p in _KUBELET_OWN_PREFIXES)
+
+
+def _check_labels(path: Path, nodes: list[dict[str, Any]]) -> None:
+    for index, node in enumerate(nodes):
+        labels = node.get("labels") or {}
+        if not isinstance(labels, dict):
+            raise TargetError(
+                f"{path}: nodes[{index}].labels must be a mapping of label: value",
+                hint=f"labels:\n  {NODE_LABEL[0]}: {NODE_LABEL[1]}",
+            )
+        refused = sorted(str(k) for k in labels if refused_node_label(str(k)))
+        if refused:
+            raise TargetError(
+                f"{path}: nodes[{index}] ({node.get('role', 'node')}) has the label(s) "
+                f"{', '.join(refused)}: kind passes node labels to the kubelet, which refuses "
+                "its own labels under kubernetes.io or k8s.io and never starts (kind then fails "
+                "after minutes at \"Starting control-plane\")",
+                hint=f"use a prefix of your own, e.g. {NODE_LABEL[0]}: {NODE_LABEL[1]}",
+            )
 
 
 def load(path: Path) -> dict[str, Any]:
@@ -45,6 +100,7 @@ def load(path: Path) -> dict[str, Any]:
     nodes = data.get("nodes", [{"role": "control-plane"}])
     if not isinstance(nodes, list) or not all(isinstance(n, dict) for n in nodes):
         raise TargetError(f"{path}: `nodes` must be a list of nodes", hint="- role: control-plane")
+    _check_labels(path, nodes)
     data["nodes"] = nodes
     return data
 
@@ -66,7 +122,7 @@ def render(
     profiles = profiles.resolve()
     nodes = [_with_profiles_mount(node, profiles) for node in config["nodes"]]
     for _ in range(workers):
-        worker = {"role": "worker", "labels": {K8S_LABEL[0]: K8S_LABEL[1]}}
+        worker = {"role": "worker", "labels": {NODE_LABEL[0]: NODE_LABEL[1]}}
         nodes.append(_with_profiles_mount(worker, profiles))
     config["nodes"] = nodes
     if seccomp_default:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 import yaml
 
-from lab.targets.base import ProfileRef, TargetError, WorkloadSpec
+from lab.targets.base import NODE_LABEL, ProfileRef, TargetError, WorkloadSpec
 from lab.targets.kind import config as kindconfig
 from lab.targets.kind.manifests import pod_manifest
 
@@ -113,3 +114,80 @@ def test_busybox_and_privileged_pods() -> None:
     assert pod["spec"]["securityContext"]["seccompProfile"] == {"type": "Unconfined"}
     with pytest.raises(TargetError, match="no command"):
         pod_manifest(WorkloadSpec("empty", "busybox", ProfileRef.unconfined()))
+
+
+def _kube_domain(key: str) -> bool:
+    domain = key.partition("/")[0] if "/" in key else ""
+    return any(domain == d or domain.endswith("." + d) for d in ("kubernetes.io", "k8s.io"))
+
+
+@pytest.mark.parametrize("workers", [0, 1, 3])
+def test_no_generated_node_label_is_under_kubernetes_io_or_k8s_io(
+    tmp_path: Path, workers: int
+) -> None:
+    # The shipped label app.kubernetes.io/managed-by made the kubelet exit at start on a real
+    # kind node (kind-observed/c1-original-kubelet.txt) and `kind create cluster` fail.
+    config = kindconfig.render(kindconfig.load(REPO / "kind.yaml"), tmp_path, workers=workers)
+    text = kindconfig.dump(config, REPO / "kind.yaml")
+    for node in yaml.safe_load(text)["nodes"]:
+        labels = node.get("labels") or {}
+        assert not [k for k in labels if _kube_domain(k)], (node["role"], labels)
+        assert labels.get(NODE_LABEL[0]) == NODE_LABEL[1], node["role"]
+    assert len(config["nodes"]) == 1 + workers
+
+
+def test_node_label_the_kubelet_refuses_is_caught_before_kind_runs(tmp_path: Path) -> None:
+    path = tmp_path / "kind.yaml"
+    path.write_text(
+        "kind: Cluster\napiVersion: kind.x-k8s.io/v1alpha4\nnodes:\n- role: control-plane\n"
+        "  labels:\n    app.kubernetes.io/managed-by: seclab\n    seclab/ok: x\n"
+    )
+    with pytest.raises(TargetError) as err:
+        kindconfig.load(path)
+    message = err.value.message
+    assert str(path) in message and "nodes[0]" in message and "app.kubernetes.io/managed-by" in message
+    assert "seclab/ok" not in message
+    assert err.value.hint and NODE_LABEL[0] in err.value.hint
+
+
+@pytest.mark.parametrize(
+    ("key", "refused"),
+    [
+        ("app.kubernetes.io/managed-by", True),  # the real refusal, c1-original-kubelet.txt
+        ("example.k8s.io/x", True),
+        ("kubernetes.io/role", True),
+        ("kubernetes.io/hostname", False),
+        ("node.kubernetes.io/instance-type", False),
+        ("kubelet.kubernetes.io/anything", False),
+        ("team.node.kubernetes.io/x", False),
+        ("seclab/managed-by", False),
+        ("plain", False),
+        ("notkubernetes.io/x", False),
+    ],
+)
+def test_refused_node_label_follows_the_kubelet_rule(key: str, refused: bool) -> None:
+    assert kindconfig.refused_node_label(key) is refused
+
+
+def test_fixture_nodes_carry_only_labels_a_real_node_can() -> None:
+    # A node label under kubernetes.io that the kubelet refuses cannot be on any real node.
+    fixtures = REPO / "tests" / "fixtures" / "kind"
+    seen = 0
+    for path in sorted(fixtures.glob("*.json")):
+        for step in json.loads(path.read_text())["steps"]:
+            out = step.get("stdout_json")
+            items = out.get("items", [out]) if isinstance(out, dict) else []
+            for item in items:
+                if item.get("kind") != "Node":
+                    continue
+                seen += 1
+                labels = item["metadata"].get("labels", {})
+                # node-role.kubernetes.io/* comes from kubeadm through the API, not the kubelet.
+                bad = [
+                    k
+                    for k in labels
+                    if kindconfig.refused_node_label(k) and not k.startswith("node-role.")
+                ]
+                assert not bad, f"{path.name}: node labels no real node can carry: {bad}"
+                assert labels.get(NODE_LABEL[0]) == NODE_LABEL[1], path.name
+    assert seen >= 5
