@@ -145,7 +145,8 @@ def test_node_label_the_kubelet_refuses_is_caught_before_kind_runs(tmp_path: Pat
     with pytest.raises(TargetError) as err:
         kindconfig.load(path)
     message = err.value.message
-    assert str(path) in message and "nodes[0]" in message and "app.kubernetes.io/managed-by" in message
+    assert str(path) in message and "nodes[0]" in message
+    assert "app.kubernetes.io/managed-by" in message
     assert "seclab/ok" not in message
     assert err.value.hint and NODE_LABEL[0] in err.value.hint
 
