@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
 import shlex
 import sys
@@ -12,11 +13,13 @@ from pathlib import Path
 import click
 
 from lab import paths
+from lab.course.interrupts import first_interrupt_only
 from lab.targets.base import CommandEvent, TargetError
 from lab.targets.commands import Runner, SubprocessRunner
 from lab.targets.kind import config as kindconfig
 from lab.targets.kind.manifests import BUSYBOX_IMAGE, HTTP_ECHO_IMAGE, MANAGED
 from lab.targets.kind.status import pod_state
+from lab.targets.kind.cluster import KindCluster
 from lab.targets.kind.target import KindTarget
 
 # Loaded into the nodes when Docker has them, so a class without network still works.
@@ -142,7 +145,7 @@ def up(workers: int, seccomp_default: bool, dry_run: bool, name: str) -> None:
                     f"{paths.profiles_dir()} is under Settings > Resources > File sharing."
                 )
             written = kindconfig.write(config, source, _state_dir(), name)
-            cluster.create(written)
+            _create(cluster, written, name)
             click.echo(f'created kind cluster "{name}" (kubectl context kind-{name}).')
         for image in PRELOAD:
             if cluster.image_present(image):
@@ -153,6 +156,24 @@ def up(workers: int, seccomp_default: bool, dry_run: bool, name: str) -> None:
                     f"network). For an offline class: docker pull {image}, then run this again."
                 )
         click.echo("ready: seclab cluster status shows the nodes and the profiles mount.")
+
+
+def _create(cluster: KindCluster, config: Path, name: str) -> None:
+    """kind create, its progress shown as it comes; a failure says why (kind's ERROR line,
+    the kubelet's journal) and removes the half-made cluster, and so does Ctrl-C."""
+    note = "seclab cluster up: removing the half-made cluster, please wait"
+    with first_interrupt_only(note):
+        try:
+            cluster.create(config, on_line=lambda line: click.echo(f"  {line}", err=True))
+        except TargetError:
+            raise  # create() looked inside and removed what it made
+        except BaseException:
+            click.echo(
+                f"removing the half-made cluster: kind delete cluster --name {name}", err=True
+            )
+            with contextlib.suppress(TargetError):
+                cluster.delete()
+            raise
 
 
 @command.command()

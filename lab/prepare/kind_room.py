@@ -75,7 +75,9 @@ class KindRoom:
         step = f"kind create cluster --name {self.name}"
         with first_interrupt_only(note), self.steps.step(step):
             try:
-                cluster.create(written)
+                cluster.create(written, on_line=lambda line: self.steps.note(f"  {line}"))
+            except TargetError:
+                raise  # create() looked inside the node and removed the half-made cluster
             except BaseException:
                 self.steps.note(
                     f"removing the half-made cluster: kind delete cluster --name {self.name}"

@@ -7,11 +7,13 @@ Every call goes through a `Runner`, so the kind target can be tested against rec
 from __future__ import annotations
 
 import os
+import selectors
 import shlex
 import shutil
 import signal
 import subprocess
 import threading
+import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -82,7 +84,11 @@ def _kill_group(proc: subprocess.Popen[str]) -> None:
 
 
 def _start(
-    argv: tuple[str, ...], input: str | None, env: Mapping[str, str] | None
+    argv: tuple[str, ...],
+    input: str | None,
+    env: Mapping[str, str] | None,
+    *,
+    merged: bool = False,
 ) -> subprocess.Popen[str]:
     """Popen, with a missing or unrunnable tool as a CommandError."""
     try:
@@ -90,7 +96,7 @@ def _start(
             argv,
             stdin=subprocess.PIPE if input is not None else subprocess.DEVNULL,
             stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
+            stderr=subprocess.STDOUT if merged else subprocess.PIPE,
             text=True,
             env={**os.environ, **(env or {})},
             # Its own process group: Ctrl-C in a terminal reaches us, and we decide how the
@@ -185,6 +191,87 @@ class SubprocessRunner:
                 stderr=stderr,
             )
         return done
+
+    def stream(
+        self,
+        argv: Sequence[str],
+        *,
+        timeout: float,
+        on_line: Callable[[str], None] | None = None,
+    ) -> Completed:
+        """Run a long command, handing each line of its output to `on_line` as it comes.
+
+        For `kind create cluster`, whose progress (on stderr) is the only sign of life for
+        minutes. stdout and stderr are merged into `stdout`, in the order the tool wrote them.
+        Raises CommandError like `__call__` with check=True.
+        """
+        argv = tuple(argv)
+        if self.on_command:
+            self.on_command(CommandEvent(argv))
+        proc = None
+        lines: list[str] = []
+        try:
+            with held_signals():
+                proc = _start(argv, None, None, merged=True)
+                with self._lock:
+                    self._live.add(proc)
+            assert proc.stdout is not None
+            deadline = time.monotonic() + timeout
+            pending = b""
+            fd = proc.stdout.fileno()
+            with selectors.DefaultSelector() as sel:
+                sel.register(fd, selectors.EVENT_READ)
+                while True:
+                    left = deadline - time.monotonic()
+                    if left <= 0:
+                        _kill_group(proc)
+                        proc.wait()
+                        raise CommandError(
+                            argv, f"timed out after {timeout:g} s", stdout="".join(lines)
+                        )
+                    if not sel.select(min(left, 1.0)):
+                        continue
+                    chunk = os.read(fd, 65536)
+                    if not chunk:
+                        break
+                    pending += chunk
+                    *done_lines, pending = pending.split(b"\n")
+                    for raw in done_lines:
+                        line = raw.decode(errors="replace")
+                        lines.append(line + "\n")
+                        if on_line:
+                            on_line(line)
+            if pending:
+                line = pending.decode(errors="replace")
+                lines.append(line)
+                if on_line:
+                    on_line(line)
+            try:
+                proc.wait(timeout=max(deadline - time.monotonic(), 1))
+            except subprocess.TimeoutExpired:  # closed its output but lingers
+                raise CommandError(
+                    argv, f"timed out after {timeout:g} s", stdout="".join(lines)
+                ) from None
+        finally:
+            if proc is not None:
+                with held_signals():
+                    if proc.returncode is None:
+                        _kill_group(proc)
+                        proc.wait()
+                    if proc.stdout:
+                        proc.stdout.close()
+                    with self._lock:
+                        self._live.discard(proc)
+        output = "".join(lines)
+        if self.on_command:
+            self.on_command(CommandEvent(argv, proc.returncode, output, ""))
+        if self._cancelled and proc.returncode < 0:
+            raise CommandError(argv, "cancelled", returncode=proc.returncode, stdout=output)
+        if proc.returncode != 0:
+            raise CommandError(
+                argv, f"exit status {proc.returncode}", returncode=proc.returncode, stdout=output
+            )
+        return Completed(argv, proc.returncode, output, "")
 
     def cancel(self) -> None:
         """Kill every command in flight; later calls run normally again."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import shlex
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -90,10 +91,87 @@ class KindCluster:
             str(config),
             "--wait",
             "120s",
+            # On failure kind would delete the node, and with it the kubelet's journal, which
+            # says why: the lab keeps it, reads the journal, then deletes the cluster itself.
+            "--retain",
         ]
 
-    def create(self, config: Path) -> Completed:
-        return self._call(self.create_argv(config), timeout=self.create_timeout)
+    def create(self, config: Path, on_line: Callable[[str], None] | None = None) -> Completed:
+        """Create the cluster, kind's progress going to `on_line` as it comes. On failure, say
+        kind's ERROR line and the tail of the kubelet's journal, and delete the half-made
+        cluster (never one that was there before: see `create_failed`)."""
+        argv = self.create_argv(config)
+        try:
+            return self.run.stream(argv, timeout=self.create_timeout, on_line=on_line)
+        except CommandError as exc:
+            if exc.missing or "not installed" in str(exc.args[0]):
+                raise TargetError(
+                    f"{exc.args[0]}: the lab runs `{shlex.join(argv)}`",
+                    hint=INSTALL_KIND,
+                    command=argv,
+                ) from None
+            raise self.create_failed(argv, exc.stdout + exc.stderr, str(exc.args[0])) from None
+
+    def create_failed(self, argv: list[str], output: str, said: str) -> TargetError:
+        """The error for a failed `kind create cluster --retain`, after a look in its node."""
+        lines = [line.rstrip() for line in output.splitlines() if line.strip()]
+        errors = [line for line in lines if line.startswith("ERROR:")]
+        cause = errors[0] if errors else (lines[-1] if lines else said)
+        parts = [f"`{shlex.join(argv)}` failed ({said}):", f"  {cause}"]
+        hint: str | None = None
+        if "already exist for a cluster with the name" in output:
+            # Someone else's cluster (or one made meanwhile): never delete it.
+            return TargetError(
+                "\n".join(parts),
+                hint="seclab cluster up reuses it; `kind get clusters` lists it",
+                command=argv,
+                stderr=output,
+            )
+        journal = ""
+        try:
+            nodes = self.nodes()
+        except TargetError:
+            nodes = []
+        node = self.control_plane if self.control_plane in nodes else (nodes or [None])[0]
+        if node:
+            look = ["docker", "exec", node, "journalctl", "-u", "kubelet", "--no-pager", "-n", "30"]
+            done = self._call(look, check=False)
+            journal = done.stdout.strip()
+            if journal:
+                parts.append(f"  the kubelet's journal on {node} ({shlex.join(look)}):")
+                parts += [f"    {line}" for line in journal.splitlines()]
+        # The cluster did not exist before this create (the lab reuses one that does): what is
+        # there now is half-made by it, and goes, node or not (kind also drops its context).
+        try:
+            self.delete()
+            parts.append(
+                f"  the half-made cluster is deleted (kind delete cluster --name {self.name})"
+            )
+        except TargetError as exc:
+            parts.append(f"  could not delete the half-made cluster: {exc.message}")
+            hint = f"kind delete cluster --name {self.name}"
+        if "Mounts denied" in output or "is not shared from the host" in output:
+            hint = "share the folder: Docker Desktop > Settings > Resources > File sharing"
+        elif "Cannot connect to the Docker daemon" in output:
+            hint = "start Docker (Linux: sudo systemctl start docker)"
+        elif "--node-labels" in journal:
+            hint = (
+                "a node label in kind.yaml is one the kubelet refuses (under kubernetes.io or "
+                "k8s.io): give it a prefix of your own, e.g. seclab/managed-by: seclab"
+            )
+        elif "failed to pull image" in cause:
+            hint = (
+                "kind could not get its node image: with network, `docker pull` it; offline, "
+                "`docker load` it from a saved tar, or name a local one with `image:` in kind.yaml"
+            )
+        elif "cgroup" in journal and "v1" in journal:
+            hint = "this node image refuses cgroup v1 hosts: see `seclab doctor --target kind`"
+        return TargetError(
+            "\n".join(parts),
+            hint=hint or "the lines above are kind's and the kubelet's own words on why",
+            command=argv,
+            stderr=output,
+        )
 
     def delete(self) -> Completed:
         return self._call(["kind", "delete", "cluster", "--name", self.name], timeout=300)

@@ -77,7 +77,7 @@ def _check_labels(path: Path, nodes: list[dict[str, Any]]) -> None:
                 f"{path}: nodes[{index}] ({node.get('role', 'node')}) has the label(s) "
                 f"{', '.join(refused)}: kind passes node labels to the kubelet, which refuses "
                 "its own labels under kubernetes.io or k8s.io and never starts (kind then fails "
-                "after minutes at \"Starting control-plane\")",
+                'after minutes at "Starting control-plane")',
                 hint=f"use a prefix of your own, e.g. {NODE_LABEL[0]}: {NODE_LABEL[1]}",
             )
 

@@ -54,6 +54,34 @@ class ReportedRunner:
             )
         return done
 
+    def stream(
+        self, argv: Sequence[str], *, timeout: float, on_line: Callable[[str], None] | None = None
+    ) -> Completed:
+        """Run a long command, its output shown line by line as it comes (where the runner
+        can: a runner without `stream` hands over the lines when the command ends)."""
+        argv = tuple(argv)
+        self.emit(CommandEvent(argv))
+        stream = getattr(self.runner, "stream", None)
+        try:
+            if callable(stream):
+                done: Completed = stream(argv, timeout=timeout, on_line=on_line)
+            else:
+                done = self.runner(argv, timeout=timeout)
+                for line in (done.stdout + done.stderr).splitlines():
+                    if on_line:
+                        on_line(line)
+        except CommandError as exc:
+            if exc.missing:
+                self.emit(CommandEvent(argv, 127, "", not_installed(argv[0])))
+            else:
+                if on_line and not callable(stream):
+                    for line in (exc.stdout + exc.stderr).splitlines():
+                        on_line(line)
+                self.emit(CommandEvent(argv, exc.returncode or -1, exc.stdout, str(exc)))
+            raise
+        self.emit(CommandEvent(argv, done.returncode, done.stdout, done.stderr))
+        return done
+
 
 def is_not_found(stderr: str) -> bool:
     """True when kubectl said the named object does not exist."""

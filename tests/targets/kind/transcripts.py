@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 import shlex
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -92,6 +92,31 @@ class TranscriptRunner:
                 stderr=done.stderr,
             )
         return done
+
+    def stream(
+        self,
+        argv: Sequence[str],
+        *,
+        timeout: float,
+        on_line: Callable[[str], None] | None = None,
+    ) -> Completed:
+        """As the real runner's `stream`: output merged into stdout, each line to `on_line`
+        (all at once here, as the step has them)."""
+        try:
+            done = self(argv, timeout=timeout)
+        except CommandError as exc:
+            merged = exc.stdout + exc.stderr
+            for line in merged.splitlines():
+                if on_line:
+                    on_line(line)
+            raise CommandError(
+                exc.argv, exc.args[0], returncode=exc.returncode, stdout=merged
+            ) from None
+        merged = done.stdout + done.stderr
+        for line in merged.splitlines():
+            if on_line:
+                on_line(line)
+        return Completed(done.argv, done.returncode, merged, "")
 
     def cancel(self) -> None:
         self.cancelled = True
