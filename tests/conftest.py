@@ -40,7 +40,18 @@ def _kind_unavailable() -> str | None:
     missing = [tool for tool in ("kind", "kubectl", "docker") if shutil.which(tool) is None]
     if missing:
         return f"kind tests need {', '.join(missing)} on PATH (and network to pull the node image)"
-    return _docker_unavailable()
+    docker = _docker_unavailable()
+    if docker or os.environ.get("SECLAB_KIND_PULL") == "1":
+        return docker
+    # Without a node image in Docker, kind create would try to pull one: offline, that fails
+    # after a while on every run. SECLAB_KIND_PULL=1 lets kind pull it (a machine with network).
+    proc = subprocess.run(
+        ["docker", "images", "-q", "kindest/node"],
+        stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=30, check=False,
+    )  # fmt: skip
+    if not proc.stdout.strip():
+        return "no kindest/node image in Docker (set SECLAB_KIND_PULL=1 to let kind pull one)"
+    return None
 
 
 def pytest_configure(config: pytest.Config) -> None:

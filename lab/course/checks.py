@@ -11,6 +11,7 @@ from typing import Any
 
 from lab.course.model import Check
 from lab.course.observe import Observations
+from lab.targets.base import Phase
 
 
 class Cancelled(Exception):
@@ -26,6 +27,7 @@ class Verdict:
     seen: str
     final: bool = False  # looking again cannot change the answer (no capture, no result)
     unobservable: bool = False  # this host cannot see it at all (`seen` says why, and the fix)
+    never_up: bool = False  # the workload will not come up as wanted: later steps need it
 
 
 @dataclass(frozen=True)
@@ -39,6 +41,7 @@ class CheckResult:
     attempts: int
     unobservable: bool = False
     why: str = ""  # exercises: what the failure means, and what the kernel did
+    never_up: bool = False  # the workload did not come up and will not: see Verdict
 
     def reason(self) -> str:
         """What was expected and what was seen, for the learner."""
@@ -110,7 +113,7 @@ def wait_for(
         if verdict.passed or verdict.final or clock() >= deadline:
             return CheckResult(
                 check, verdict.passed, verdict.expected, verdict.seen, attempts,
-                verdict.unobservable,
+                verdict.unobservable, never_up=verdict.never_up and not verdict.passed,
             )  # fmt: skip
         cancel.wait(min(check.interval, max(0.0, deadline - clock())))
 
@@ -205,7 +208,18 @@ def _state(check: Check, obs: Observations) -> Verdict:
         details.append(f"message {_excerpt(st.message, 200)}")
     if any(details):
         seen += f" ({', '.join(d for d in details if d)})"
-    return Verdict(ok, _expectation(check), seen)
+    if ok:
+        return Verdict(True, _expectation(check), seen)
+    # Waiting cannot help: the node cannot get the image, or it crash-loops where it should run.
+    if st.stuck and st.phase.value not in check.phases:
+        return Verdict(False, _expectation(check), f"{seen}: {st.stuck}", final=True, never_up=True)
+    if st.phase is Phase.CRASH_LOOPING and "running" in check.phases:
+        why = (
+            f"{seen}: it keeps failing at start (restarts {st.restarts}), so it will not be "
+            "running however long one waits"
+        )
+        return Verdict(False, _expectation(check), why, final=True, never_up=True)
+    return Verdict(False, _expectation(check), seen)
 
 
 def _http(check: Check, obs: Observations) -> Verdict:

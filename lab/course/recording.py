@@ -55,7 +55,7 @@ def target_runner(
             state = target.run(spec)
             pids.update(state.pids)
             waited = 0.0
-            while state.phase == Phase.PENDING and waited < ready_timeout:
+            while state.phase == Phase.PENDING and not state.stuck and waited < ready_timeout:
                 if cancel.wait(0.25):
                     break
                 waited += 0.25

@@ -76,6 +76,8 @@ class LessonRunner:
         self.hints_shown: dict[str, int] = {}
         self.predicted: dict[str, int] = {}  # step id -> the choice the learner made
         self.failed: list[str] = []
+        # Set (headless play) when a workload did not come up and waiting cannot change that.
+        self.never_up: str | None = None
         self.skipped: list[str] = []
         self.skipped_checks: set[tuple[str, int]] = set()  # (step, line): counted once
 
@@ -96,6 +98,13 @@ class LessonRunner:
         self.start()
         try:
             for index, step in enumerate(self.lesson.steps, 1):
+                if self.never_up is not None:
+                    # The steps after build on a workload that never came up: doing them as if
+                    # it had would only add failures that say nothing new.
+                    self.listener(StepStarted(step, index, len(self.lesson.steps), ""))
+                    self.skipped.append(step.id)
+                    self.listener(StepSkipped(step, f"an earlier step's {self.never_up}"))
+                    continue
                 if not self.begin_step(step, index):
                     continue
                 if auto:
@@ -249,6 +258,7 @@ class LessonRunner:
         if step.exercise:
             self.trial(step)
             self.obs.files = {name: self.workspace() / name for name in step.files}
+        self.never_up = None  # this round's look decides
         for check in step.checks:
             if check.only and self.target.name not in check.only:
                 continue
@@ -258,6 +268,11 @@ class LessonRunner:
                 self.listener(CheckSkipped(check, other_arch))
                 continue
             self.listener(CheckStarted(checks.describe(check)))
+            if self.never_up is not None:  # the rest needs that workload: no waiting on it
+                seen = f"not looked at: {self.never_up}"
+                result = checks.CheckResult(check, False, checks.describe(check), seen, 0)
+                self.listener(CheckFailed(result, None))
+                continue
             try:
                 result = checks.wait_for(check, self.obs, self.cancelled)
             except FAILURES as exc:
@@ -266,6 +281,10 @@ class LessonRunner:
                 result = replace(result, why=self._why(check))
             if result.passed:
                 self.listener(CheckPassed(result))
+            elif result.never_up:  # the fix is in `seen` (the image, the crash loop)
+                ok = False
+                self.never_up = f"workload {check.name} never came up"
+                self.listener(CheckFailed(result, None))
             elif result.unobservable:  # this host cannot see it: skipped, saying why
                 self.skipped_checks.add((step.id, check.line))
                 self.listener(CheckSkipped(check, result.seen))

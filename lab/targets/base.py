@@ -100,6 +100,9 @@ class WorkloadState:
     restarts: int = 0
     pids: tuple[int, ...] = ()  # host pids, when known (audit records are matched on them)
     container_id: str | None = None
+    # Set when waiting cannot change this state (kind: the node cannot get the image): what is
+    # wrong and the fix, for the learner. A check that wants another phase stops waiting.
+    stuck: str | None = None
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from lab.course.events import (
     HintShown,
     Info,
     LessonFinished,
+    StepSkipped,
     StepStarted,
 )
 from lab.course.loader import load_lesson
@@ -178,3 +179,52 @@ def test_commands_run_quietly_are_the_labs_polling_and_never_reach_the_learner(
     shown = [e.command for e in events if isinstance(e, CommandShown)]
     assert shown == ["docker logs"]
     assert runner.ctx.last_output == ("id", "")  # the poll's "No such object" is not the output
+IMAGE_STUCK = WorkloadState(
+    Phase.PENDING,
+    reason="ImagePullBackOff",
+    message='Back-off pulling image "hashicorp/http-echo:1.0"',  # as seen on a real kind node
+    stuck="the node cannot get the image hashicorp/http-echo:1.0 (ImagePullBackOff): "
+    "run `seclab prepare --target kind`",
+)
+CRASH_LOOP = WorkloadState(Phase.CRASH_LOOPING, reason="CrashLoopBackOff", restarts=3)
+
+
+@pytest.mark.parametrize("state", [IMAGE_STUCK, CRASH_LOOP], ids=["image", "crash-loop"])
+def test_a_workload_that_cannot_come_up_ends_the_wait_at_once(
+    tmp_path: Path, state: WorkloadState
+) -> None:
+    events: list[Event] = []
+    runner = _runner(tmp_path, events, states={"echo": [state]})
+    step = runner.lesson.steps[0]
+    # A long timeout: a wait that did not end at once would take minutes, not one look.
+    slow = replace(step, checks=tuple(replace(c, timeout=600) for c in step.checks[:1]))
+    runner.start()
+    assert runner.run_checks(slow) is False
+    (failed,) = [e for e in events if isinstance(e, CheckFailed)]
+    assert failed.result.attempts == 1 and failed.result.never_up
+    if state is IMAGE_STUCK:
+        assert "seclab prepare --target kind" in failed.result.seen
+    else:
+        assert "will not be running" in failed.result.seen
+
+
+def test_steps_after_a_workload_that_never_came_up_are_not_played(tmp_path: Path) -> None:
+    events: list[Event] = []
+    runner = _runner(tmp_path, events, states={"echo": [IMAGE_STUCK]})
+    assert runner.play(auto=True) is False
+    finished = next(e for e in events if isinstance(e, LessonFinished))
+    assert finished.failed_steps == ("start",)
+    assert "mkdir" in finished.skipped_steps
+    skipped = [e for e in events if isinstance(e, StepSkipped)]
+    assert skipped and "workload echo never came up" in skipped[0].reason
+    # Step 2's actions never ran: no run_once of mkdir-try.
+    assert not [c for c in runner.target.calls if c[0] == "run_once"]
+
+
+def test_a_state_check_that_wants_image_pull_back_off_is_not_cut_short(tmp_path: Path) -> None:
+    events: list[Event] = []
+    runner = _runner(tmp_path, events, states={"echo": [IMAGE_STUCK]})
+    step = runner.lesson.steps[0]
+    check = replace(step.checks[0], phases=("pending",), reason="ImagePullBackOff")
+    runner.start()
+    assert runner.run_checks(replace(step, checks=(check,))) is True

@@ -16,8 +16,22 @@ _FAILED_TO_CREATE = {
     "CreateContainerConfigError",
     "RunContainerError",
     "StartError",
-    "InvalidImageName",
 }
+
+
+# Waiting reasons that mean the node cannot get the image: no amount of waiting helps offline
+# (seen on a real kind node: ErrImagePull, then ImagePullBackOff, for as long as one looks).
+IMAGE_UNAVAILABLE = {"ErrImagePull", "ImagePullBackOff", "ErrImageNeverPull", "InvalidImageName"}
+IMAGE_FIX = "seclab prepare --target kind"
+
+
+def image_stuck(image: str | None, reason: str) -> str:
+    """What to tell the learner when the node cannot get a pod's image."""
+    return (
+        f"the node cannot get the image {image or '(unknown)'} ({reason}): it has no network "
+        f"or the image was never loaded into it; run `{IMAGE_FIX}` (it loads the lab's images, "
+        "or their offline stand-ins, into the node), then run the step again"
+    )
 
 
 def container_id(raw: str | None) -> str | None:
@@ -67,7 +81,9 @@ def pod_state(pod: dict[str, Any]) -> WorkloadState:
         )
     if "terminated" in state:
         term = state["terminated"]
-        phase = Phase.FAILED_TO_CREATE if term.get("reason") == "StartError" else Phase.EXITED
+        phase = Phase.EXITED
+        if term.get("reason") == "StartError":  # runc refused to start it: once, or again
+            phase = Phase.CRASH_LOOPING if restarts or last else Phase.FAILED_TO_CREATE
         return WorkloadState(
             phase,
             exit_code=term.get("exitCode"),
@@ -80,7 +96,10 @@ def pod_state(pod: dict[str, Any]) -> WorkloadState:
     waiting = state.get("waiting") or {}
     reason = waiting.get("reason")
     message = waiting.get("message")
-    if reason == "CrashLoopBackOff":
+    # A container that ran (or was started) before and failed again is crash-looping, whatever
+    # this moment's reason: a default-ERRNO pod on a real kind node flips between
+    # RunContainerError and CrashLoopBackOff with restarts counting up and lastState.terminated.
+    if reason == "CrashLoopBackOff" or (reason in _FAILED_TO_CREATE and (restarts or last)):
         # The back-off message only names the container; the last run says what went wrong.
         return WorkloadState(
             Phase.CRASH_LOOPING,
@@ -95,7 +114,10 @@ def pod_state(pod: dict[str, Any]) -> WorkloadState:
         return WorkloadState(
             Phase.FAILED_TO_CREATE, reason=reason, message=message, restarts=restarts
         )
-    return WorkloadState(Phase.PENDING, reason=reason, message=message, restarts=restarts)
+    stuck = image_stuck(cs.get("image"), reason) if reason in IMAGE_UNAVAILABLE else None
+    return WorkloadState(
+        Phase.PENDING, reason=reason, message=message, restarts=restarts, stuck=stuck
+    )
 
 
 def host_pids(cid: str | None, proc: Path = Path("/proc")) -> tuple[int, ...]:

@@ -104,6 +104,8 @@ class KindTarget(Target):
         state = self.run(spec)
         deadline = time.monotonic() + timeout
         while state.phase not in _TERMINAL:
+            if state.stuck:  # waiting cannot help: say why now, not after the timeout
+                raise TargetError(f"pod {spec.name} cannot start: {state.stuck}")
             if time.monotonic() > deadline:
                 raise TargetError(
                     f"pod {spec.name} did not finish within {timeout:g} s "
