@@ -17,9 +17,9 @@ from lab.course.interrupts import first_interrupt_only
 from lab.targets.base import CommandEvent, TargetError
 from lab.targets.commands import Runner, SubprocessRunner
 from lab.targets.kind import config as kindconfig
+from lab.targets.kind.cluster import KindCluster
 from lab.targets.kind.manifests import BUSYBOX_IMAGE, HTTP_ECHO_IMAGE, MANAGED
 from lab.targets.kind.status import pod_state
-from lab.targets.kind.cluster import KindCluster
 from lab.targets.kind.target import KindTarget
 
 # Loaded into the nodes when Docker has them, so a class without network still works.
@@ -125,7 +125,10 @@ def up(workers: int, seccomp_default: bool, dry_run: bool, name: str) -> None:
             click.echo("kind get clusters")
             click.echo(shlex.join(cluster.create_argv(path)))
             for image in PRELOAD:
-                click.echo(f"{shlex.join(cluster.load_argv(image))}   # if Docker has the image")
+                for argv in cluster.load_argvs(image, probe=False):
+                    click.echo(f"{shlex.join(argv)}   # if Docker has the image")
+            click.echo("# (docker save gets --platform where Docker has it, from Docker 28;")
+            click.echo("#  without the images, the lab's offline stand-ins are built and loaded)")
             click.echo(f"\n# with this config, written to {path}:")
             click.echo(kindconfig.dump(config, source), nl=False)
             return
@@ -147,14 +150,11 @@ def up(workers: int, seccomp_default: bool, dry_run: bool, name: str) -> None:
             written = kindconfig.write(config, source, _state_dir(), name)
             _create(cluster, written, name)
             click.echo(f'created kind cluster "{name}" (kubectl context kind-{name}).')
-        for image in PRELOAD:
-            if cluster.image_present(image):
-                cluster.load_image(image)
-            else:
-                click.echo(
-                    f"note: Docker has no {image}: the node pulls it on first use (needs "
-                    f"network). For an offline class: docker pull {image}, then run this again."
-                )
+        # The pods' images into the nodes: upstream when Docker has it (or can pull it), else
+        # the lab's offline stand-in (busybox-static), so a class without network still works.
+        for workload, image in target.choose_images().items():
+            offline = "" if image in PRELOAD else " (the lab's offline stand-in: no network here)"
+            click.echo(f"{workload} pods use {image}{offline}.")
         click.echo("ready: seclab cluster status shows the nodes and the profiles mount.")
 
 

@@ -69,8 +69,8 @@ def profile_names(lessons: Sequence[Lesson], target: str) -> list[str]:
             if action.kind == "diff":
                 used.append(action.text)
             names += [n for n in used if n and n.endswith(".json") and n not in written]
-    if target == "docker" and "fine-grained.json" in names:
-        # Without the upstream image, docker runs the offline stand-in under its own list.
+    if target in ("docker", "kind") and "fine-grained.json" in names:
+        # Without the upstream image, docker and kind run the offline stand-in under its own list.
         from lab.targets.docker.offline import ECHO_PROFILE
 
         names.append(ECHO_PROFILE)

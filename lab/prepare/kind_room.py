@@ -15,11 +15,13 @@ from lab.course.interrupts import first_interrupt_only
 from lab.prepare.items import Item, Steps
 from lab.prepare.pull_policy import pod_images, policy_item
 from lab.targets.base import TargetError
-from lab.targets.commands import CommandError
 from lab.targets.kind import config as kindconfig
-from lab.targets.kind.target import KindTarget
+from lab.targets.kind.cluster import OFFLINE
+from lab.targets.kind.target import UPSTREAM, KindTarget
 
 FIX = "seclab prepare --target kind"
+STAND_INS = {UPSTREAM[w]: OFFLINE[w] for w in UPSTREAM}  # upstream image -> offline stand-in
+WORKLOAD_OF = {OFFLINE[w]: w for w in OFFLINE}
 
 
 @dataclass
@@ -57,7 +59,7 @@ class KindRoom:
         name = f"kind cluster {self.name}"
         try:
             how = "exists" if exists else self._create()
-            self.target.prepare()  # its nodes answer and are Ready
+            self.target.check_nodes()  # its nodes answer and are Ready
         except TargetError as exc:
             return Item.bad(name, exc.message, exc.hint or FIX)
         except paths.StateDirError as exc:
@@ -119,22 +121,44 @@ class KindRoom:
     def _image(self, image: str, nodes: list[str]) -> Item:
         name = f"image {image} in the nodes"
         cluster = self.target.cluster
+        stand_in = STAND_INS.get(image)
         try:
             missing = [n for n in nodes if not cluster.node_has_image(n, image)]
             if not missing:
                 return Item.good(name, f"loaded in {self.name}'s nodes")
             on_host = cluster.image_present(image)
+            if not on_host and stand_in and all(cluster.node_has_image(n, stand_in) for n in nodes):
+                return Item.good(name, f"not there, but the lab's offline stand-in {stand_in} is")
             if self.check:
                 why = f"not in {', '.join(missing)}: the kubelet would pull it during the talk"
                 return Item.bad(name, why, FIX, self._fetch_argvs(image, on_host))
-            if not on_host:
-                self._pull(image)
-            with self.steps.step(f"kind load docker-image {image}"):
+            if not on_host and not self._pull(image):
+                return self._stand_in(name, image, stand_in, missing)
+            with self.steps.step(f"loading {image} into the nodes (docker save, kind load)"):
                 cluster.load_image(image)
         except TargetError as exc:
             return Item.bad(name, exc.message, exc.hint or FIX)
         how = "loaded" if on_host else "pulled on this machine and loaded"
         return Item.good(name, f"{how} into {', '.join(missing)}")
+
+    def _stand_in(self, name: str, image: str, stand_in: str | None, nodes: list[str]) -> Item:
+        """Offline: the lab's stand-in (busybox-static, with its own profiles) instead."""
+        cluster = self.target.cluster
+        if stand_in is None:
+            hint = (
+                f"on a machine with network: docker pull {image}; docker save {image} > "
+                f"image.tar; here: docker load < image.tar; then {FIX}"
+            )
+            return Item.bad(name, f"Docker cannot pull {image} and the lab has no stand-in", hint)
+        with self.steps.step(f"offline: building {stand_in} and loading it into the nodes"):
+            if not cluster.image_present(stand_in):
+                cluster.build_stand_in(WORKLOAD_OF[stand_in])
+            cluster.load_image(stand_in)
+        return Item.good(
+            name,
+            f"Docker cannot pull it here: the lab's offline stand-in {stand_in} is loaded into "
+            f"{', '.join(nodes)} instead (the lessons use it, with its own profiles)",
+        )
 
     def _fetch_argvs(self, image: str, on_host: bool | None = None) -> list[list[str]]:
         """What puts the image into the nodes: a pull on this machine if Docker lacks it."""
@@ -142,18 +166,9 @@ class KindRoom:
         if on_host is None:
             on_host = cluster.image_present(image)
         pull = [] if on_host else [["docker", "pull", image]]
-        return [*pull, cluster.load_argv(image)]
+        return [*pull, *cluster.load_argvs(image)]
 
-    def _pull(self, image: str) -> None:
+    def _pull(self, image: str) -> bool:
+        """docker pull; False when it cannot (offline): the stand-in is the answer then."""
         with self.steps.step(f"docker pull {image}"):
-            try:
-                done = self.target.reported(["docker", "pull", image], timeout=900, check=False)
-            except CommandError as exc:
-                raise TargetError(str(exc).splitlines()[0]) from None
-            if done.returncode != 0:
-                last = (done.stderr.strip().splitlines() or ["no message"])[-1]
-                raise TargetError(
-                    f"Docker cannot pull {image}: {last}",
-                    hint=f"on a machine with network: docker pull {image}; docker save {image} "
-                    f"> image.tar; here: docker load < image.tar; then {FIX}",
-                )
+            return self.target.cluster.pull(image, timeout=900)

@@ -3,17 +3,24 @@
 from __future__ import annotations
 
 import hashlib
+import platform
 import shlex
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from lab.targets.base import TargetError
 from lab.targets.commands import INSTALL, CommandError, Completed
+from lab.targets.docker import offline
 from lab.targets.kind.config import MOUNT_PATH
 from lab.targets.kind.kubectl import ReportedRunner
 
 INSTALL_KIND = f"install kind: {INSTALL['kind']}"
+# The lab's offline stand-ins (built from busybox-static, as for the docker target).
+OFFLINE = {"http-echo": offline.ECHO_IMAGE, "busybox": offline.BUSYBOX_IMAGE}
+# Pulls that failed in this process: an offline classroom should not wait on each lesson.
+_PULL_FAILED: set[str] = set()
 
 
 @dataclass
@@ -24,6 +31,7 @@ class KindCluster:
     name: str = "seclab"
     timeout: float = 60
     create_timeout: float = 900  # pulling the node image on a slow link takes minutes
+    _save_platform: bool | None = None
 
     @property
     def control_plane(self) -> str:
@@ -132,7 +140,7 @@ class KindCluster:
             nodes = self.nodes()
         except TargetError:
             nodes = []
-        node = self.control_plane if self.control_plane in nodes else (nodes or [None])[0]
+        node = self.control_plane if self.control_plane in nodes else next(iter(nodes), None)
         if node:
             look = ["docker", "exec", node, "journalctl", "-u", "kubelet", "--no-pager", "-n", "30"]
             done = self._call(look, check=False)
@@ -176,16 +184,68 @@ class KindCluster:
     def delete(self) -> Completed:
         return self._call(["kind", "delete", "cluster", "--name", self.name], timeout=300)
 
-    def load_argv(self, image: str) -> list[str]:
-        return ["kind", "load", "docker-image", image, "--name", self.name]
+    def load_argvs(
+        self, image: str, archive: str = "IMAGE.tar", *, probe: bool = True
+    ) -> list[list[str]]:
+        """`docker save` + `kind load image-archive`: unlike `kind load docker-image`, this works
+        for multi-arch images under Docker's containerd image store (Docker 29's default),
+        where `--platform` keeps the save to the node's platform. `probe=False` runs nothing
+        (a dry run): --platform is then left out."""
+        with_platform = self._save_has_platform() if probe else bool(self._save_platform)
+        platform = ["--platform", node_platform()] if with_platform else []
+        return [
+            ["docker", "save", *platform, "-o", archive, image],
+            ["kind", "load", "image-archive", archive, "--name", self.name],
+        ]
+
+    def _save_has_platform(self) -> bool:
+        """Whether this Docker's `docker save` takes --platform (Docker 28 and later)."""
+        if self._save_platform is None:
+            done = self._call(["docker", "save", "--help"], check=False)
+            self._save_platform = "--platform" in done.stdout
+        return self._save_platform
 
     def image_present(self, image: str) -> bool:
         """Whether the local Docker engine has the image (so it can be loaded without network)."""
         argv = ["docker", "image", "inspect", image, "--format", "{{.Id}}"]
         return self._call(argv, check=False).returncode == 0
 
-    def load_image(self, image: str) -> Completed:
-        return self._call(self.load_argv(image), timeout=600)
+    def load_image(self, image: str) -> None:
+        """Put a Docker image into every node (through a temporary archive)."""
+        with tempfile.TemporaryDirectory(prefix="seclab-image-") as folder:
+            archive = str(Path(folder) / "image.tar")
+            for argv in self.load_argvs(image, archive):
+                self._call(argv, timeout=600)
+
+    def pull(self, image: str, timeout: float = 60) -> bool:
+        """`docker pull`; False (never an error) when it fails: offline is a normal case."""
+        if image in _PULL_FAILED:
+            return False
+        try:
+            done = self._call(["docker", "pull", image], timeout=timeout, check=False)
+        except TargetError:
+            done = None
+        if done is None or done.returncode != 0:
+            _PULL_FAILED.add(image)
+            return False
+        return True
+
+    def build_stand_in(self, workload: str) -> str:
+        """Build the lab's offline stand-in for `workload` from the host's static busybox."""
+        image = OFFLINE[workload]
+        busybox = offline.find_busybox()
+        if busybox is None:
+            raise TargetError(
+                f"no busybox on this machine to build the offline image {image} from",
+                hint="apt-get install busybox-static (or load the upstream image into the node)",
+            )
+        with_echo = workload == "http-echo"
+        changes = [f"--change={c}" for c in offline.image_changes(with_echo=with_echo)]
+        with tempfile.TemporaryDirectory(prefix="seclab-rootfs-") as folder:
+            tar = Path(folder) / "rootfs.tar"
+            tar.write_bytes(offline.busybox_rootfs(busybox, with_echo=with_echo))
+            self._call(["docker", "import", *changes, str(tar), image], timeout=300)
+        return image
 
     def docker_desktop(self) -> bool:
         """Whether the engine is Docker Desktop (its VM only sees shared host folders)."""
@@ -246,6 +306,14 @@ class KindCluster:
         for node in self.nodes():
             self._call(["docker", "exec", node, "mkdir", "-p", folder])
             self._call(["docker", "cp", str(path), f"{node}:{folder}/{path.name}"])
+
+
+def node_platform() -> str:
+    """The platform of this machine's nodes, as `docker save --platform` names it."""
+    machine = platform.machine().lower()
+    return "linux/" + {"x86_64": "amd64", "aarch64": "arm64", "arm64": "arm64"}.get(
+        machine, machine
+    )
 
 
 def _digests(profiles: Path) -> dict[str, str]:

@@ -61,18 +61,19 @@ def seccomp_profile(profile: ProfileRef) -> dict[str, str]:
     return {"type": "Unconfined"}
 
 
-def pod_manifest(spec: WorkloadSpec) -> dict[str, Any]:
-    """A pod running the workload under a pod-level seccomp profile, as the tutorial does."""
+def pod_manifest(spec: WorkloadSpec, image: str | None = None) -> dict[str, Any]:
+    """A pod running the workload under a pod-level seccomp profile, as the tutorial does
+    (`image`: another image for the workload, e.g. the lab's offline stand-in)."""
     check_name(spec.name)
     container: dict[str, Any] = {"name": CONTAINER}
     if spec.workload == "http-echo":
-        container["image"] = HTTP_ECHO_IMAGE
+        container["image"] = image or HTTP_ECHO_IMAGE
         container["args"] = list(spec.args or DEFAULT_ECHO_ARGS)
         restart = "Always"  # so a profile that kills the server shows as CrashLoopBackOff
     else:
         if not spec.args:
             raise TargetError(f"busybox workload {spec.name!r} has no command")
-        container["image"] = BUSYBOX_IMAGE
+        container["image"] = image or BUSYBOX_IMAGE
         container["command"] = list(spec.args)
         restart = "Never"  # one-shot commands: their exit code is the observation
     if spec.privileged:

@@ -9,25 +9,31 @@ from __future__ import annotations
 import shlex
 import time
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from lab.targets.base import (
+    CommandEvent,
     CommandListener,
     ExecResult,
     HttpResponse,
     Phase,
+    ProfileRef,
     Target,
     TargetError,
     WorkloadSpec,
     WorkloadState,
 )
 from lab.targets.commands import Runner, SubprocessRunner
-from lab.targets.kind.cluster import KindCluster
+from lab.targets.docker.offline import ECHO_PROFILE as STAND_IN_PROFILE
+from lab.targets.kind.cluster import OFFLINE, KindCluster
 from lab.targets.kind.kubectl import Kubectl, ReportedRunner
 from lab.targets.kind.manifests import (
+    BUSYBOX_IMAGE,
     CONTAINER,
     ECHO_PORT,
     EXTRA_SUBDIR,
+    HTTP_ECHO_IMAGE,
     MANAGED,
     SECCOMP_ROOT,
     check_name,
@@ -37,6 +43,7 @@ from lab.targets.kind.manifests import (
 from lab.targets.kind.pods import PodResolver
 from lab.targets.kind.status import pod_state
 
+UPSTREAM = {"http-echo": HTTP_ECHO_IMAGE, "busybox": BUSYBOX_IMAGE}
 _TERMINAL = {Phase.EXITED, Phase.FAILED_TO_CREATE, Phase.CRASH_LOOPING, Phase.NOT_FOUND}
 
 
@@ -58,9 +65,20 @@ class KindTarget(Target):
         self.cluster = KindCluster(self.reported, cluster_name)
         self.poll_interval = 1.0  # seconds between state reads while waiting for a pod
         self.pods = PodResolver(self.kubectl)
+        # workload -> the image its pods use (choose_images, at prepare); upstream until then.
+        self.images: dict[str, str] = {}
 
     # -- the cluster -----------------------------------------------------------------------
     def prepare(self) -> None:
+        self.check_nodes()
+        self.choose_images()
+
+    def note(self, text: str) -> None:
+        """Show the learner a remark next to the commands (no command is run)."""
+        self.emit(CommandEvent((), exit_code=0, display=f"# {text}"))
+
+    def check_nodes(self) -> None:
+        """The cluster exists and its nodes are Ready, or a TargetError says what to do."""
         if not self.cluster.exists():
             raise TargetError(
                 f"there is no kind cluster named {self.cluster_name!r}", hint="seclab cluster up"
@@ -80,13 +98,62 @@ class KindTarget(Target):
                 hint="wait a minute and look again with `seclab cluster status`",
             )
 
+    def choose_images(self) -> dict[str, str]:
+        """Which image each workload's pods use, made available in the nodes: the upstream
+        image when the nodes have it or Docker has (or can pull) it, else the lab's offline
+        stand-in, built from busybox-static and loaded into the nodes."""
+        nodes = self.cluster.nodes()
+        for workload in UPSTREAM:
+            self.images[workload] = self._image_for(workload, nodes)
+        return dict(self.images)
+
+    def _image_for(self, workload: str, nodes: list[str]) -> str:
+        cluster = self.cluster
+        upstream, stand_in = UPSTREAM[workload], OFFLINE[workload]
+        if nodes and all(cluster.node_has_image(n, upstream) for n in nodes):
+            return upstream
+        if cluster.image_present(upstream):
+            cluster.load_image(upstream)
+            return upstream
+        if nodes and all(cluster.node_has_image(n, stand_in) for n in nodes):
+            self.note(f"the nodes have no {upstream}: using the lab's offline {stand_in}")
+            return stand_in
+        if cluster.pull(upstream):
+            cluster.load_image(upstream)
+            return upstream
+        try:
+            if not cluster.image_present(stand_in):
+                cluster.build_stand_in(workload)
+            cluster.load_image(stand_in)
+        except TargetError as exc:
+            self.note(f"no {upstream} and no offline stand-in ({exc.message}): the pods ask "
+                      f"the node for {upstream}, which needs network")  # fmt: skip
+            return upstream
+        self.note(f"offline: {upstream} cannot be had here, so the pods run the lab's "
+                  f"stand-in {stand_in} (busybox-static), loaded into the nodes")  # fmt: skip
+        return stand_in
+
+    def _for_stand_in(self, spec: WorkloadSpec) -> WorkloadSpec:
+        """The offline echo is busybox, not Go: fine-grained.json lists the Go server's
+        syscalls, so the stand-in runs under its own allow-list (as on the docker target)."""
+        if spec.workload != "http-echo" or self.images.get("http-echo") != OFFLINE["http-echo"]:
+            return spec
+        if spec.profile.kind != "localhost" or spec.profile.file != "fine-grained.json":
+            return spec
+        self.note(
+            f"offline http-echo stand-in: fine-grained.json lists the Go server's syscalls; "
+            f"using {STAND_IN_PROFILE}, recorded for the stand-in"
+        )
+        return replace(spec, profile=ProfileRef.localhost(STAND_IN_PROFILE))
+
     def sync_profiles(self) -> list[str]:
         """Copy profiles that differ (or are missing) into every node; return what was copied."""
         return self.cluster.sync_profiles(self.profiles_dir)
 
     # -- workloads -------------------------------------------------------------------------
     def run(self, spec: WorkloadSpec) -> WorkloadState:
-        manifest = pod_manifest(spec)
+        spec = self._for_stand_in(spec)
+        manifest = pod_manifest(spec, self.images.get(spec.workload))
         extra = spec.profile.file if spec.profile.kind == "localhost" else None
         if extra and Path(extra).is_absolute() and Path(extra).is_file():
             # Outside the mount: a missing file is left for the kubelet to report.

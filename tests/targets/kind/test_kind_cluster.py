@@ -57,7 +57,11 @@ def test_dry_run_prints_commands_and_config_and_runs_nothing(
     )
     assert code == 0 and replay.calls == []
     assert f"kind create cluster --name seclab --config {state}/kind-seclab.yaml" in out
-    assert "kind load docker-image hashicorp/http-echo:1.0 --name seclab" in out
+    # docker save + kind load image-archive: kind load docker-image fails for multi-arch
+    # images under Docker's containerd image store.
+    assert "docker save -o IMAGE.tar hashicorp/http-echo:1.0" in out
+    assert "kind load image-archive IMAGE.tar --name seclab" in out
+    assert "kind load docker-image" not in out
     config = yaml.safe_load(out.split("written to", 1)[1].split("\n", 1)[1])
     assert [n["role"] for n in config["nodes"]] == ["control-plane", "worker"]
     for node in config["nodes"]:
@@ -78,7 +82,10 @@ def test_up_creates_the_cluster_from_the_generated_config(
     assert written["nodes"][0]["extraMounts"][0]["hostPath"] == str(profiles)
     assert "kubeadmConfigPatches" not in written  # only with --seccomp-default
     assert 'created kind cluster "seclab"' in out
-    assert "Docker has no busybox:1.36" in out  # not loaded: the node would need network
+    assert "http-echo pods use hashicorp/http-echo:1.0." in out  # Docker had it: loaded
+    # Docker has no busybox:1.36 and cannot pull it: the offline stand-in is built and loaded.
+    assert "busybox pods use seclab/busybox:offline (the lab's offline stand-in" in out
+    assert "  • Starting control-plane" in err  # kind's progress, as it came
     assert "$ kind create cluster --name seclab" in err  # shown as it starts
 
 

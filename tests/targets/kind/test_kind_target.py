@@ -46,8 +46,10 @@ def test_prepare_accepts_a_ready_cluster(profiles: Path) -> None:
     target.prepare()
     runner.assert_done()
     # Every command is shown twice: as it starts, then with its outcome.
-    assert [e.exit_code for e in events] == [None, 0, None, 0]
+    assert [e.exit_code for e in events] == [None, 0] * 5
     assert events[2].shown() == "kubectl --context kind-seclab get nodes -o json"
+    # The nodes have both upstream images: the pods use them.
+    assert target.images == {"http-echo": "hashicorp/http-echo:1.0", "busybox": "busybox:1.36"}
 
 
 @pytest.mark.parametrize(
