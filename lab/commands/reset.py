@@ -15,7 +15,8 @@ HELP = """Remove what the lab created, and only that.
 \b
   local   workload processes the lab recorded (in its state directory) that still run
   docker  containers and images labelled seclab=1
-  kind    pods and services labelled app.kubernetes.io/managed-by=seclab in cluster "seclab"
+  kind    pods and services labelled app.kubernetes.io/managed-by=seclab in cluster "seclab",
+          and the profiles the lab copied into its nodes' /var/lib/kubelet/seccomp/seclab-extra
           (the cluster itself stays: `seclab cluster down` removes it)
 
 Nothing unlabelled is ever touched. Running it twice is harmless: the second run finds nothing.
@@ -60,7 +61,9 @@ def _kind(dry_run: bool, session: str | None) -> list[str]:
     listed = target.kubectl(
         "get", "pods,services", "--all-namespaces", "-l", MANAGED, "-o", "name", timeout=60
     )
-    return [f"would delete {line.strip()}" for line in listed.stdout.splitlines() if line.strip()]
+    pods = [line.strip() for line in listed.stdout.splitlines() if line.strip()]
+    extra = target.cluster.remove_extra_profiles(dry_run=True)
+    return [f"would delete {name}" for name in (*pods, *extra)]
 
 
 RESETTERS: dict[str, Callable[[bool, str | None], list[str]]] = {

@@ -15,10 +15,12 @@ from lab.targets.commands import INSTALL, CommandError, Completed
 from lab.targets.docker import offline
 from lab.targets.kind.config import MOUNT_PATH
 from lab.targets.kind.kubectl import ReportedRunner
+from lab.targets.kind.manifests import EXTRA_SUBDIR, SECCOMP_ROOT
 
 INSTALL_KIND = f"install kind: {INSTALL['kind']}"
 # The lab's offline stand-ins (built from busybox-static, as for the docker target).
 OFFLINE = {"http-echo": offline.ECHO_IMAGE, "busybox": offline.BUSYBOX_IMAGE}
+EXTRA_DIR = f"{SECCOMP_ROOT}/{EXTRA_SUBDIR}"  # profiles from elsewhere, copied in by the lab
 # Pulls that failed in this process: an offline classroom should not wait on each lesson.
 _PULL_FAILED: set[str] = set()
 
@@ -300,6 +302,27 @@ class KindCluster:
                 self._call(["docker", "cp", str(profiles / name), f"{node}:{MOUNT_PATH}/{name}"])
                 copied.append(f"{node}:{name}")
         return copied
+
+    def extra_profiles(self, node: str) -> list[str]:
+        """The profiles the lab copied into the node's seclab-extra/ (make-your-own's)."""
+        done = self._call(["docker", "exec", node, "ls", "-1", EXTRA_DIR], check=False)
+        if done.returncode != 0:
+            return []  # no such folder: nothing copied there
+        return sorted(name for name in done.stdout.split() if "/" not in name)
+
+    def remove_extra_profiles(self, *, dry_run: bool = False) -> list[str]:
+        """Remove the lab's seclab-extra/ profiles from every node, and nothing else there."""
+        gone = []
+        for node in self.nodes():
+            names = self.extra_profiles(node)
+            if not names:
+                continue
+            gone += [f"{node}:{EXTRA_SUBDIR}/{name}" for name in names]
+            if not dry_run:
+                paths = [f"{EXTRA_DIR}/{name}" for name in names]
+                self._call(["docker", "exec", node, "rm", "-f", "--", *paths])
+                self._call(["docker", "exec", node, "rmdir", EXTRA_DIR], check=False)
+        return gone
 
     def copy_profile(self, path: Path, folder: str) -> None:
         """Copy one profile into `folder` on every node."""

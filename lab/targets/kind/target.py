@@ -277,7 +277,8 @@ class KindTarget(Target):
             words = line.split()
             if len(words) >= 3 and words[2] == "deleted":
                 gone.append(f"{words[0]}/{words[1].strip(chr(34))}")
-        return gone
+        # make-your-own's profiles, copied into the nodes outside the mount: only that folder.
+        return gone + self.cluster.remove_extra_profiles()
 
     def cancel(self) -> None:
         cancel = getattr(self.runner, "cancel", None)

@@ -210,9 +210,21 @@ def test_delete_by_the_labs_labels_is_idempotent(profiles: Path) -> None:
 
 def test_reset_deletes_only_what_carries_the_labs_label(profiles: Path) -> None:
     target, runner, _ = target_for("reset", profiles=profiles)
-    assert target.reset() == ["pod/audit-pod", "pod/violation-pod", "service/audit-pod"]
+    gone = target.reset()
+    assert gone[:3] == ["pod/audit-pod", "pod/violation-pod", "service/audit-pod"]
+    # make-your-own's profiles in the node (names as on a real node, kind-observed 21).
+    assert gone[3:] == [
+        f"seclab-control-plane:seclab-extra/{name}"
+        for name in ("idle-echo-a1341.json", "idle-echo-a1342.json", "idle-echo.json",
+                     "my-echo-b8d31.json", "my-echo-b8d32.json", "my-echo.json")
+    ]  # fmt: skip
     assert target.reset() == []
     runner.assert_done()
+    # In the node, only seclab-extra/ is touched: never the mounted profiles/.
+    removals = [c for c in runner.calls if c[:2] == ("docker", "exec") and c[3] in ("rm", "rmdir")]
+    touched = [p for c in removals for p in c[4:] if p not in ("-f", "--")]
+    assert len(touched) == 7
+    assert all(p.startswith("/var/lib/kubelet/seccomp/seclab-extra") for p in touched)
     deletes = [c for c in runner.calls if "delete" in c]
     # The selector is in every delete's argv: nothing unlabelled can match.
     assert all(c[c.index("-l") + 1] == "app.kubernetes.io/managed-by=seclab" for c in deletes)
