@@ -9,6 +9,7 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -17,6 +18,7 @@ from lab.course.interrupts import first_interrupt_only
 from lab.targets.base import CommandEvent, TargetError
 from lab.targets.commands import Runner, SubprocessRunner
 from lab.targets.kind import config as kindconfig
+from lab.targets.kind import versions as kind_versions
 from lab.targets.kind.cluster import KindCluster
 from lab.targets.kind.manifests import BUSYBOX_IMAGE, HTTP_ECHO_IMAGE, MANAGED
 from lab.targets.kind.status import pod_state
@@ -111,12 +113,18 @@ def up(workers: int, seccomp_default: bool, dry_run: bool, name: str) -> None:
     """
     with _errors():
         source = paths.kind_config()
-        config = kindconfig.render(
-            kindconfig.load(source),
-            paths.profiles_dir(),
-            workers=workers,
-            seccomp_default=seccomp_default,
-        )
+        base = kindconfig.load(source)
+        cgroup = kind_versions.host_cgroup_version()
+
+        def config_for(kind_release: tuple[int, ...] | None) -> tuple[dict[str, Any], list[str]]:
+            minor = kind_versions.expected_node_minor(kind_release, kindconfig.node_image(base))
+            kubelet, said = kind_versions.config_patches(
+                minor, seccomp_default=seccomp_default, cgroup=cgroup
+            )
+            config = kindconfig.render(base, paths.profiles_dir(), workers=workers, kubelet=kubelet)
+            return config, said
+
+        config, _ = config_for(None)
         target = _target(name)
         cluster = target.cluster
         if dry_run:
@@ -147,6 +155,10 @@ def up(workers: int, seccomp_default: bool, dry_run: bool, name: str) -> None:
                     f"note: Docker Desktop only mounts shared folders: make sure "
                     f"{paths.profiles_dir()} is under Settings > Resources > File sharing."
                 )
+            release = cluster.kind_release()
+            config, said = config_for(release)
+            for line in said:
+                click.echo(f"note: {line}.")
             written = kindconfig.write(config, source, _state_dir(), name)
             _create(cluster, written, name)
             click.echo(f'created kind cluster "{name}" (kubectl context kind-{name}).')

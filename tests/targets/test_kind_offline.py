@@ -10,11 +10,12 @@ import json
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+from lab.targets.kind_cluster import OFFLINE
+from lab.targets.offline_images import ECHO_PROFILE
+
 from lab.targets.base import CommandEvent, ProfileRef, WorkloadSpec
 from lab.targets.commands import Completed
 from lab.targets.kind import KindTarget
-from lab.targets.kind_cluster import OFFLINE
-from lab.targets.offline_images import ECHO_PROFILE
 
 REPO = Path(__file__).resolve().parents[2]
 

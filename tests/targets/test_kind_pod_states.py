@@ -15,9 +15,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from lab.targets.k8s_status import pod_state
 
 from lab.targets.base import Phase
-from lab.targets.k8s_status import pod_state
 
 REAL = Path(__file__).resolve().parents[1] / "fixtures" / "kind" / "real"
 

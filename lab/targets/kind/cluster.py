@@ -13,6 +13,7 @@ from pathlib import Path
 from lab.targets.base import TargetError
 from lab.targets.commands import INSTALL, CommandError, Completed
 from lab.targets.docker import offline
+from lab.targets.kind import versions as kind_versions
 from lab.targets.kind.config import MOUNT_PATH
 from lab.targets.kind.kubectl import ReportedRunner
 from lab.targets.kind.manifests import EXTRA_SUBDIR, SECCOMP_ROOT
@@ -77,6 +78,11 @@ class KindCluster:
             for line in done.stdout.splitlines()
             if line.strip() and not line.startswith("No kind clusters")
         ]
+
+    def kind_release(self) -> tuple[int, ...] | None:
+        """kind's own version, e.g. (0, 31, 0); None when it does not say."""
+        done = self._call(["kind", "version"], check=False)
+        return kind_versions.kind_release(done.stdout)
 
     def exists(self) -> bool:
         return self.name in self.clusters()

@@ -42,6 +42,12 @@ from lab.targets.kind.manifests import (
 )
 from lab.targets.kind.pods import PodResolver
 from lab.targets.kind.status import pod_state
+from lab.targets.kind.versions import (
+    ClusterVersions,
+    host_cgroup_version,
+    parse_node,
+    parse_runc,
+)
 
 UPSTREAM = {"http-echo": HTTP_ECHO_IMAGE, "busybox": BUSYBOX_IMAGE}
 _TERMINAL = {Phase.EXITED, Phase.FAILED_TO_CREATE, Phase.CRASH_LOOPING, Phase.NOT_FOUND}
@@ -67,11 +73,27 @@ class KindTarget(Target):
         self.pods = PodResolver(self.kubectl)
         # workload -> the image its pods use (choose_images, at prepare); upstream until then.
         self.images: dict[str, str] = {}
+        self.versions = ClusterVersions(cgroup=host_cgroup_version())  # read at prepare
 
     # -- the cluster -----------------------------------------------------------------------
     def prepare(self) -> None:
         self.check_nodes()
         self.choose_images()
+        versions = self.read_versions()
+        facts = "; ".join(versions.facts())
+        self.note(f"this cluster: {versions.summary()}" + (f". {facts}" if facts else ""))
+
+    def read_versions(self) -> ClusterVersions:
+        """Kubernetes and containerd (from the node object), runc (asked in the node), and the
+        host's cgroup version: what the lessons' kind variants depend on."""
+        done = self.reported(
+            ["docker", "exec", self.cluster.control_plane, "runc", "--version"],
+            timeout=30,
+            check=False,
+        )
+        runc = parse_runc(done.stdout) if done.returncode == 0 else None
+        self.versions = replace(self.versions, runc=runc)
+        return self.versions
 
     def note(self, text: str) -> None:
         """Show the learner a remark next to the commands (no command is run)."""
@@ -92,7 +114,10 @@ class KindTarget(Target):
                 for c in item.get("status", {}).get("conditions", [])
             )
         ]
-        if not nodes.get("items") or not_ready:
+        items = nodes.get("items") or []
+        if items:
+            self.versions = parse_node(items[0], host_cgroup_version())
+        if not items or not_ready:
             raise TargetError(
                 f"the cluster's nodes are not Ready yet: {', '.join(not_ready) or 'none found'}",
                 hint="wait a minute and look again with `seclab cluster status`",

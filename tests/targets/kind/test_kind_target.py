@@ -46,8 +46,13 @@ def test_prepare_accepts_a_ready_cluster(profiles: Path) -> None:
     target.prepare()
     runner.assert_done()
     # Every command is shown twice: as it starts, then with its outcome.
-    assert [e.exit_code for e in events] == [None, 0] * 5
-    assert events[2].shown() == "kubectl --context kind-seclab get nodes -o json"
+    commands = [e for e in events if e.argv]
+    assert [e.exit_code for e in commands] == [None, 0] * 6
+    assert commands[2].shown() == "kubectl --context kind-seclab get nodes -o json"
+    # What this cluster is, said once: versions from the node object and runc in the node.
+    (note,) = [e.shown() for e in events if not e.argv]
+    assert "this cluster: Kubernetes v1.32.0" in note and "runc 1.1.5+ds1" in note
+    assert "refuses a profile that has `flags`" in note  # runc 1.1
     # The nodes have both upstream images: the pods use them.
     assert target.images == {"http-echo": "hashicorp/http-echo:1.0", "busybox": "busybox:1.36"}
 
