@@ -21,6 +21,7 @@ from lab.targets.kind import config as kindconfig
 from lab.targets.kind import versions as kind_versions
 from lab.targets.kind.cluster import KindCluster
 from lab.targets.kind.manifests import BUSYBOX_IMAGE, HTTP_ECHO_IMAGE, MANAGED
+from lab.targets.kind.recording import maybe_recording
 from lab.targets.kind.status import pod_state
 from lab.targets.kind.target import KindTarget
 
@@ -62,7 +63,12 @@ def _state_dir() -> Path:
 
 
 def _target(name: str) -> KindTarget:
-    return KindTarget(paths.profiles_dir(), _show, cluster_name=name, runner=make_runner())
+    runner = make_runner()
+    if make_runner is SubprocessRunner:  # the real one: SECLAB_KIND_RECORD may record it
+        state = str(paths.state_dir(create=False))
+        replace = {str(paths.profiles_dir().resolve()): "{profiles}", state: "{state}"}
+        runner = maybe_recording(runner, replace)
+    return KindTarget(paths.profiles_dir(), _show, cluster_name=name, runner=runner)
 
 
 @contextmanager

@@ -41,6 +41,7 @@ from lab.targets.kind.manifests import (
     selector,
 )
 from lab.targets.kind.pods import PodResolver
+from lab.targets.kind.recording import maybe_recording
 from lab.targets.kind.status import pod_state
 from lab.targets.kind.versions import (
     ClusterVersions,
@@ -65,7 +66,10 @@ class KindTarget(Target):
     ) -> None:
         super().__init__(profiles_dir, on_command, name="kind")
         self.cluster_name = cluster_name
-        self.runner: Runner = runner or SubprocessRunner()
+        # SECLAB_KIND_RECORD=FILE records every command into a transcript (kind_recording).
+        self.runner: Runner = runner or maybe_recording(
+            SubprocessRunner(), {str(Path(profiles_dir).resolve()): "{profiles}"}
+        )
         self.reported = ReportedRunner(self.runner, self.emit)
         self.kubectl = Kubectl(self.reported, cluster_name)
         self.cluster = KindCluster(self.reported, cluster_name)

@@ -19,6 +19,7 @@ DEFAULT_NODE_MINOR: dict[tuple[int, ...], int] = {
     (0, 30): 34,
     (0, 31): 35,
     (0, 32): 36,
+    (0, 33): 37,  # kind PR 4248 (the v0.33.0 notes first said 1.36.1 by mistake)
 }
 FAIL_CGROUP_V1_FROM = 35  # node images from 1.35 refuse cgroup v1 hosts (failCgroupV1: true)
 SECCOMP_DEFAULT_GATE_BELOW = 25  # alpha, behind the SeccompDefault gate, in 1.22-1.24
@@ -28,9 +29,12 @@ RUNC_FLAGS_SINCE = (1, 2)  # runc 1.1 refuses a profile with `flags`
 
 
 def kind_release(text: str) -> tuple[int, ...] | None:
-    """(0, 33, 0) from `kind v0.33.0-alpha+fed268827e21ca go1.27.3 linux/amd64`."""
-    match = re.search(r"kind v(\d+\.\d+\.\d+)", text)
-    return parse_version(match.group(1)) if match else None
+    """(0, 31, 0) from `kind v0.31.0 go1.25.5 linux/amd64`; None for a pre-release build such
+    as `kind v0.33.0-alpha+fed268827e21ca …` (its default node image is its builder's choice)."""
+    match = re.search(r"kind v(\d+\.\d+\.\d+)(\S*)", text)
+    if not match or match.group(2).startswith("-"):
+        return None
+    return parse_version(match.group(1))
 
 
 def node_minor_from_image(image: str | None) -> int | None:
@@ -44,10 +48,9 @@ def node_minor_from_image(image: str | None) -> int | None:
 
 def expected_node_minor(kind: tuple[int, ...] | None, image: str | None) -> int | None:
     """The Kubernetes minor the cluster will run: the config's image, else kind's default."""
-    minor = node_minor_from_image(image)
-    if minor is not None or kind is None:
-        return minor
-    return DEFAULT_NODE_MINOR.get(kind[:2])
+    if image:  # the config's own image: its tag says, or nothing does
+        return node_minor_from_image(image)
+    return DEFAULT_NODE_MINOR.get(kind[:2]) if kind else None
 
 
 def host_cgroup_version(root: Path = Path("/sys/fs/cgroup")) -> int:

@@ -131,7 +131,7 @@ def test_status_shows_nodes_mount_and_pods(
     code, out, _, replay = invoke(monkeypatch, lab_dirs, "cluster_status", "status")
     replay.assert_done()
     assert code == 0
-    assert "node seclab-control-plane: Ready, kubelet v1.32.0" in out
+    assert "node seclab-control-plane: Ready, kubelet v1.22.3" in out
     assert "profiles: 2 file(s) in the node" in out
     assert "audit-pod: running, restarts 0" in out
     assert "violation-pod: crash-looping (CrashLoopBackOff), restarts 3" in out

@@ -51,7 +51,7 @@ def test_prepare_accepts_a_ready_cluster(profiles: Path) -> None:
     assert commands[2].shown() == "kubectl --context kind-seclab get nodes -o json"
     # What this cluster is, said once: versions from the node object and runc in the node.
     (note,) = [e.shown() for e in events if not e.argv]
-    assert "this cluster: Kubernetes v1.32.0" in note and "runc 1.1.5+ds1" in note
+    assert "this cluster: Kubernetes v1.22.3" in note and "runc 1.1.5+ds1" in note
     assert "refuses a profile that has `flags`" in note  # runc 1.1
     # The nodes have both upstream images: the pods use them.
     assert target.images == {"http-echo": "hashicorp/http-echo:1.0", "busybox": "busybox:1.36"}

@@ -34,6 +34,22 @@ def _fill(value: Any, values: Mapping[str, str]) -> Any:
     return value
 
 
+RECORDED_KEYS = {"at", "kind", "kubectl", "docker", "node", "containerd", "runc", "cgroup"}
+
+
+def check_source(name: str, data: dict[str, Any]) -> None:
+    """Every transcript says where it came from: recorded (with the versions) or constructed
+    (with why it could not be recorded)."""
+    source = data.get("source")
+    assert isinstance(source, dict) and len(source) == 1, f"{name}: needs source"
+    if "recorded" in source:
+        versions = source["recorded"]
+        assert set(versions) >= RECORDED_KEYS, f"{name}: recorded without its versions"
+    else:
+        assert isinstance(source.get("constructed"), str) and source["constructed"], name
+        assert "not live output" in data["about"], f"{name}: say it is not a recording"
+
+
 class TranscriptRunner:
     """Serves the steps of one or more transcript files, one call per step, in order."""
 
@@ -42,7 +58,7 @@ class TranscriptRunner:
         self.steps: list[dict[str, Any]] = []
         for name in names:
             data = json.loads((KIND_FIXTURES / f"{name}.json").read_text())
-            assert "not live output" in data["about"], f"{name}: say it is a recording"
+            check_source(name, data)
             self.steps.extend(data["steps"])
         self.position = 0
         self.calls: list[tuple[str, ...]] = []

@@ -10,14 +10,13 @@ import json
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from lab.targets.kind_cluster import OFFLINE
-from lab.targets.offline_images import ECHO_PROFILE
-
 from lab.targets.base import CommandEvent, ProfileRef, WorkloadSpec
 from lab.targets.commands import Completed
-from lab.targets.kind import KindTarget
+from lab.targets.docker.offline import ECHO_PROFILE
+from lab.targets.kind.cluster import OFFLINE
+from lab.targets.kind.target import KindTarget
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 
 
 class Recorder:

@@ -19,16 +19,16 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from lab.targets.kind_cluster import KindCluster
-from lab.targets.kubectl import ReportedRunner
 
 from lab import paths
 from lab.cli import cli
 from lab.commands import cluster as cluster_command
 from lab.targets.base import TargetError
 from lab.targets.commands import SubprocessRunner
+from lab.targets.kind.cluster import KindCluster
+from lab.targets.kind.kubectl import ReportedRunner
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 REAL = REPO / "tests" / "fixtures" / "kind" / "real"
 
 FAKE_KIND = r'''#!{python}

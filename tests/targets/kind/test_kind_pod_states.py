@@ -15,11 +15,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from lab.targets.k8s_status import pod_state
 
 from lab.targets.base import Phase
+from lab.targets.kind.status import pod_state
 
-REAL = Path(__file__).resolve().parents[1] / "fixtures" / "kind" / "real"
+REAL = Path(__file__).resolve().parents[2] / "fixtures" / "kind" / "real"
 
 
 def recorded_pods() -> dict[str, dict[str, Any]]:
