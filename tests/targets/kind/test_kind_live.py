@@ -1,7 +1,8 @@
 """The kind target on a real kind cluster: runs where kind, kubectl and Docker exist.
 
-Skipped elsewhere (tests/conftest.py says why). The cluster gets its own name, so a learner's
-`seclab` cluster is never touched, and is deleted at the end even when a test fails.
+Skipped elsewhere (tests/conftest.py says why). The cluster has the lab's own name, "seclab":
+one that exists is reused and left standing; one made here is deleted at the end, even when a
+test fails.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from lab.targets.kind.target import KindTarget
 pytestmark = [pytest.mark.kind, pytest.mark.timeout(1500)]
 
 REPO = Path(__file__).resolve().parents[3]
-CLUSTER = "seclab-live-test"
+CLUSTER = "seclab"
 
 
 @pytest.fixture(scope="module")

@@ -153,6 +153,7 @@ def test_a_live_pods_records_carry_its_name() -> None:
     kind = KindTarget(REPO / "profiles")
     if not kind.cluster.exists():
         pytest.skip("no kind cluster named 'seclab' here: `seclab cluster up` makes it")
+    kind.prepare()  # the pods' images (upstream, or the offline stand-ins) into the node
     name = f"t-watch-{uuid.uuid4().hex[:8]}"
     watcher = subprocess.Popen(
         [sys.executable, "-m", "lab", "watch", "--target", "kind", "--pod", name, "--json"],
