@@ -22,9 +22,9 @@ from lab.cli import cli
 from lab.commands import prepare as prepare_command
 from lab.prepare import pull_policy
 from lab.prepare.pull_policy import pod_images, policy_item
-from lab.targets import offline_images
 from lab.targets.base import WorkloadSpec
 from lab.targets.commands import Completed
+from lab.targets.docker import offline as offline_images
 
 KIND_READY = [
     Check("kernel seccomp", "ok", "constructed", None, ("local", "docker", "kind")),

@@ -16,7 +16,7 @@ from typing import Any
 from textual.widgets import RichLog
 from tui_helpers import pilot_test, settle, until
 
-from lab.targets.kind import KindTarget
+from lab.targets.kind.target import KindTarget
 from lab.tui.app import SeclabApp, make_app
 from lab.tui.course_session import CourseSession, course_session_factory
 
