@@ -122,15 +122,15 @@ def up(workers: int, seccomp_default: bool, dry_run: bool, name: str) -> None:
         base = kindconfig.load(source)
         cgroup = kind_versions.host_cgroup_version()
 
-        def config_for(kind_release: tuple[int, ...] | None) -> tuple[dict[str, Any], list[str]]:
-            minor = kind_versions.expected_node_minor(kind_release, kindconfig.node_image(base))
+        def config_for(minor: int | None) -> tuple[dict[str, Any], list[str]]:
             kubelet, said = kind_versions.config_patches(
                 minor, seccomp_default=seccomp_default, cgroup=cgroup
             )
             config = kindconfig.render(base, paths.profiles_dir(), workers=workers, kubelet=kubelet)
             return config, said
 
-        config, _ = config_for(None)
+        image = kindconfig.node_image(base)
+        config, _ = config_for(kind_versions.expected_node_minor(None, image))
         target = _target(name)
         cluster = target.cluster
         if dry_run:
@@ -161,8 +161,7 @@ def up(workers: int, seccomp_default: bool, dry_run: bool, name: str) -> None:
                     f"note: Docker Desktop only mounts shared folders: make sure "
                     f"{paths.profiles_dir()} is under Settings > Resources > File sharing."
                 )
-            release = cluster.kind_release()
-            config, said = config_for(release)
+            config, said = config_for(cluster.node_minor(kindconfig.node_image(base)))
             for line in said:
                 click.echo(f"note: {line}.")
             written = kindconfig.write(config, source, _state_dir(), name)

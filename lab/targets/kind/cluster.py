@@ -84,6 +84,27 @@ class KindCluster:
         done = self._call(["kind", "version"], check=False)
         return kind_versions.kind_release(done.stdout)
 
+    def node_minor(self, image: str | None) -> int | None:
+        """The Kubernetes minor the new cluster's nodes will run: from the config's image tag or
+        kind's release; else read from the node image itself (its /kind/version) when Docker
+        has it, or has exactly one kindest/node image (offline, kind can use no other)."""
+        minor = kind_versions.expected_node_minor(self.kind_release(), image)
+        if minor is not None:
+            return minor
+        if image:
+            candidates = [image]
+        else:
+            listed = ["docker", "images", "kindest/node", "--format", "{{.Repository}}:{{.Tag}}"]
+            done = self._call(listed, check=False)
+            candidates = [n for n in done.stdout.split() if not n.endswith(":<none>")]
+        if len(candidates) != 1:
+            return None
+        read = ["docker", "run", "--rm", "--network", "none", "--entrypoint", "cat",
+                candidates[0], "/kind/version"]  # fmt: skip
+        done = self._call(read, check=False)
+        version = kind_versions.parse_version(done.stdout) if done.returncode == 0 else None
+        return version[1] if version and len(version) > 1 else None
+
     def exists(self) -> bool:
         return self.name in self.clusters()
 

@@ -163,3 +163,20 @@ def test_sync_copies_into_every_node(
         "copied seclab-worker:audit.json",
         "copied seclab-worker:violation.json",
     ]
+
+
+def test_seccomp_default_on_a_1_22_node_turns_the_feature_gate_on(
+    monkeypatch: pytest.MonkeyPatch, lab_dirs: tuple[Path, Path]
+) -> None:
+    # The kind build names no release (v0.33.0-alpha), so the version comes from the one node
+    # image Docker has (its /kind/version, v1.22.3 as on the real harness node).
+    _, state = lab_dirs
+    code, out, err, replay = invoke(
+        monkeypatch, lab_dirs, "cluster_up_create", "up", "--seccomp-default"
+    )
+    replay.assert_done()
+    assert code == 0, err
+    assert "SeccompDefault feature gate is turned on" in out
+    written = yaml.safe_load((state / "kind-seclab.yaml").read_text())
+    (patch,) = written["kubeadmConfigPatches"]
+    assert yaml.safe_load(patch)["featureGates"] == {"SeccompDefault": True}
