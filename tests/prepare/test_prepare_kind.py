@@ -25,6 +25,7 @@ from lab.prepare.pull_policy import pod_images, policy_item
 from lab.targets.base import WorkloadSpec
 from lab.targets.commands import Completed
 from lab.targets.docker import offline as offline_images
+from lab.targets.kind import cluster as kind_cluster
 
 KIND_READY = [
     Check("kernel seccomp", "ok", "constructed", None, ("local", "docker", "kind")),
@@ -39,6 +40,8 @@ def run(
 ) -> tuple[int, str, str]:
     monkeypatch.setattr(prepare_command, "make_runner", lambda: runner)
     monkeypatch.setattr(prepare_command, "doctor_checks", lambda _runner: list(KIND_READY))
+    # Failed pulls are remembered for the process (an offline class): not from test to test.
+    monkeypatch.setattr(kind_cluster, "_PULL_FAILED", set())
     result = CliRunner().invoke(cli, ["prepare", "--target", "kind", *args])
     if result.exception and not isinstance(result.exception, SystemExit):
         raise result.exception

@@ -10,7 +10,6 @@ from pathlib import Path
 
 from lab.targets.docker.versions import parse_version
 
-
 # kind release -> the Kubernetes minor of its default node image (SECCOMP-FACTS.md, Versions).
 DEFAULT_NODE_MINOR: dict[tuple[int, ...], int] = {
     (0, 26): 32,

@@ -16,6 +16,7 @@ from transcripts import TranscriptRunner
 from lab import paths
 from lab.cli import cli
 from lab.commands import cluster as cluster_command
+from lab.targets.kind import cluster as kind_cluster
 
 REPO = Path(__file__).resolve().parents[3]
 MOUNT = "/var/lib/kubelet/seccomp/profiles"
@@ -32,6 +33,8 @@ def lab_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, Pat
     monkeypatch.setattr(paths, "profiles_dir", lambda: profiles)
     monkeypatch.setattr(paths, "state_dir", lambda create=True: state)
     monkeypatch.setattr(paths, "kind_config", lambda: REPO / "kind.yaml")
+    # Failed pulls are remembered for the process (an offline class): not from test to test.
+    monkeypatch.setattr(kind_cluster, "_PULL_FAILED", set())
     return profiles, state
 
 
