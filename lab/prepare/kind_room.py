@@ -16,6 +16,7 @@ from lab.prepare.items import Item, Steps
 from lab.prepare.pull_policy import pod_images, policy_item
 from lab.targets.base import TargetError
 from lab.targets.kind import config as kindconfig
+from lab.targets.kind import versions as kind_versions
 from lab.targets.kind.cluster import OFFLINE
 from lab.targets.kind.target import UPSTREAM, KindTarget
 
@@ -68,9 +69,17 @@ class KindRoom:
 
     def _create(self) -> str:
         source = paths.kind_config()
-        config = kindconfig.render(kindconfig.load(source), paths.profiles_dir())
-        written = kindconfig.write(config, source, paths.state_dir(), self.name)
+        base = kindconfig.load(source)
         cluster = self.target.cluster
+        # What these versions need (failCgroupV1: false for a 1.35+ node on a cgroup v1 host).
+        minor = cluster.node_minor(kindconfig.node_image(base))
+        kubelet, said = kind_versions.config_patches(
+            minor, seccomp_default=False, cgroup=kind_versions.host_cgroup_version()
+        )
+        for line in said:
+            self.steps.note(line)
+        config = kindconfig.render(base, paths.profiles_dir(), kubelet=kubelet)
+        written = kindconfig.write(config, source, paths.state_dir(), self.name)
         # A second Ctrl-C must not cut short the removal of a half-made cluster.
         note = "seclab prepare: removing the half-made cluster, please wait"
         self.steps.note("the first cluster takes minutes: kind pulls its node image")

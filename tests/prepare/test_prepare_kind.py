@@ -26,6 +26,7 @@ from lab.targets.base import WorkloadSpec
 from lab.targets.commands import Completed
 from lab.targets.docker import offline as offline_images
 from lab.targets.kind import cluster as kind_cluster
+from lab.targets.kind import versions as kind_versions
 
 KIND_READY = [
     Check("kernel seccomp", "ok", "constructed", None, ("local", "docker", "kind")),
@@ -118,11 +119,15 @@ def test_prepare_creates_the_cluster_pulls_and_loads_with_progress(
     monkeypatch: pytest.MonkeyPatch, course: Path
 ) -> None:
     runner = replay(course, "room_create")
+    # A cgroup v1 host, and kind v0.31 (transcript), whose default node is Kubernetes 1.35.
+    monkeypatch.setattr(kind_versions, "host_cgroup_version", lambda: 1)
     code, out, err = run(monkeypatch, course, runner)
     runner.assert_done()
     assert code == 0, out + err
     config = course.parent / "state" / "seclab" / "kind-seclab.yaml"
     assert str(course / "profiles") in config.read_text()  # the mount of this data folder
+    assert "failCgroupV1: false" in config.read_text()  # or the 1.35 kubelet refuses cgroup v1
+    assert "this host uses cgroup v1, which Kubernetes 1.35 refuses" in err
     ticks = "\n".join(lines(out, "✔"))
     assert "kind cluster seclab" in ticks and "created" in ticks
     assert "pulled on this machine and loaded into seclab-control-plane" in ticks
