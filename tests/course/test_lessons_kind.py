@@ -105,3 +105,38 @@ def test_kind_rendering_of_lesson(lesson_id: str, profiles_dir: Path, tmp_path: 
         golden.write_text(text)
     assert golden.is_file(), f"no golden file {golden}: run with SECLAB_REGEN_KIND=1"
     assert text == golden.read_text(), f"kind commands changed for {lesson_id} (see {golden})"
+
+
+class OfflineKindWorld(KindWorld):
+    """The stand-in cluster without network: the nodes have only the lab's offline images."""
+
+    def _answer(self, argv: tuple[str, ...], stdin: str | None) -> tuple[int, str, str]:
+        if "inspecti" in argv or argv[:3] == ("docker", "image", "inspect"):
+            image = argv[-1] if "inspecti" in argv else argv[3]
+            return (0, "{}", "") if image.startswith("seclab/") else (1, "", "no such image")
+        if argv[:2] == ("docker", "pull"):
+            return 1, "", "dial tcp: lookup registry-1.docker.io: no such host\n"
+        return super()._answer(argv, stdin)
+
+
+def test_offline_fine_grained_uses_the_stand_ins_list_throughout(
+    profiles_dir: Path, tmp_path: Path
+) -> None:
+    # On a real offline kind node the proof step derived its LOG list from the Go server's
+    # fine-grained.json while the stand-in ran: 54 records, a failed lesson (issue 10's run).
+    world = OfflineKindWorld()
+    target = KindTarget(profiles_dir, runner=world)
+    target.poll_interval = 0
+    events: list[Event] = []
+    runner = LessonRunner(
+        _quick(LESSONS["fine-grained"]), target, events.append, audit=StubAudit(), workdir=tmp_path
+    )
+    runner.play(auto=True)
+    applied = world.applied()
+    assert applied and all(
+        m["spec"]["containers"][0]["image"] == "seclab/http-echo:offline" for m in applied
+    )
+    wrote = [e.title for e in events if getattr(e, "title", "").startswith("wrote ")]
+    assert wrote == ["wrote fine-grained-proof.json from fine-grained-busybox-echo.json"]
+    first = applied[0]["spec"]["securityContext"]["seccompProfile"]
+    assert first["localhostProfile"] == "profiles/fine-grained-busybox-echo.json"

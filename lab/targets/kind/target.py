@@ -162,6 +162,10 @@ class KindTarget(Target):
                   f"stand-in {stand_in} (busybox-static), loaded into the nodes")  # fmt: skip
         return stand_in
 
+    def uses_offline(self, workload: str) -> bool:
+        """True when the workload's pods run the lab's offline stand-in (see choose_images)."""
+        return workload in OFFLINE and self.images.get(workload) == OFFLINE[workload]
+
     def _for_stand_in(self, spec: WorkloadSpec) -> WorkloadSpec:
         """The offline echo is busybox, not Go: fine-grained.json lists the Go server's
         syscalls, so the stand-in runs under its own allow-list (as on the docker target)."""
