@@ -57,7 +57,12 @@ def test_audit_pod_runs_and_answers(target: KindTarget) -> None:
     target.run(WorkloadSpec("audit-pod", "http-echo", ProfileRef.localhost("audit.json")))
     state = wait_for(target, "audit-pod", Phase.RUNNING)
     assert state.phase is Phase.RUNNING, state
+    # Running is not yet listening, and a new NodePort takes a moment (seen live): ask again.
+    deadline = time.monotonic() + 60
     response = target.request("audit-pod")
+    while response.status != 200 and time.monotonic() < deadline:
+        time.sleep(1)
+        response = target.request("audit-pod")
     assert response.status == 200 and response.body.strip() == "just made some syscalls!"
 
 
@@ -65,7 +70,9 @@ def test_violation_pod_crash_loops(target: KindTarget) -> None:
     target.run(WorkloadSpec("violation-pod", "http-echo", ProfileRef.localhost("violation.json")))
     state = wait_for(target, "violation-pod", Phase.CRASH_LOOPING)
     assert state.phase is Phase.CRASH_LOOPING, state
-    assert state.restarts >= 1
+    # runc refused to start it (exit 128); seen live: lastState.terminated may come before the
+    # restart count moves, and that already is a crash loop.
+    assert state.exit_code == 128 and state.message, state
 
 
 def test_missing_profile_fails_container_creation(target: KindTarget) -> None:
