@@ -87,7 +87,7 @@ def test_every_kind_lesson_passes_with_auto(cluster: bool, lesson: str) -> None:
 @pytest.mark.root
 def test_watch_names_the_pod(cluster: bool) -> None:
     from lab.targets.base import ProfileRef, WorkloadSpec
-    from lab.targets.kind import KindTarget
+    from lab.targets.kind.target import KindTarget
 
     kind = KindTarget(REPO / "profiles")
     kind.prepare()  # the images (upstream or the offline stand-ins) into the node
