@@ -269,7 +269,7 @@ class KindCluster:
                 hint="apt-get install busybox-static (or load the upstream image into the node)",
             )
         with_echo = workload == "http-echo"
-        changes = [f"--change={c}" for c in offline.image_changes(with_echo=with_echo)]
+        changes = [f"--change={c}" for c in offline.image_changes(image, with_echo=with_echo)]
         with tempfile.TemporaryDirectory(prefix="seclab-rootfs-") as folder:
             tar = Path(folder) / "rootfs.tar"
             tar.write_bytes(offline.busybox_rootfs(busybox, with_echo=with_echo))
