@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections import Counter
 from pathlib import Path
 
@@ -10,7 +11,9 @@ from lab.course.events import CommandOutput, Info
 from lab.course.model import Action
 from lab.course.observe import Result
 from lab.course.profile_actions import derive, diff, record, source_profile
-from lab.targets.base import ExecResult
+from lab.targets.base import ExecResult, Phase
+
+START_LIMIT = 90.0  # seconds a request waits for its workload to start (a kind pod's image load)
 
 
 def _show(ctx: ActionContext, action: Action, result: ExecResult) -> None:
@@ -88,6 +91,21 @@ def _lint_notes(path: Path) -> str:
     return f"\nseclab lint {path.name}:\n" + "\n".join(lines) if lines else ""
 
 
+def _until_started(ctx: ActionContext, name: str) -> None:
+    """Wait, quietly, while the workload is still starting: a learner sends the request once it
+    runs (on kind a pod is ContainerCreating for a while after `kubectl apply`; a request then
+    is refused, and a step that needs the learner's request would fail on the lab's haste).
+    A workload that failed, crash-loops or is stuck (an image that cannot be pulled) is asked
+    at once: its refusal is the lesson."""
+    deadline = time.monotonic() + START_LIMIT
+    with ctx.target.quietly():
+        while time.monotonic() < deadline and not ctx.cancel.is_set():
+            state = ctx.target.state(name)
+            if state.phase is not Phase.PENDING or state.stuck:
+                return
+            ctx.cancel.wait(0.5)
+
+
 def perform(ctx: ActionContext, action: Action) -> None:
     """Do one action; target errors propagate to the runner, which reports them."""
     target, obs, emit = ctx.target, ctx.obs, ctx.listener
@@ -124,6 +142,7 @@ def perform(ctx: ActionContext, action: Action) -> None:
         obs.ended(action.name, result)
         _show(ctx, action, result)
     elif action.kind == "request":
+        _until_started(ctx, obs.real(action.name))
         resp = target.request(obs.real(action.name), action.path, timeout=min(action.timeout, 30))
         obs.save(action.result_key, resp)
         if ctx.last_output is not None:  # the target showed its own request and answer

@@ -228,3 +228,29 @@ def test_a_state_check_that_wants_image_pull_back_off_is_not_cut_short(tmp_path:
     check = replace(step.checks[0], phases=("pending",), reason="ImagePullBackOff")
     runner.start()
     assert runner.run_checks(replace(step, checks=(check,))) is True
+
+
+def test_a_request_waits_for_its_workload_to_start(tmp_path: Path) -> None:
+    # As on kind: the pod is ContainerCreating for a while after `kubectl apply`, and a request
+    # sent then is refused (seen live: the solution's curl failed, and the step's "sent by you"
+    # check with it). The lab sends it once the workload runs, as a learner would.
+    events: list[Event] = []
+    starting = WorkloadState(Phase.PENDING, reason="ContainerCreating")
+    runner = _runner(
+        tmp_path,
+        events,
+        states={"echo": [starting, starting, starting, RUNNING]},
+        responses={"echo": HttpResponse(200, "just made some syscalls!")},
+        results={"mkdir-try": MKDIR_DENIED},
+    )
+    target = runner.target
+    asked_while: list[Phase] = []
+    answer = target.request
+
+    def request(name: str, path: str = "/", timeout: float = 10) -> HttpResponse:
+        asked_while.append(target.state(name).phase)
+        return answer(name, path, timeout)
+
+    target.request = request  # type: ignore[method-assign]
+    assert runner.play(auto=True) is True
+    assert asked_while and set(asked_while) == {Phase.RUNNING}, asked_while
