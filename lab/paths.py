@@ -93,6 +93,14 @@ def own_state_dir() -> Path:
         ) from exc
 
 
+def cache_dir() -> Path:
+    """Caches that only this (effective) user writes and reads: $XDG_CACHE_HOME/seclab, else
+    ~/.cache/seclab; under sudo root's own, never a folder the invoking user could write."""
+    given = os.environ.get("XDG_CACHE_HOME") if invoking_user() is None else None
+    base = Path(given) if given else Path(pwd.getpwuid(os.geteuid()).pw_dir) / ".cache"
+    return private_dir(base / "seclab")
+
+
 def home() -> Path:
     """The learner's home: the invoking user's under sudo, this user's otherwise."""
     user = invoking_user()

@@ -60,6 +60,9 @@ def pytest_configure(config: pytest.Config) -> None:
     state = tempfile.mkdtemp(prefix="seclab-test-state-")
     os.environ["XDG_STATE_HOME"] = state
     config.add_cleanup(lambda: shutil.rmtree(state, ignore_errors=True))
+    cache = tempfile.mkdtemp(prefix="seclab-test-cache-")  # parsed lessons
+    os.environ["XDG_CACHE_HOME"] = cache
+    config.add_cleanup(lambda: shutil.rmtree(cache, ignore_errors=True))
     data = tempfile.mkdtemp(prefix="seclab-test-data-")  # exercise workspaces
     os.environ["XDG_DATA_HOME"] = data
     config.add_cleanup(lambda: shutil.rmtree(data, ignore_errors=True))

@@ -4,7 +4,7 @@ wait for its lesson list (~270 ms idle, over a second on a loaded machine).
 Each entry is keyed by the lesson file's content hash, the profiles folder it was checked
 against (names, sizes, mtimes) and the code that parses lessons, so an edit to any of them
 parses the file again, through the same validation. Broken files are never cached: their
-error is written afresh each time. The cache is a pickle in the user's state folder, read only
+error is written afresh each time. The cache is a pickle in the user's cache folder, read only
 when this user owns it and nobody else can write it.
 """
 
@@ -65,9 +65,10 @@ class LessonCache:
 
 
 def default_cache() -> LessonCache:
-    """The cache in the state folder (none when there is no usable state folder)."""
+    """The cache in the user's cache folder (none when there is no usable one). Not the state
+    folder: a cache is no state, and `seclab prepare --check` must leave that untouched."""
     try:
-        return LessonCache(paths.state_dir() / "cache" / FILE)
+        return LessonCache(paths.cache_dir() / FILE)
     except Exception:
         return LessonCache(None)
 

@@ -21,6 +21,7 @@ FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "lessons"
 def course(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A lessons folder with the good fixture and a profiles folder; state in tmp_path."""
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     lessons = tmp_path / "lessons"
     lessons.mkdir()
     shutil.copy(FIXTURES / "good.yaml", lessons / "good.yaml")
@@ -78,7 +79,7 @@ def test_a_cache_others_could_write_or_a_damaged_one_is_not_read(
     course: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     load_each_lesson(course / "lessons", course / "profiles")
-    cache = course / "state" / "seclab" / "cache" / lesson_cache.FILE
+    cache = course / "cache" / "seclab" / lesson_cache.FILE
     assert cache.is_file()
     cache.chmod(0o666)
     composed = _composes(monkeypatch)
