@@ -7,6 +7,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from lab.course.model import Check
@@ -26,6 +27,7 @@ class Verdict:
     seen: str
     final: bool = False  # looking again cannot change the answer (no capture, no result)
     unobservable: bool = False  # this host cannot see it at all (`seen` says why, and the fix)
+    hint: str | None = None  # the check's own fix (lint's), shown before the step's hints
 
 
 @dataclass(frozen=True)
@@ -39,6 +41,7 @@ class CheckResult:
     attempts: int
     unobservable: bool = False
     why: str = ""  # exercises: what the failure means, and what the kernel did
+    hint: str | None = None  # the check's own fix (lint's), shown before the step's hints
 
     def reason(self) -> str:
         """What was expected and what was seen, for the learner."""
@@ -110,7 +113,7 @@ def wait_for(
         if verdict.passed or verdict.final or clock() >= deadline:
             return CheckResult(
                 check, verdict.passed, verdict.expected, verdict.seen, attempts,
-                verdict.unobservable,
+                verdict.unobservable, hint=verdict.hint,
             )  # fmt: skip
         cancel.wait(min(check.interval, max(0.0, deadline - clock())))
 
@@ -222,16 +225,17 @@ def _http(check: Check, obs: Observations) -> Verdict:
 
 def _lint(check: Check, obs: Observations) -> Verdict:
     """The learner's profile passes `seclab lint` (and does not use a refused default)."""
-    from lab.profile.lint import lint_file
-
     path = obs.files.get(check.name)
     if path is None:
         return Verdict(False, _expectation(check), f"no workspace file {check.name}", True)
-    errors = [d for d in lint_file(path) if d.severity == "error"]
+    errors = lint_errors(path)
     if errors:
-        shown = "; ".join(f"line {d.line}: {d.message}" for d in errors[:3])
-        more = f" (and {len(errors) - 3} more)" if len(errors) > 3 else ""
-        return Verdict(False, _expectation(check), f"seclab lint {path}: {shown}{more}", True)
+        shown = "\n".join(f"  {d.location()}: {d.message} [{d.code}]" for d in errors[:3])
+        more = f"\n  (and {len(errors) - 3} more)" if len(errors) > 3 else ""
+        count = "1 error" if len(errors) == 1 else f"{len(errors)} errors"
+        seen = f"seclab lint found {count}:\n{shown}{more}"
+        fix = next((d.suggestion for d in errors if d.suggestion), None)
+        return Verdict(False, _expectation(check), seen, True, hint=fix)
     if check.refuse:
         try:
             default = json.loads(path.read_text(encoding="utf-8")).get("defaultAction")
@@ -241,6 +245,13 @@ def _lint(check: Check, obs: Observations) -> Verdict:
             seen = f"defaultAction {default}: that allows what the list leaves out"
             return Verdict(False, _expectation(check), seen, True)
     return Verdict(True, _expectation(check), f"{path.name} is a valid profile")
+
+
+def lint_errors(path: Path) -> list[Any]:
+    """`seclab lint`'s errors about a workspace file (none: the file loads as a profile)."""
+    from lab.profile.lint import lint_file
+
+    return [d for d in lint_file(path) if d.severity == "error"]
 
 
 def _served(check: Check, obs: Observations) -> Verdict:

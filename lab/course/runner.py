@@ -18,6 +18,7 @@ from lab.course.actions import perform
 from lab.course.events import (
     ActionFailed,
     CheckFailed,
+    CheckNotRun,
     CheckPassed,
     CheckSkipped,
     CheckStarted,
@@ -246,11 +247,19 @@ class LessonRunner:
         """
         ok = True
         hint: str | None = None
+        broken: list[str] = []  # the learner's files lint finds errors in: nothing to run
         if step.exercise:
-            self.trial(step)
             self.obs.files = {name: self.workspace() / name for name in step.files}
+            broken = self._broken_files(step)
+            if not broken:
+                self.trial(step)
         for check in step.checks:
             if check.only and self.target.name not in check.only:
+                continue
+            if broken and check.kind != "lint":
+                files = " and ".join(broken)
+                why = f"{files} does not load (see lint above); it runs once lint finds no errors"
+                self.listener(CheckNotRun(check, why))
                 continue
             other_arch = checks.arch_mismatch(check)
             if other_arch:
@@ -269,6 +278,9 @@ class LessonRunner:
             elif result.unobservable:  # this host cannot see it: skipped, saying why
                 self.skipped_checks.add((step.id, check.line))
                 self.listener(CheckSkipped(check, result.seen))
+            elif result.hint:  # the check knows the fix (lint's): the step's hints wait
+                ok = False
+                self.listener(CheckFailed(result, result.hint))
             else:
                 if hint is None:
                     hint = self._reveal_hint(step)
@@ -283,6 +295,16 @@ class LessonRunner:
                     self.target.delete(self.obs.real(action.name))
                     self.ctx.started.remove(action.name)
         return ok
+
+    def _broken_files(self, step: Step) -> list[str]:
+        """The step's files that its lint checks would find errors in (they cannot load)."""
+        names = [
+            check.name
+            for check in step.checks
+            if check.kind == "lint" and not (check.only and self.target.name not in check.only)
+        ]
+        files = self.obs.files
+        return [n for n in dict.fromkeys(names) if n in files and checks.lint_errors(files[n])]
 
     def _why(self, check: Check) -> str:
         """The check's own explanation and, where records exist, what the kernel did."""

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from lab.course.events import (
     ActionFailed,
     CheckFailed,
+    CheckNotRun,
     CheckPassed,
     CheckSkipped,
     CheckStarted,
@@ -65,6 +66,8 @@ def render(event: Event) -> str | None:
         return text + (f"\n  hint: {event.hint}" if event.hint else "")
     if isinstance(event, CheckSkipped):
         return f"- {event.check.kind} {event.check.name}: skipped here: {event.reason}"
+    if isinstance(event, CheckNotRun):
+        return f"- {event.check.kind} {event.check.name}: not run: {event.reason}"
     if isinstance(event, HintShown):
         return f"hint {event.number}/{event.total}: {event.text}"
     if isinstance(event, SolutionShown):

@@ -39,6 +39,8 @@ def translate(event: ev.Event) -> list[SessionEvent]:
         return [OutputLine(f"  ✘ {event.result.reason()}", "fail")]
     if isinstance(event, ev.CheckSkipped):
         return [OutputLine(f"  – skipped here: {event.reason}", "warn")]
+    if isinstance(event, ev.CheckNotRun):
+        return [OutputLine(f"  – not run: {event.reason}", "warn")]
     if isinstance(event, ev.StepSkipped):
         return [OutputLine(f"skipped here: {event.reason}", "warn")]
     if isinstance(event, ev.SolutionShown):

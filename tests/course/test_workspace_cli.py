@@ -104,3 +104,40 @@ def test_under_sudo_progress_and_workspaces_belong_to_the_invoking_user(
     for path in [*where.parents, where, where / "chmod.json", progress, *progress.parents]:
         if path.is_relative_to(home) and path != home:
             assert (path.stat().st_uid, path.stat().st_gid) == (65534, 65534), path
+
+
+BROKEN_CHMOD = {
+    "comment": '{"defaultAction": "SCMP_ACT_ALLOW", // mine\n "syscalls": []}\n',
+    "amd64": '{"defaultAction": "SCMP_ACT_ALLOW", "architectures": ["amd64"]}\n',
+    "action typo": '{"defaultAction": "SCMP_ACT_ALOW"}\n',
+    "empty": "",
+}
+
+
+@pytest.mark.root
+def test_check_stops_at_lint_errors_with_lints_own_fix_and_runs_nothing_else() -> None:
+    where = Path(_run("workspace", "exercise-chmod")[1].strip())
+    mine = where / "chmod.json"
+    mine.write_text(BROKEN_CHMOD["comment"])
+    code, out, err = _run("check", "exercise-chmod")
+    assert code == 1
+    assert f"{mine}:1:" in out  # file:line:col of lint's finding
+    assert "hint: remove the comment" in out  # lint's own fix, not the step's first hint
+    assert "Read the logged syscalls" not in out
+    assert "decoding seccomp profile failed" not in out + err  # the trial did not run
+    assert "no process ids" not in out and "does not make" not in out  # no misleading reason
+    assert out.count("not run: chmod.json does not load") == 2
+    for name, text in [*BROKEN_CHMOD.items(), ("a directory", None)]:
+        mine.unlink(missing_ok=True)
+        if text is None:
+            mine.mkdir()
+        else:
+            mine.write_text(text)
+        code, out, _ = _run("check", "exercise-chmod", "--json")
+        if text is None:
+            mine.rmdir()
+        rows = {c["kind"]: c for c in json.loads(out)["steps"][0]["checks"]}
+        assert code == 1 and not rows["lint"]["passed"], name
+        assert rows["lint"]["seen"].startswith("seclab lint found"), name
+        for kind in ("output", "audit"):
+            assert rows[kind]["not_run"] is True and "does not load" in rows[kind]["why"], name
