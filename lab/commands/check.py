@@ -23,8 +23,8 @@ kernel's audit records, what your profile made the kernel do (audit records need
 Exit status: 0 every check passed, 1 a check failed (each failure says what and why),
 2 usage: unknown lesson or step, a step that is not an exercise, a target it does not run on.
 --json prints {"lesson", "target", "passed", "steps": [{"id", "passed", "checks":
-[{"kind", "name", "passed", "expected", "seen", "why"}]}]}, for graders; a check that was
-not run (the profile does not load) has "not_run": true and its reason in "why".
+[{"kind", "name", "passed", "expected", "seen", "why", "warnings"}]}]}, for graders; a check
+that was not run (the profile does not load) has "not_run": true and its reason in "why".
 """
 
 EPILOG = """\b
@@ -155,6 +155,7 @@ def _checks(events: list[Any]) -> list[dict[str, Any]]:
                     "seen": result.seen,
                     "why": result.why,
                     "unobservable": result.unobservable,
+                    "warnings": list(result.warnings),
                 }
             )
         elif isinstance(event, ev.CheckNotRun):

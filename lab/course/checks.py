@@ -28,6 +28,7 @@ class Verdict:
     final: bool = False  # looking again cannot change the answer (no capture, no result)
     unobservable: bool = False  # this host cannot see it at all (`seen` says why, and the fix)
     hint: str | None = None  # the check's own fix (lint's), shown before the step's hints
+    warnings: tuple[str, ...] = ()  # lint's warnings about a file that still loads
 
 
 @dataclass(frozen=True)
@@ -42,6 +43,7 @@ class CheckResult:
     unobservable: bool = False
     why: str = ""  # exercises: what the failure means, and what the kernel did
     hint: str | None = None  # the check's own fix (lint's), shown before the step's hints
+    warnings: tuple[str, ...] = ()  # lint's warnings about a file that still loads
 
     def reason(self) -> str:
         """What was expected and what was seen, for the learner."""
@@ -113,7 +115,7 @@ def wait_for(
         if verdict.passed or verdict.final or clock() >= deadline:
             return CheckResult(
                 check, verdict.passed, verdict.expected, verdict.seen, attempts,
-                verdict.unobservable, hint=verdict.hint,
+                verdict.unobservable, hint=verdict.hint, warnings=verdict.warnings,
             )  # fmt: skip
         cancel.wait(min(check.interval, max(0.0, deadline - clock())))
 
@@ -228,7 +230,13 @@ def _lint(check: Check, obs: Observations) -> Verdict:
     path = obs.files.get(check.name)
     if path is None:
         return Verdict(False, _expectation(check), f"no workspace file {check.name}", True)
-    errors = lint_errors(path)
+    found = lint_findings(path)
+    errors = [d for d in found if d.severity == "error"]
+    warnings = tuple(
+        f"{d.location()}: {d.message} [{d.code}]" + (f"; fix: {d.suggestion}" * bool(d.suggestion))
+        for d in found
+        if d.severity == "warning"
+    )
     if errors:
         shown = "\n".join(f"  {d.location()}: {d.message} [{d.code}]" for d in errors[:3])
         more = f"\n  (and {len(errors) - 3} more)" if len(errors) > 3 else ""
@@ -243,15 +251,24 @@ def _lint(check: Check, obs: Observations) -> Verdict:
             default = None
         if default in check.refuse:
             seen = f"defaultAction {default}: that allows what the list leaves out"
-            return Verdict(False, _expectation(check), seen, True)
-    return Verdict(True, _expectation(check), f"{path.name} is a valid profile")
+            return Verdict(False, _expectation(check), seen, True, warnings=warnings)
+    said = f"{path.name} is a valid profile"
+    if warnings:
+        count = "a warning" if len(warnings) == 1 else f"{len(warnings)} warnings"
+        said += f", but seclab lint has {count} (below)"
+    return Verdict(True, _expectation(check), said, warnings=warnings)
+
+
+def lint_findings(path: Path) -> list[Any]:
+    """Everything `seclab lint` says about a workspace file."""
+    from lab.profile.lint import lint_file
+
+    return lint_file(path)
 
 
 def lint_errors(path: Path) -> list[Any]:
     """`seclab lint`'s errors about a workspace file (none: the file loads as a profile)."""
-    from lab.profile.lint import lint_file
-
-    return [d for d in lint_file(path) if d.severity == "error"]
+    return [d for d in lint_findings(path) if d.severity == "error"]
 
 
 def _served(check: Check, obs: Observations) -> Verdict:

@@ -248,6 +248,7 @@ class LessonRunner:
         ok = True
         hint: str | None = None
         broken: list[str] = []  # the learner's files lint finds errors in: nothing to run
+        warned: tuple[str, ...] = ()  # lint's warnings this round: they may name the mistake
         if step.exercise:
             self.obs.files = {name: self.workspace() / name for name in step.files}
             broken = self._broken_files(step)
@@ -271,8 +272,10 @@ class LessonRunner:
                 result = checks.wait_for(check, self.obs, self.cancelled)
             except FAILURES as exc:
                 result = checks.CheckResult(check, False, checks.describe(check), str(exc), 1)
+            if check.kind == "lint":
+                warned += result.warnings
             if not result.passed and step.exercise:
-                result = replace(result, why=self._why(check))
+                result = replace(result, why=self._why(check, warned))
             if result.passed:
                 self.listener(CheckPassed(result))
             elif result.unobservable:  # this host cannot see it: skipped, saying why
@@ -306,8 +309,9 @@ class LessonRunner:
         files = self.obs.files
         return [n for n in dict.fromkeys(names) if n in files and checks.lint_errors(files[n])]
 
-    def _why(self, check: Check) -> str:
-        """The check's own explanation and, where records exist, what the kernel did."""
+    def _why(self, check: Check, warned: tuple[str, ...] = ()) -> str:
+        """The check's own explanation, lint's warnings about the learner's files (they often
+        name the mistake) and, where records exist, what the kernel did."""
         story = ""
         # Only a workload has records: an output check may name a saved answer instead.
         workload = check.kind != "output" or check.name in self.obs.pids
@@ -317,7 +321,10 @@ class LessonRunner:
             except FAILURES:
                 events, problem = [], ""
             story = "" if problem else checks.kernel_story(events)
-        return " ".join(part for part in (check.explain.strip(), story) if part)
+        lint = ""
+        if warned and check.kind != "lint":
+            lint = "seclab lint warned: " + " ".join(w.split(": ", 1)[-1] for w in warned)
+        return " ".join(part for part in (check.explain.strip(), lint, story) if part)
 
     def _reveal_hint(self, step: Step) -> str | None:
         """The next hint, counted as shown; the last one again once all were shown."""

@@ -59,7 +59,8 @@ def render(event: Event) -> str | None:
     if isinstance(event, CheckStarted):
         return f"? {event.description}"
     if isinstance(event, CheckPassed):
-        return f"✓ {event.result.check.kind} {event.result.check.name}: {event.result.seen}"
+        text = f"✓ {event.result.check.kind} {event.result.check.name}: {event.result.seen}"
+        return text + "".join(f"\n  warning: {w}" for w in event.result.warnings)
     if isinstance(event, CheckFailed):
         result = event.result
         text = f"✗ {result.check.kind} {result.check.name}: {result.reason()}"

@@ -141,3 +141,20 @@ def test_check_stops_at_lint_errors_with_lints_own_fix_and_runs_nothing_else() -
         assert rows["lint"]["seen"].startswith("seclab lint found"), name
         for kind in ("output", "audit"):
             assert rows[kind]["not_run"] is True and "does not load" in rows[kind]["why"], name
+
+
+@pytest.mark.root
+def test_check_shows_lint_warnings_and_they_explain_the_failed_trial() -> None:
+    where = Path(_run("workspace", "exercise-chmod")[1].strip())
+    (where / "chmod.json").write_text(
+        '{"defaultAction": "SCMP_ACT_ALLOW", "syscalls": '
+        '[{"names": ["chmodd"], "action": "SCMP_ACT_ERRNO", "errnoRet": 13}]}'
+    )
+    code, out, _ = _run("check", "exercise-chmod", "--json")
+    rows = {c["kind"]: c for c in json.loads(out)["steps"][0]["checks"]}
+    assert code == 1 and rows["lint"]["passed"]  # it loads: the warning does not fail it
+    assert "warning" in rows["lint"]["seen"]
+    assert any('"chmodd"' in w and 'did you mean "chmod"' in w for w in rows["lint"]["warnings"])
+    assert not rows["output"]["passed"] and '"chmodd"' in rows["output"]["why"]
+    code, out, _ = _run("check", "exercise-chmod")
+    assert code == 1 and "warning: " in out and 'did you mean "chmod"' in out
