@@ -335,8 +335,13 @@ class LessonRunner:
         return step.hints[min(shown, len(step.hints) - 1)]
 
     def finish_step(self, step: Step, passed: bool) -> None:
-        if passed and self.progress is not None:
-            self.progress.mark_passed(self.lesson.id, self.target.name, step.id)
+        """Record the check's outcome: the step's mark follows its latest check, so a step
+        that passed once and fails a re-check (the learner broke their file) is not done."""
+        if self.progress is not None:
+            if passed:
+                self.progress.mark_passed(self.lesson.id, self.target.name, step.id)
+            else:
+                self.progress.reset_step(self.lesson.id, self.target.name, step.id)
         if not passed and step.id not in self.failed:
             self.failed.append(step.id)
         self.listener(StepFinished(step, passed))

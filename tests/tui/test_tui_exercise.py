@@ -86,3 +86,34 @@ async def test_r_asks_for_a_prediction_first_and_keeps_it() -> None:
         await until(pilot, lambda: app.lab.step is not None and app.lab.step.done, limit=1200)
         kept = ProgressStore().predictions("block-mkdir", "local")
         assert kept["errno"]["correct"] is True
+
+
+@pilot_test
+async def test_a_failing_recheck_takes_the_done_mark_away() -> None:
+    from lab.course.progress import ProgressStore
+    from lab.tui.widgets.step import StepPane
+
+    app = make_app("local", "exercise-chmod")
+    async with app.run_test(size=(160, 50)) as pilot:
+        await until(pilot, lambda: app.lab.step is not None, limit=1200)
+        pane = app.lab.query_one(ExercisePane)
+        await until(pilot, lambda: pane.path is not None and "SCMP_ACT_LOG" in pane.editor.text)
+        # The learner's right answer, typed into the editor and saved: the check passes.
+        pane.editor.focus()
+        pane.editor.load_text(
+            '{"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["chmod", "fchmodat",'
+            ' "fchmodat2"], "action": "SCMP_ACT_ERRNO", "errnoRet": 13}]}\n'
+        )
+        await pilot.press("ctrl+s")
+        await until(pilot, lambda: app.lab.step is not None and app.lab.step.done, limit=2400)
+        heading = app.lab.query_one(StepPane).query_one("#step-title", Static)
+        await until(pilot, lambda: "✔ done" in str(heading.render()))
+        assert "chmod" in ProgressStore().passed("exercise-chmod", "local")
+        # Then a broken save: the re-check fails, and every mark of the pass goes with it.
+        pane.editor.load_text('{"defaultAction": "SCMP_ACT_ALLOW", // oops\n}\n')
+        await pilot.press("ctrl+s")
+        await until(pilot, lambda: app.lab.step is not None and not app.lab.step.done, limit=2400)
+        await until(pilot, lambda: "✔ done" not in str(heading.render()))
+        summary = next(s for s in app.lab.lessons if s.id == "exercise-chmod")
+        assert summary.done == 0
+        assert "chmod" not in ProgressStore().passed("exercise-chmod", "local")
