@@ -154,7 +154,12 @@ class LessonRunner:
             self.obs.results.pop(action.result_key, None)
         self._mark_requests(step)
         if step.exercise:  # an exercise starts again from its starting files
-            workspace.reset(self.lesson, step)
+            kept: list[Path] = []
+            restored = workspace.reset(self.lesson, step, kept)
+            said = "\n".join(str(p) for p in restored)
+            self.listener(Info("the starting files are back", said))
+            if kept:
+                self.listener(Info("your version is kept beside it", "\n".join(map(str, kept))))
         if self.progress is not None:
             self.progress.reset_step(self.lesson.id, self.target.name, step.id)
 

@@ -35,6 +35,35 @@ def test_workspace_is_created_from_the_starting_files_and_reset(tmp_path: Path) 
     code, out, err = _run("workspace", "exercise-chmod", "--reset")
     assert code == 0 and f"restored {mine}" in err
     assert mine.read_text() == starting_file(lesson, "chmod.json").read_text()
+    # The learner's version is not lost: it is kept beside it, and the output says where.
+    kept = where / "chmod.json.before-reset"
+    assert kept.read_text() == '{"defaultAction": "SCMP_ACT_ALLOW"}\n'
+    assert f"kept your version as {kept}" in err
+    kept.unlink()
+    code, out, err = _run("workspace", "exercise-chmod", "--reset")  # nothing changed: none kept
+    assert code == 0 and "kept" not in err and not kept.exists()
+
+
+def test_x_in_an_exercise_keeps_the_learners_file_and_says_so(tmp_path: Path) -> None:
+    from lab.course.events import Event, Info
+    from lab.course.runner import LessonRunner
+    from lab.course.workspace import ensure
+    from lab.targets.local.target import LocalTarget
+
+    lesson = find_lesson("exercise-chmod")
+    mine = ensure(lesson) / "chmod.json"
+    mine.write_text('{"defaultAction": "SCMP_ACT_KILL"}\n')
+    events: list[Event] = []
+    runner = LessonRunner(
+        lesson, LocalTarget(tmp_path / "profiles"), events.append,
+        progress=ProgressStore(tmp_path / "progress"), workdir=tmp_path / "work",
+    )  # fmt: skip
+    runner.reset_step(lesson.steps[0])  # what `x` does in the lab
+    kept = mine.with_name("chmod.json.before-reset")
+    assert mine.read_text() == starting_file(lesson, "chmod.json").read_text()
+    assert kept.read_text() == '{"defaultAction": "SCMP_ACT_KILL"}\n'
+    said = [e for e in events if isinstance(e, Info)]
+    assert any(str(kept) in e.body and "kept" in e.title for e in said), said
 
 
 def test_workspace_and_check_refuse_what_is_not_an_exercise() -> None:
