@@ -63,7 +63,11 @@ def render(event: Event) -> str | None:
         return text + "".join(f"\n  warning: {w}" for w in event.result.warnings)
     if isinstance(event, CheckFailed):
         result = event.result
-        text = f"✗ {result.check.kind} {result.check.name}: {result.reason()}"
+        # The expectation was printed once, on the `?` line just above: here what was seen.
+        said = result.reason()
+        if not result.unobservable:
+            said = f"saw {result.seen}" + (f"\n  why: {result.why}" if result.why else "")
+        text = f"✗ {result.check.kind} {result.check.name}: {said}"
         return text + (f"\n  hint: {event.hint}" if event.hint else "")
     if isinstance(event, CheckSkipped):
         return f"- {event.check.kind} {event.check.name}: skipped here: {event.reason}"

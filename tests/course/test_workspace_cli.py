@@ -187,3 +187,6 @@ def test_check_shows_lint_warnings_and_they_explain_the_failed_trial() -> None:
     assert not rows["output"]["passed"] and '"chmodd"' in rows["output"]["why"]
     code, out, _ = _run("check", "exercise-chmod")
     assert code == 1 and "warning: " in out and 'did you mean "chmod"' in out
+    # Each check's expectation is printed once (on its `?` line), not again with the failure.
+    assert out.count("'Permission denied' in the output") == 1
+    assert out.count("one with chmod or fchmodat or fchmodat2") == 1
