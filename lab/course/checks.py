@@ -288,7 +288,8 @@ def _output(check: Check, obs: Observations) -> Verdict:
     ok = not _texts(check, text)
     ok = ok and (check.exit_code is None or result.exit_code == check.exit_code)
     ok = ok and (check.signal is None or result.signal == check.signal)
-    seen = f"exit status {result.exit_code}"
+    # No exit status: the command could not be carried out (the output says why).
+    seen = "no exit status" if result.exit_code is None else f"exit status {result.exit_code}"
     if result.signal:
         seen += f", signal {result.signal}"
     return Verdict(ok, _expectation(check), f"{seen}, output {_excerpt(text.strip())}")
