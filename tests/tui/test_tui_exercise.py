@@ -117,3 +117,22 @@ async def test_a_failing_recheck_takes_the_done_mark_away() -> None:
         summary = next(s for s in app.lab.lessons if s.id == "exercise-chmod")
         assert summary.done == 0
         assert "chmod" not in ProgressStore().passed("exercise-chmod", "local")
+
+
+@pilot_test
+async def test_a_guided_step_has_no_exercise_tab_and_an_exercise_step_has_one() -> None:
+    from textual.widgets import TabbedContent
+
+    app = make_app("local", "block-mkdir")  # guided: nothing of the learner's to edit
+    async with app.run_test(size=(160, 50)) as pilot:
+        await until(pilot, lambda: app.lab.step is not None, limit=1200)
+        tabs = app.lab.query_one(TabbedContent)
+        exercise_tab = tabs.get_tab("tab-exercise")
+        await until(pilot, lambda: not exercise_tab.display)
+        assert tabs.active != "tab-exercise"
+        app.lab.open_lesson("exercise-chmod")  # an exercise: the tab is back, and shown
+        await until(pilot, lambda: app.lab.step is not None and bool(app.lab.step.files))
+        await until(pilot, lambda: exercise_tab.display and tabs.active == "tab-exercise")
+        app.lab.open_lesson("block-mkdir")  # and gone again, the audit pane in its place
+        await until(pilot, lambda: app.lab.step is not None and not app.lab.step.files)
+        await until(pilot, lambda: not exercise_tab.display and tabs.active == "tab-audit")
