@@ -24,7 +24,8 @@ Exit status: 0 every check passed, 1 a check failed (each failure says what and 
 2 usage: unknown lesson or step, a step that is not an exercise, a target it does not run on,
 no data folder for the exercise's files.
 --json prints {"lesson", "target", "passed", "steps": [{"id", "passed", "checks":
-[{"kind", "name", "passed", "expected", "seen", "why"}]}]}, for graders.
+[{"kind", "name", "passed", "expected", "seen", "why", "warnings"}]}]}, for graders; a check
+that was not run (the profile does not load) has "not_run": true and its reason in "why".
 """
 
 EPILOG = """\b
@@ -141,6 +142,7 @@ def check(lesson: Lesson, steps: list[Step], target_name: str, *, as_json: bool,
 
 def _checks(events: list[Any]) -> list[dict[str, Any]]:
     from lab.course import events as ev
+    from lab.course.checks import describe
 
     rows = []
     for event in events:
@@ -155,6 +157,21 @@ def _checks(events: list[Any]) -> list[dict[str, Any]]:
                     "seen": result.seen,
                     "why": result.why,
                     "unobservable": result.unobservable,
+                    "warnings": list(result.warnings),
+                }
+            )
+        elif isinstance(event, ev.CheckNotRun):
+            check = event.check
+            rows.append(
+                {
+                    "kind": check.kind,
+                    "name": check.name,
+                    "passed": False,
+                    "not_run": True,
+                    "expected": describe(check).split(": ", 1)[-1],
+                    "seen": "",
+                    "why": event.reason,
+                    "unobservable": False,
                 }
             )
     return rows

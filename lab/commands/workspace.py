@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import click
 
@@ -11,7 +12,9 @@ from lab.course.errors import LessonError
 
 @click.command("workspace")
 @click.argument("lesson_ref", metavar="LESSON")
-@click.option("--reset", is_flag=True, help="Put the starting files back (your edits are lost).")
+@click.option(
+    "--reset", is_flag=True, help="Put the starting files back (yours kept as NAME.before-reset)."
+)
 def command(lesson_ref: str, reset: bool) -> None:
     """Print the path of LESSON's workspace, creating it from the starting files when needed.
 
@@ -46,8 +49,11 @@ def command(lesson_ref: str, reset: bool) -> None:
         sys.exit(2)
     try:
         if reset:
-            for path in workspace.reset(lesson):
+            kept: list[Path] = []
+            for path in workspace.reset(lesson, kept=kept):
                 click.echo(f"restored {path}", err=True)
+            for path in kept:
+                click.echo(f"kept your version as {path}", err=True)
         click.echo(workspace.ensure(lesson))
     except OSError as exc:
         click.echo(f"error: cannot write the workspace: {exc}", err=True)

@@ -7,6 +7,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from lab.course.model import Check
@@ -28,6 +29,8 @@ class Verdict:
     final: bool = False  # looking again cannot change the answer (no capture, no result)
     unobservable: bool = False  # this host cannot see it at all (`seen` says why, and the fix)
     never_up: bool = False  # the workload will not come up as wanted: later steps need it
+    hint: str | None = None  # the check's own fix (lint's), shown before the step's hints
+    warnings: tuple[str, ...] = ()  # lint's warnings about a file that still loads
 
 
 @dataclass(frozen=True)
@@ -42,6 +45,8 @@ class CheckResult:
     unobservable: bool = False
     why: str = ""  # exercises: what the failure means, and what the kernel did
     never_up: bool = False  # the workload did not come up and will not: see Verdict
+    hint: str | None = None  # the check's own fix (lint's), shown before the step's hints
+    warnings: tuple[str, ...] = ()  # lint's warnings about a file that still loads
 
     def reason(self) -> str:
         """What was expected and what was seen, for the learner."""
@@ -114,6 +119,7 @@ def wait_for(
             return CheckResult(
                 check, verdict.passed, verdict.expected, verdict.seen, attempts,
                 verdict.unobservable, never_up=verdict.never_up and not verdict.passed,
+                hint=verdict.hint, warnings=verdict.warnings,
             )  # fmt: skip
         cancel.wait(min(check.interval, max(0.0, deadline - clock())))
 
@@ -236,16 +242,23 @@ def _http(check: Check, obs: Observations) -> Verdict:
 
 def _lint(check: Check, obs: Observations) -> Verdict:
     """The learner's profile passes `seclab lint` (and does not use a refused default)."""
-    from lab.profile.lint import lint_file
-
     path = obs.files.get(check.name)
     if path is None:
         return Verdict(False, _expectation(check), f"no workspace file {check.name}", True)
-    errors = [d for d in lint_file(path) if d.severity == "error"]
+    found = lint_findings(path)
+    errors = [d for d in found if d.severity == "error"]
+    warnings = tuple(
+        f"{d.location()}: {d.message} [{d.code}]" + (f"; fix: {d.suggestion}" * bool(d.suggestion))
+        for d in found
+        if d.severity == "warning"
+    )
     if errors:
-        shown = "; ".join(f"line {d.line}: {d.message}" for d in errors[:3])
-        more = f" (and {len(errors) - 3} more)" if len(errors) > 3 else ""
-        return Verdict(False, _expectation(check), f"seclab lint {path}: {shown}{more}", True)
+        shown = "\n".join(f"  {d.location()}: {d.message} [{d.code}]" for d in errors[:3])
+        more = f"\n  (and {len(errors) - 3} more)" if len(errors) > 3 else ""
+        count = "1 error" if len(errors) == 1 else f"{len(errors)} errors"
+        seen = f"seclab lint found {count}:\n{shown}{more}"
+        fix = next((d.suggestion for d in errors if d.suggestion), None)
+        return Verdict(False, _expectation(check), seen, True, hint=fix)
     if check.refuse:
         try:
             default = json.loads(path.read_text(encoding="utf-8")).get("defaultAction")
@@ -253,8 +266,24 @@ def _lint(check: Check, obs: Observations) -> Verdict:
             default = None
         if default in check.refuse:
             seen = f"defaultAction {default}: that allows what the list leaves out"
-            return Verdict(False, _expectation(check), seen, True)
-    return Verdict(True, _expectation(check), f"{path.name} is a valid profile")
+            return Verdict(False, _expectation(check), seen, True, warnings=warnings)
+    said = f"{path.name} is a valid profile"
+    if warnings:
+        count = "a warning" if len(warnings) == 1 else f"{len(warnings)} warnings"
+        said += f", but seclab lint has {count} (below)"
+    return Verdict(True, _expectation(check), said, warnings=warnings)
+
+
+def lint_findings(path: Path) -> list[Any]:
+    """Everything `seclab lint` says about a workspace file."""
+    from lab.profile.lint import lint_file
+
+    return lint_file(path)
+
+
+def lint_errors(path: Path) -> list[Any]:
+    """`seclab lint`'s errors about a workspace file (none: the file loads as a profile)."""
+    return [d for d in lint_findings(path) if d.severity == "error"]
 
 
 def _served(check: Check, obs: Observations) -> Verdict:
@@ -274,7 +303,8 @@ def _output(check: Check, obs: Observations) -> Verdict:
     ok = not _texts(check, text)
     ok = ok and (check.exit_code is None or result.exit_code == check.exit_code)
     ok = ok and (check.signal is None or result.signal == check.signal)
-    seen = f"exit status {result.exit_code}"
+    # No exit status: the command could not be carried out (the output says why).
+    seen = "no exit status" if result.exit_code is None else f"exit status {result.exit_code}"
     if result.signal:
         seen += f", signal {result.signal}"
     return Verdict(ok, _expectation(check), f"{seen}, output {_excerpt(text.strip())}")

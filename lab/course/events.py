@@ -88,6 +88,15 @@ class CheckSkipped(Event):
 
 
 @dataclass(frozen=True)
+class CheckNotRun(Event):
+    """A check that was not run because an earlier one makes its answer meaningless (the
+    learner's profile does not load, so the trial never ran); `reason` says which."""
+
+    check: Check
+    reason: str
+
+
+@dataclass(frozen=True)
 class HintShown(Event):
     text: str
     number: int  # 1-based

@@ -18,6 +18,7 @@ from lab.course.actions import perform
 from lab.course.events import (
     ActionFailed,
     CheckFailed,
+    CheckNotRun,
     CheckPassed,
     CheckSkipped,
     CheckStarted,
@@ -162,7 +163,12 @@ class LessonRunner:
             self.obs.results.pop(action.result_key, None)
         self._mark_requests(step)
         if step.exercise:  # an exercise starts again from its starting files
-            workspace.reset(self.lesson, step)
+            kept: list[Path] = []
+            restored = workspace.reset(self.lesson, step, kept)
+            said = "\n".join(str(p) for p in restored)
+            self.listener(Info("the starting files are back", said))
+            if kept:
+                self.listener(Info("your version is kept beside it", "\n".join(map(str, kept))))
         if self.progress is not None:
             self.progress.reset_step(self.lesson.id, self.target.name, step.id)
 
@@ -255,12 +261,21 @@ class LessonRunner:
         """
         ok = True
         hint: str | None = None
+        broken: list[str] = []  # the learner's files lint finds errors in: nothing to run
+        warned: tuple[str, ...] = ()  # lint's warnings this round: they may name the mistake
         if step.exercise:
-            self.trial(step)
             self.obs.files = {name: self.workspace() / name for name in step.files}
+            broken = self._broken_files(step)
+            if not broken:
+                self.trial(step)
         self.never_up = None  # this round's look decides
         for check in step.checks:
             if check.only and self.target.name not in check.only:
+                continue
+            if broken and check.kind != "lint":
+                files = " and ".join(broken)
+                why = f"{files} does not load (see lint above); it runs once lint finds no errors"
+                self.listener(CheckNotRun(check, why))
                 continue
             other_arch = checks.arch_mismatch(check)
             if other_arch:
@@ -277,8 +292,10 @@ class LessonRunner:
                 result = checks.wait_for(check, self.obs, self.cancelled)
             except FAILURES as exc:
                 result = checks.CheckResult(check, False, checks.describe(check), str(exc), 1)
+            if check.kind == "lint":
+                warned += result.warnings
             if not result.passed and step.exercise:
-                result = replace(result, why=self._why(check))
+                result = replace(result, why=self._why(check, warned))
             if result.passed:
                 self.listener(CheckPassed(result))
             elif result.never_up:  # the fix is in `seen` (the image, the crash loop)
@@ -288,6 +305,9 @@ class LessonRunner:
             elif result.unobservable:  # this host cannot see it: skipped, saying why
                 self.skipped_checks.add((step.id, check.line))
                 self.listener(CheckSkipped(check, result.seen))
+            elif result.hint:  # the check knows the fix (lint's): the step's hints wait
+                ok = False
+                self.listener(CheckFailed(result, result.hint))
             else:
                 if hint is None:
                     hint = self._reveal_hint(step)
@@ -303,8 +323,19 @@ class LessonRunner:
                     self.ctx.started.remove(action.name)
         return ok
 
-    def _why(self, check: Check) -> str:
-        """The check's own explanation and, where records exist, what the kernel did."""
+    def _broken_files(self, step: Step) -> list[str]:
+        """The step's files that its lint checks would find errors in (they cannot load)."""
+        names = [
+            check.name
+            for check in step.checks
+            if check.kind == "lint" and not (check.only and self.target.name not in check.only)
+        ]
+        files = self.obs.files
+        return [n for n in dict.fromkeys(names) if n in files and checks.lint_errors(files[n])]
+
+    def _why(self, check: Check, warned: tuple[str, ...] = ()) -> str:
+        """The check's own explanation, lint's warnings about the learner's files (they often
+        name the mistake) and, where records exist, what the kernel did."""
         story = ""
         # Only a workload has records: an output check may name a saved answer instead.
         workload = check.kind != "output" or check.name in self.obs.pids
@@ -314,7 +345,10 @@ class LessonRunner:
             except FAILURES:
                 events, problem = [], ""
             story = "" if problem else checks.kernel_story(events)
-        return " ".join(part for part in (check.explain.strip(), story) if part)
+        lint = ""
+        if warned and check.kind != "lint":
+            lint = "seclab lint warned: " + " ".join(w.split(": ", 1)[-1] for w in warned)
+        return " ".join(part for part in (check.explain.strip(), lint, story) if part)
 
     def _reveal_hint(self, step: Step) -> str | None:
         """The next hint, counted as shown; the last one again once all were shown."""
@@ -325,8 +359,13 @@ class LessonRunner:
         return step.hints[min(shown, len(step.hints) - 1)]
 
     def finish_step(self, step: Step, passed: bool) -> None:
-        if passed and self.progress is not None:
-            self.progress.mark_passed(self.lesson.id, self.target.name, step.id)
+        """Record the check's outcome: the step's mark follows its latest check, so a step
+        that passed once and fails a re-check (the learner broke their file) is not done."""
+        if self.progress is not None:
+            if passed:
+                self.progress.mark_passed(self.lesson.id, self.target.name, step.id)
+            else:
+                self.progress.reset_step(self.lesson.id, self.target.name, step.id)
         if not passed and step.id not in self.failed:
             self.failed.append(step.id)
         self.listener(StepFinished(step, passed))

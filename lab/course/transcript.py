@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from lab.course.events import (
     ActionFailed,
     CheckFailed,
+    CheckNotRun,
     CheckPassed,
     CheckSkipped,
     CheckStarted,
@@ -58,13 +59,20 @@ def render(event: Event) -> str | None:
     if isinstance(event, CheckStarted):
         return f"? {event.description}"
     if isinstance(event, CheckPassed):
-        return f"✓ {event.result.check.kind} {event.result.check.name}: {event.result.seen}"
+        text = f"✓ {event.result.check.kind} {event.result.check.name}: {event.result.seen}"
+        return text + "".join(f"\n  warning: {w}" for w in event.result.warnings)
     if isinstance(event, CheckFailed):
         result = event.result
-        text = f"✗ {result.check.kind} {result.check.name}: {result.reason()}"
+        # The expectation was printed once, on the `?` line just above: here what was seen.
+        said = result.reason()
+        if not result.unobservable:
+            said = f"saw {result.seen}" + (f"\n  why: {result.why}" if result.why else "")
+        text = f"✗ {result.check.kind} {result.check.name}: {said}"
         return text + (f"\n  hint: {event.hint}" if event.hint else "")
     if isinstance(event, CheckSkipped):
         return f"- {event.check.kind} {event.check.name}: skipped here: {event.reason}"
+    if isinstance(event, CheckNotRun):
+        return f"- {event.check.kind} {event.check.name}: not run: {event.reason}"
     if isinstance(event, HintShown):
         return f"hint {event.number}/{event.total}: {event.text}"
     if isinstance(event, SolutionShown):

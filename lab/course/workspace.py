@@ -2,7 +2,8 @@
 
 The starting files ship beside the lesson (`lessons/files/<lesson>/start/`), the reference
 solution beside them (`…/solution/`). The workspace is created from the starting files when
-first asked for; a reset restores them; `--auto` copies the solution in.
+first asked for; a reset restores them (keeping the learner's as `.before-reset`); `--auto`
+copies the solution in.
 """
 
 from __future__ import annotations
@@ -47,12 +48,23 @@ def ensure(lesson: Lesson) -> Path:
     return where
 
 
-def reset(lesson: Lesson, step: Step | None = None) -> list[Path]:
-    """Put the starting files back (of one step, or of the whole lesson); the paths restored."""
+def reset(lesson: Lesson, step: Step | None = None, kept: list[Path] | None = None) -> list[Path]:
+    """Put the starting files back (of one step, or of the whole lesson); the paths restored.
+
+    A file the learner had changed is kept beside it as `<name>.before-reset` first (its path
+    is added to `kept`), as `--auto` keeps `.before-auto`: a reset never loses their work.
+    """
     where = workspace_dir(lesson)
     names = step.files if step is not None else exercise_files(lesson)
     for name in names:
-        _copy(starting_file(lesson, name), where / name)
+        start, mine = starting_file(lesson, name), where / name
+        if mine.is_file():
+            text = read_private(mine, paths.learner())  # never through a link
+            if text != start.read_text(encoding="utf-8"):
+                _write(where / f"{name}.before-reset", text)
+                if kept is not None:
+                    kept.append(where / f"{name}.before-reset")
+        _copy(start, mine)
     return [where / name for name in names]
 
 

@@ -34,11 +34,14 @@ def translate(event: ev.Event) -> list[SessionEvent]:
     if isinstance(event, ev.CheckStarted):
         return [OutputLine(f"checking {event.description} …")]
     if isinstance(event, ev.CheckPassed):
-        return [OutputLine(f"  ✔ {event.result.expected}", "ok")]
+        warned = [OutputLine(f"    warning: {w}", "warn") for w in event.result.warnings]
+        return [OutputLine(f"  ✔ {event.result.expected}", "ok"), *warned]
     if isinstance(event, ev.CheckFailed):
         return [OutputLine(f"  ✘ {event.result.reason()}", "fail")]
     if isinstance(event, ev.CheckSkipped):
         return [OutputLine(f"  – skipped here: {event.reason}", "warn")]
+    if isinstance(event, ev.CheckNotRun):
+        return [OutputLine(f"  – not run: {event.reason}", "warn")]
     if isinstance(event, ev.StepSkipped):
         return [OutputLine(f"skipped here: {event.reason}", "warn")]
     if isinstance(event, ev.SolutionShown):

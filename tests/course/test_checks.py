@@ -73,6 +73,9 @@ def test_output_check_exit_status_signal_and_text() -> None:
     result = wait_for(replace(check, absent_text=("Operation",)), obs)
     assert not result.passed and "exit status 1" in result.seen
     assert "no result yet" in wait_for(replace(check, name="other"), obs).seen
+    obs.save("m", Result(None, "", "could not start"))  # the command was not carried out
+    seen = wait_for(check, obs).seen
+    assert "None" not in seen and "no exit status" in seen
 
 
 def test_audit_check_matches_only_the_workloads_pids() -> None:

@@ -79,7 +79,8 @@ def test_local_running_means_execd_and_listening(target: LocalTarget) -> None:
     assert phases[-1] == Phase.CRASH_LOOPING
     good = WorkloadSpec("runs", "http-echo", ProfileRef.localhost("audit.json"))
     first = target.run(good)
-    assert first.phase == Phase.PENDING and first.reason == "ContainerCreating"
+    assert first.phase == Phase.PENDING and first.reason == "Starting"  # local's words
+    assert "ContainerCreating" not in first.message and "launcher" not in first.message
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and target.state("runs").phase != Phase.RUNNING:
         time.sleep(0.02)

@@ -104,3 +104,53 @@ async def test_an_exercise_without_a_data_folder_is_shown_with_the_fix(
         assert step is not None and step.files == ()
         assert f"cannot create seclab's data folder {blocker}/seclab" in step.text
         assert "set XDG_DATA_HOME to a folder you can write" in step.text
+
+
+@pilot_test
+async def test_a_failing_recheck_takes_the_done_mark_away() -> None:
+    from lab.course.progress import ProgressStore
+    from lab.tui.widgets.step import StepPane
+
+    app = make_app("local", "exercise-chmod")
+    async with app.run_test(size=(160, 50)) as pilot:
+        await until(pilot, lambda: app.lab.step is not None, limit=1200)
+        pane = app.lab.query_one(ExercisePane)
+        await until(pilot, lambda: pane.path is not None and "SCMP_ACT_LOG" in pane.editor.text)
+        # The learner's right answer, typed into the editor and saved: the check passes.
+        pane.editor.focus()
+        pane.editor.load_text(
+            '{"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["chmod", "fchmodat",'
+            ' "fchmodat2"], "action": "SCMP_ACT_ERRNO", "errnoRet": 13}]}\n'
+        )
+        await pilot.press("ctrl+s")
+        await until(pilot, lambda: app.lab.step is not None and app.lab.step.done, limit=2400)
+        heading = app.lab.query_one(StepPane).query_one("#step-title", Static)
+        await until(pilot, lambda: "✔ done" in str(heading.render()))
+        assert "chmod" in ProgressStore().passed("exercise-chmod", "local")
+        # Then a broken save: the re-check fails, and every mark of the pass goes with it.
+        pane.editor.load_text('{"defaultAction": "SCMP_ACT_ALLOW", // oops\n}\n')
+        await pilot.press("ctrl+s")
+        await until(pilot, lambda: app.lab.step is not None and not app.lab.step.done, limit=2400)
+        await until(pilot, lambda: "✔ done" not in str(heading.render()))
+        summary = next(s for s in app.lab.lessons if s.id == "exercise-chmod")
+        assert summary.done == 0
+        assert "chmod" not in ProgressStore().passed("exercise-chmod", "local")
+
+
+@pilot_test
+async def test_a_guided_step_has_no_exercise_tab_and_an_exercise_step_has_one() -> None:
+    from textual.widgets import TabbedContent
+
+    app = make_app("local", "block-mkdir")  # guided: nothing of the learner's to edit
+    async with app.run_test(size=(160, 50)) as pilot:
+        await until(pilot, lambda: app.lab.step is not None, limit=1200)
+        tabs = app.lab.query_one(TabbedContent)
+        exercise_tab = tabs.get_tab("tab-exercise")
+        await until(pilot, lambda: not exercise_tab.display)
+        assert tabs.active != "tab-exercise"
+        app.lab.open_lesson("exercise-chmod")  # an exercise: the tab is back, and shown
+        await until(pilot, lambda: app.lab.step is not None and bool(app.lab.step.files))
+        await until(pilot, lambda: exercise_tab.display and tabs.active == "tab-exercise")
+        app.lab.open_lesson("block-mkdir")  # and gone again, the audit pane in its place
+        await until(pilot, lambda: app.lab.step is not None and not app.lab.step.files)
+        await until(pilot, lambda: not exercise_tab.display and tabs.active == "tab-audit")

@@ -125,10 +125,11 @@ class Workload:
         longer is the launcher) and, for the echo server, it listens on its port.
         """
         proc, plan = self.proc, self.plan
+        # In the local target's words (a container's would be ContainerCreating).
         if proc is None or plan is None:
-            return "ContainerCreating", "the process is being started"
+            return "Starting", "the process is being started"
         if not execed(proc.pid, plan.argv):
-            return "ContainerCreating", "the launcher has not exec'd the program yet"
+            return "Starting", "the program has not been exec'd yet"
         if plan.port is not None and not listening(plan.port):
             return "Starting", f"the program runs but does not listen on 127.0.0.1:{plan.port} yet"
         return None

@@ -282,14 +282,19 @@ class LabScreen(LabKeys):
     def _watch_exercise(self, step: StepView) -> None:
         """An exercise's files go into the editor and are watched; other steps watch nothing."""
         pane = self.query_one(ExercisePane)
+        tabs = self.query_one(TabbedContent)
         if step.files:
             from pathlib import Path
 
             self.watch_files([Path(name) for name in step.files])
-            self.query_one(TabbedContent).active = "tab-exercise"
-        else:
+            tabs.show_tab("tab-exercise")
+            tabs.active = "tab-exercise"
+        else:  # nothing of the learner's to edit: no empty editor to type into
             self.workers.cancel_group(self, "watch")
             pane.show_nothing()
+            if tabs.active == "tab-exercise":
+                tabs.active = "tab-audit"
+            tabs.hide_tab("tab-exercise")
 
     def _lesson_title(self, step: StepView) -> str:
         return next((item.title for item in self.lessons if item.id == step.lesson_id), "")
