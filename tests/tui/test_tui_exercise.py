@@ -78,6 +78,7 @@ async def test_r_asks_for_a_prediction_first_and_keeps_it() -> None:
         assert step is not None and step.question == "Will this ERRNO denial leave an audit record?"
         # The question is in the step's text, on screen before anything runs (a demo's room).
         assert step.text.startswith("**Predict, then run:**")
+        await settle(pilot)
         await pilot.press("r")
         await until(pilot, lambda: isinstance(app.screen, PredictScreen))
         choices = app.screen.query_one(OptionList)

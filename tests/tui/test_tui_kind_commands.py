@@ -61,10 +61,12 @@ async def test_step_two_expose_and_curl_stay_in_view_while_the_pod_is_polled() -
     app = make_app("kind", "audit", session_factory=factory, status_interval=0.2)
     async with app.run_test(size=(160, 50)) as pilot:
         await until(pilot, lambda: app.lab.step is not None)
+        await settle(pilot)  # the step's loading done, so "r" is not refused as still running
         await pilot.press("r")  # step 1: the audit pod
         await settle(pilot)
         await pilot.press("n")
         await until(pilot, lambda: app.lab.step is not None and app.lab.step.index == 1)
+        await settle(pilot)
         await pilot.press("s")  # step 2's solution: expose the pod, curl it in the node
         await settle(pilot)
         shown = _commands(app)

@@ -56,6 +56,7 @@ async def _do_step(app: SeclabApp, pilot: Pilot[None]) -> None:
     """
     step = app.lab.step
     assert step is not None
+    await settle(pilot)  # a key pressed while the step still loads is refused
     await pilot.press("r")
     await settle(pilot)
     if step.learner_part:

@@ -43,10 +43,11 @@ async def test_docker_state_polls_stay_out_of_the_commands_pane() -> None:
     app = make_app("docker", "audit", session_factory=factory, status_interval=0.2)
     async with app.run_test(size=(160, 50)) as pilot:
         await until(pilot, lambda: app.lab.step is not None)
+        await settle(pilot)  # the step's own loading done: "r" now runs it, not "still running"
         await pilot.press("r")
         await settle(pilot)
+        await until(pilot, lambda: "$ docker run" in _commands(app))  # the commands that teach
         shown = _commands(app)
-        assert "$ docker run" in shown  # the commands that teach are there
         after_run = factory.polls
         await until(pilot, lambda: factory.polls >= after_run + 3)
         await settle(pilot, "status")

@@ -92,8 +92,10 @@ async def test_a_one_shot_is_listed_with_how_it_ended_not_as_not_found() -> None
     app = make_app("local", "block-mkdir", session_factory=factory, status_interval=0.2)
     async with app.run_test(size=(160, 50)) as pilot:
         await until(pilot, lambda: app.lab.step is not None)
+        await settle(pilot)
         await pilot.press("n", "n")  # Kill on mkdir: a one-shot the target removes once it ends
         await until(pilot, lambda: getattr(app.lab.step, "title", "") == "Kill on mkdir")
+        await settle(pilot)
         await pilot.press("r")  # the step asks for a prediction first: escape runs it without
         await until(pilot, lambda: isinstance(app.screen, PredictScreen))
         await pilot.press("escape")

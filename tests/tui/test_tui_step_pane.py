@@ -43,6 +43,7 @@ def _extra(app: SeclabApp) -> str:
 
 async def _started(pilot: Pilot[None], app: SeclabApp) -> None:
     await until(pilot, lambda: app.lab.step is not None and bool(app.lab.query("#step-extra")))
+    await settle(pilot)
 
 
 @pytest.mark.parametrize("size", [(160, 50), (80, 24)])
